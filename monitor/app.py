@@ -1,0 +1,96 @@
+"""The running application: settings wired to the store, watchlists, fetcher and digests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+
+from monitor.config import FeedEntry, OpmlEntry, Settings
+from monitor.digest.service import BACKLOG, DigestService, SendReport
+from monitor.fetch.client import Fetcher, FetchPolicy
+from monitor.opml import read_opml
+from monitor.pipeline import Pipeline, RefreshResult
+from monitor.schedule import is_due
+from monitor.store import Store, open_store, utcnow
+from monitor.store.repo import DueFeed
+from monitor.types import FeedSource
+from monitor.watchset import WatchSet
+
+log = structlog.get_logger()
+
+
+def feed_sources(settings: Settings) -> list[FeedSource]:
+    """Configured feeds, OPML files expanded; the first mention of a URL wins."""
+    out: dict[str, FeedSource] = {}
+    default = settings.defaults.poll_every
+    for entry in settings.feeds:
+        if isinstance(entry, FeedEntry):
+            out.setdefault(entry.url, FeedSource(entry.url, entry.name, entry.every or default))
+        elif isinstance(entry, OpmlEntry):
+            for url, name in read_opml(settings.path(entry.opml)):
+                out.setdefault(url, FeedSource(url, name, entry.every or default))
+    return list(out.values())
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    f = settings.fetch
+    return FetchPolicy(
+        timeout_s=float(f.timeout),
+        max_bytes=f.max_bytes,
+        user_agent=f.user_agent,
+        allow_private_networks=f.allow_private_networks,
+        concurrency=f.concurrency,
+        per_host=f.per_host,
+    )
+
+
+class App:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings.database_url)
+        self.watch = WatchSet(settings.watchlist_paths)
+        self.digests = DigestService(self.store, settings, self.watch.labels)
+        self._pipeline: Pipeline | None = None
+
+    def sync_feeds(self) -> list[FeedSource]:
+        sources = feed_sources(self.settings)
+        self.store.sync_feeds(sources)
+        return sources
+
+    async def poll(self, feeds: Sequence[DueFeed], fetcher: Fetcher) -> list[RefreshResult]:
+        if self._pipeline is None or self._pipeline.fetcher is not fetcher:
+            self._pipeline = Pipeline(self.store, fetcher, lambda: self.watch.matcher)
+        pipe = self._pipeline
+        return list(await asyncio.gather(*(pipe.refresh(f) for f in feeds)))
+
+    async def poll_all_once(self) -> list[RefreshResult]:
+        """Poll every configured feed once, whatever its schedule."""
+        sources = self.sync_feeds()
+        feeds = [f for s in sources if (f := self.store.feed(s.url)) is not None]
+        async with Fetcher(fetch_policy(self.settings)) as fetcher:
+            return await self.poll(feeds, fetcher)
+
+    def due_subscriptions(self, now: datetime | None = None) -> list[str]:
+        now = now or utcnow()
+        due = []
+        for sub in self.settings.subscriptions:
+            # Due when the schedule has fired since the oldest hit still waiting: a hit
+            # found at 09:00 waits for tomorrow's 08:00, even if today's 08:00 had nothing.
+            oldest = self.store.oldest_undelivered(sub.name, sub.watchlists, now - BACKLOG)
+            if is_due(sub.schedule, sub.timezone, oldest, now):
+                due.append(sub.name)
+        return due
+
+    def send_due_digests(self, now: datetime | None = None) -> SendReport:
+        """Create digests whose schedule has fired, and retry deliveries that are due."""
+        now = now or utcnow()
+        report = SendReport()
+        due = set(self.due_subscriptions(now))
+        for sub in self.settings.subscriptions:
+            if sub.name in due and self.digests.create(sub, now) is not None:
+                report.digests += 1
+            self.digests.deliver(sub, report)
+        return report

@@ -1,0 +1,110 @@
+"""The daemon: APScheduler 3.x jobs on one asyncio loop, clean shutdown on SIGTERM/SIGINT.
+
+Jobs: a dispatcher that polls the feeds whose next poll time has come (so each
+feed keeps its own interval and backoff, stored in the database), a digest tick
+that sends digests whose schedule has fired and retries failed deliveries, and a
+watchlist check that reloads edited files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.app import App, fetch_policy
+from monitor.fetch.client import Fetcher
+from monitor.store.repo import DueFeed, utcnow
+
+log = structlog.get_logger()
+
+DISPATCH_EVERY_S = 5
+DIGEST_EVERY_S = 30
+RELOAD_EVERY_S = 3
+DRAIN_TIMEOUT_S = 30
+
+
+class Daemon:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.in_flight: dict[int, asyncio.Task[object]] = {}
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        sources = self.app.sync_feeds()
+        log.info(
+            "daemon started",
+            feeds=len(sources),
+            watchlists=[w.name for w in self.app.watch.watchlists],
+            subscriptions=[s.name for s in self.app.settings.subscriptions],
+        )
+        async with Fetcher(fetch_policy(self.app.settings)) as fetcher:
+            self.fetcher = fetcher
+            scheduler = AsyncIOScheduler(event_loop=loop)
+            scheduler.add_job(
+                self.dispatch,
+                "interval",
+                seconds=DISPATCH_EVERY_S,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=utcnow(),
+            )
+            scheduler.add_job(
+                self.digest_tick, "interval", seconds=DIGEST_EVERY_S, max_instances=1, coalesce=True
+            )
+            scheduler.add_job(
+                self.reload, "interval", seconds=RELOAD_EVERY_S, max_instances=1, coalesce=True
+            )
+            scheduler.start()
+            await self.stopping.wait()
+            scheduler.shutdown(wait=False)
+            for task in self.in_flight.values():
+                task.cancel()
+            await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
+            # Cancelling a task does not stop the worker thread it awaits; let
+            # database work that already started finish (and log) before the
+            # last line, so "daemon stopped" is really the end.
+            await _drain_threads(loop)
+        log.info("daemon stopped")
+
+    def stop(self) -> None:
+        log.info("stopping")
+        self.stopping.set()
+
+    async def dispatch(self) -> None:
+        due = await asyncio.to_thread(self.app.store.due_feeds)
+        for feed in due:
+            if feed.id not in self.in_flight:
+                self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
+
+    async def _refresh(self, feed: DueFeed) -> object:
+        try:
+            results = await self.app.poll([feed], self.fetcher)
+            if any(r.new_hits for r in results) and any(
+                s.schedule == "immediate" for s in self.app.settings.subscriptions
+            ):
+                await self.digest_tick()
+            return results
+        finally:
+            self.in_flight.pop(feed.id, None)
+
+    async def digest_tick(self) -> None:
+        try:
+            await asyncio.to_thread(self.app.send_due_digests)
+        except Exception:  # a database hiccup must not end the job for good
+            log.exception("digest tick failed")
+
+    async def reload(self) -> None:
+        await asyncio.to_thread(self.app.watch.reload)
+
+
+async def _drain_threads(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        await asyncio.wait_for(loop.shutdown_default_executor(), DRAIN_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("worker threads still busy at stop", waited_s=DRAIN_TIMEOUT_S)

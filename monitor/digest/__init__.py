@@ -1,0 +1,1 @@
+"""Digests: build (pure), render per channel, deliver through apprise with an outbox."""

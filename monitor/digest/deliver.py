@@ -1,0 +1,101 @@
+"""Deliver digests through apprise, with one outbox row per digest and destination.
+
+A digest is created (its hits claimed) in one transaction, then each destination
+is sent on its own: a failure is retried with backoff and never resends to the
+destinations that already got it. With no `notify` URL, digests are written to
+data/digests/ and summarised in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import apprise
+import structlog
+
+from monitor.types import RenderedDigest
+
+log = structlog.get_logger()
+
+FILE_DESTINATION = "file"
+RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+
+
+@dataclass(frozen=True)
+class Destination:
+    key: str  # stored: a hash, never the URL with its secrets
+    label: str  # for logs and the operator: apprise's privacy-mode URL
+    url: str | None  # None: write files under the digest folder
+
+
+def destinations(notify: list[str], digest_dir: Path) -> list[Destination]:
+    if not notify:
+        return [Destination(FILE_DESTINATION, str(digest_dir), None)]
+    out = []
+    for url in notify:
+        inst = apprise.Apprise.instantiate(url)
+        label = inst.url(privacy=True) if inst else _redact(url)
+        out.append(Destination(hashlib.sha256(url.encode()).hexdigest(), label, url))
+    return out
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//[^/]*@", "//***@", url.split("?")[0])
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """Delay before the next try after `attempts` failures; None once we give up."""
+    if attempts >= len(RETRY_DELAYS):
+        return None
+    return timedelta(seconds=RETRY_DELAYS[attempts])
+
+
+def channel(url: str) -> str:
+    """Which rendering a destination gets: "email", "slack" or "text"."""
+    from apprise.plugins.email.base import NotifyEmail
+    from apprise.plugins.slack import NotifySlack
+
+    inst = apprise.Apprise.instantiate(url)
+    if isinstance(inst, NotifyEmail):
+        return "email"
+    if isinstance(inst, NotifySlack):
+        return "slack"
+    return "text"
+
+
+def send(dest: Destination, rendered: RenderedDigest, digest_id: int, digest_dir: Path) -> None:
+    """Send one digest to one destination; raises with a reason on failure."""
+    if dest.url is None:
+        write_files(rendered, digest_id, digest_dir)
+        return
+    kind = channel(dest.url)
+    a = apprise.Apprise()
+    if not a.add(dest.url):
+        raise ValueError(f"apprise does not understand the URL {dest.label}")
+    if kind == "email":
+        body, fmt = rendered.html, apprise.NotifyFormat.HTML
+    elif kind == "slack":
+        body, fmt = rendered.slack, apprise.NotifyFormat.MARKDOWN
+    else:
+        body, fmt = rendered.text, apprise.NotifyFormat.TEXT
+    with apprise.LogCapture(level=apprise.logging.WARNING) as output:
+        ok = a.notify(title=rendered.subject, body=body, body_format=fmt)
+    if not ok:
+        detail = " ".join(output.getvalue().split())[-500:] or "no detail from apprise"
+        raise RuntimeError(f"{dest.label}: {detail}")
+
+
+def write_files(rendered: RenderedDigest, digest_id: int, digest_dir: Path) -> Path:
+    digest_dir.mkdir(parents=True, exist_ok=True)
+    stem = digest_dir / f"digest-{digest_id:06d}"
+    stem.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
+    html = stem.with_suffix(".html")
+    html.write_text(rendered.html, encoding="utf-8")
+    latest = digest_dir / "latest.html"
+    latest.write_text(rendered.html, encoding="utf-8")
+    log.info("digest written", subject=rendered.subject, path=str(html))
+    return html

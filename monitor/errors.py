@@ -1,0 +1,35 @@
+"""Errors the user can act on. Each names what is wrong and where."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base for errors the CLI reports without a traceback (exit code 1)."""
+
+
+class ConfigError(MonitorError, ValueError):
+    """monitor.yaml is invalid: the message names the file, key and line."""
+
+
+class WatchlistError(MonitorError, ValueError):
+    """A watchlist file is invalid; `problems` holds file:line:col messages."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class FetchError(MonitorError):
+    """A feed or page could not be fetched; the message is safe to store and show."""
+
+
+class BlockedAddressError(FetchError):
+    """The URL resolves to an address the fetch policy refuses."""
+
+
+class FeedParseError(MonitorError):
+    """Feed bytes that yield no feed at all."""
+
+
+class DeliveryError(MonitorError):
+    """A digest could not be delivered to one destination."""

@@ -1,0 +1,52 @@
+"""One-typo variants of alias words, for entities with `fuzzy: 1`.
+
+Each word of 6 or more letters gets every variant one edit away (a letter dropped,
+swapped with its neighbour, replaced or added, in the word's own script). The
+variants go into the same automaton as the aliases, so the scan costs the same.
+A single-word alias keeps its first letter: names are rarely misspelled there,
+and it keeps "Russia" from matching "Prussia". A Russian variant that is itself a
+word of the dictionary is dropped: "Захаров" is another surname, not a typo of
+"Захарова", and "Арсения" a name, not a typo of "Армения".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from monitor.match.inflect import morph
+
+MIN_LETTERS = 6
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+_CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+_HAS_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@lru_cache(maxsize=16384)
+def typo_variants(key: str) -> frozenset[str]:
+    """Normalised alias -> normalised variants with one typo in one word."""
+    words = key.split(" ")
+    out: set[str] = set()
+    for i, word in enumerate(words):
+        if len(word) < MIN_LETTERS or not word.isalpha():
+            continue
+        alphabet = _CYRILLIC if _HAS_CYRILLIC.search(word) else _LATIN
+        keep_first = len(words) == 1
+        edits = _edits(word, alphabet, 1 if keep_first else 0)
+        if alphabet is _CYRILLIC:
+            known = morph().word_is_known
+            edits = {v for v in edits if not known(v)}
+        for v in edits:
+            out.add(" ".join([*words[:i], v, *words[i + 1 :]]))
+    out.discard(key)
+    return frozenset(out)
+
+
+def _edits(word: str, alphabet: str, start: int) -> set[str]:
+    """Every string one edit from `word`, leaving word[:start] alone."""
+    splits = [(word[:i], word[i:]) for i in range(start, len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in alphabet}
+    inserts = {a + c + b for a, b in splits for c in alphabet}
+    return deletes | swaps | replaces | inserts

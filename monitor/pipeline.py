@@ -1,0 +1,200 @@
+"""Refresh one feed: fetch -> parse -> fetch pages -> extract -> match -> store.
+
+The only place that strings the stages together. Everything CPU-bound runs in a
+worker thread so the event loop keeps polling other feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ParamSpec, TypeVar
+
+import structlog
+
+from monitor.dedup import canonical_url, content_hash, outlet_of
+from monitor.errors import FeedParseError, FetchError
+from monitor.extract import extract_page
+from monitor.feeds import parse_feed
+from monitor.fetch.client import Fetcher, redact
+from monitor.match import Matcher
+from monitor.store.repo import DueFeed, Store, key_hash, utcnow
+from monitor.types import Article, ExtractedPage, FeedItem, FetchResult, PollState
+
+log = structlog.get_logger()
+P = ParamSpec("P")
+T = TypeVar("T")
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+MAX_BACKOFF = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    url: str
+    status: str  # "ok", "not-modified" or "error"
+    new_items: int = 0
+    new_hits: tuple[int, ...] = ()
+    error: str | None = None
+
+
+def next_poll(interval_s: int, errors: int, now: datetime) -> datetime:
+    """After errors, wait exponentially longer (with jitter), but never give up on a feed."""
+    if errors <= 0:
+        return now + timedelta(seconds=interval_s)
+    delay = min(timedelta(seconds=interval_s * 2 ** min(errors, 10)), MAX_BACKOFF)
+    return now + delay * random.uniform(0.8, 1.2)
+
+
+def article_from(
+    item: FeedItem, page: ExtractedPage | None, url: str, feed_name: str | None
+) -> Article:
+    """The page's text when extraction found some, else the feed entry's title and summary."""
+    link = item.link or url
+    if page is not None and page.text.strip():
+        title = page.title or item.title
+        text, source = page.text, "page"
+    else:
+        title, text, source = item.title, item.summary, "feed"
+    return Article(
+        url=url,
+        link=link,
+        title=title or "(untitled)",
+        text=text,
+        outlet=feed_name or outlet_of(link, page.sitename if page else None),
+        author=(page.author if page and page.author else item.author),
+        # The feed's timestamp has the time of day; pages often give only a date.
+        published=item.published or (page.published if page else None),
+        language=page.language if page else None,
+        source=source,
+        content_hash=content_hash(title or "", text),
+    )
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        matcher: Callable[[], Matcher],
+        executor: Executor | None = None,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.matcher = matcher  # called per article: a reload swaps it between articles
+        self.executor = executor
+        # Articles being processed now, by canonical URL: a story listed by two feeds
+        # polled at the same moment is fetched once.
+        self._inflight: dict[str, asyncio.Event] = {}
+
+    async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    @staticmethod
+    async def _db(fn: Callable[P, T], *args: P.args, **kw: P.kwargs) -> T:
+        return await asyncio.to_thread(fn, *args, **kw)
+
+    async def refresh(self, feed: DueFeed) -> RefreshResult:
+        """Poll one feed. Never raises for a fault of the feed: it is recorded instead."""
+        src = feed.source
+        bound = log.bind(feed=redact(src.url))
+        try:
+            result = await self.fetcher.get(src.url, feed.state, accept=FEED_ACCEPT)
+            if not isinstance(result, FetchResult):
+                await self._db(
+                    self.store.record_poll,
+                    feed.id,
+                    ok=True,
+                    next_poll_at=next_poll(src.interval_s, 0, utcnow()),
+                )
+                bound.debug("feed not modified")
+                return RefreshResult(src.url, "not-modified")
+            parsed = await self._cpu(parse_feed, result.body, result.url, result.content_type)
+            items = parsed.items
+            unseen = await self._db(self.store.unseen_keys, feed.id, [i.key for i in items])
+            fresh = [i for i in items if i.key in unseen]
+            hits: list[int] = []
+            for chunk in _chunks(fresh, 8):
+                for got in await asyncio.gather(*(self._item(feed, i) for i in chunk)):
+                    hits.extend(got)
+            await self._db(
+                self.store.record_poll,
+                feed.id,
+                ok=True,
+                next_poll_at=next_poll(src.interval_s, 0, utcnow()),
+                state=PollState(result.etag, result.last_modified),
+                new_items=len(fresh),
+            )
+            bound.info("feed polled", items=len(items), new=len(fresh), hits=len(hits))
+            return RefreshResult(src.url, "ok", len(fresh), tuple(hits))
+        except (FetchError, FeedParseError) as exc:
+            return await self._failed(feed, str(exc))
+        except Exception as exc:  # one broken feed must never stop the daemon
+            bound.exception("feed refresh failed")
+            return await self._failed(feed, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _failed(self, feed: DueFeed, error: str) -> RefreshResult:
+        errors = 1 + await self._db(self.store.error_count, feed.id)
+        await self._db(
+            self.store.record_poll,
+            feed.id,
+            ok=False,
+            next_poll_at=next_poll(feed.source.interval_s, errors, utcnow()),
+            error=error,
+        )
+        log.warning("feed failed", feed=redact(feed.source.url), error=error, errors=errors)
+        return RefreshResult(feed.source.url, "error", error=error)
+
+    async def _item(self, feed: DueFeed, item: FeedItem) -> list[int]:
+        """Process one new entry; a failure costs only this entry."""
+        try:
+            if item.link:
+                url = canonical_url(item.link)
+            else:  # no link: the entry itself is the article
+                url = f"{canonical_url(feed.source.url)}#entry-{key_hash(item.key)[:16]}"
+            while (busy := self._inflight.get(url)) is not None:
+                await busy.wait()
+            # No await between the loop and this line: claiming the URL is atomic.
+            done = self._inflight[url] = asyncio.Event()
+            try:
+                known = await self._db(self.store.article_id, url)
+                if known is not None:  # listed by another feed, or with other tracking parameters
+                    await self._db(self.store.mark_seen, feed.id, item.key, known)
+                    return []
+                page = await self._page(item) if item.link else None
+                article = article_from(item, page, url, feed.source.name)
+                matches = self.matcher().match(article.title, article.text)
+                saved = await self._db(
+                    self.store.save_article, article, matches, feed_id=feed.id, entry_key=item.key
+                )
+            finally:
+                done.set()
+                self._inflight.pop(url, None)
+            return list(saved.new_hits)
+        except Exception:
+            log.exception("entry failed", feed=redact(feed.source.url), entry=item.link)
+            return []
+
+    async def _page(self, item: FeedItem) -> ExtractedPage | None:
+        assert item.link
+        try:
+            res = await self.fetcher.get(item.link, accept=PAGE_ACCEPT)
+        except FetchError as exc:
+            log.info(
+                "page not fetched; matching the feed entry", url=redact(item.link), error=str(exc)
+            )
+            return None
+        if not isinstance(res, FetchResult):
+            return None
+        return await self._cpu(extract_page, res.body, res.url, res.content_type)
+
+
+def _chunks(items: list[FeedItem], n: int) -> list[list[FeedItem]]:
+    return [items[i : i + n] for i in range(0, len(items), n)]

@@ -1,0 +1,119 @@
+"""SQLModel tables. They stay inside store/: other modules see dataclasses from monitor.types.
+
+Times are aware datetimes, stored and returned in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class FeedRow(SQLModel, table=True):
+    __tablename__ = "feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(index=True, unique=True, max_length=2000)
+    name: str | None = Field(default=None, max_length=300)
+    interval_s: int = 900
+    active: bool = True
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    next_poll_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_error_at: datetime | None = None
+    error_count: int = 0
+    items_seen: int = 0
+    created_at: datetime
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "article"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, max_length=2000)  # canonical URL
+    link: str = Field(max_length=2000)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    outlet: str = Field(max_length=300)
+    author: str | None = Field(default=None, max_length=500)
+    published: datetime | None = None
+    language: str | None = Field(default=None, max_length=20)
+    source: str = Field(max_length=10)  # "page" or "feed"
+    content_hash: str = Field(index=True, max_length=64)
+    story: str = Field(index=True, max_length=64)
+    feed_id: int | None = Field(default=None, foreign_key="feed.id")
+    first_seen_at: datetime
+    updated_at: datetime
+
+
+class EntryRow(SQLModel, table=True):
+    """A feed entry already processed, so its page is not fetched again."""
+
+    __tablename__ = "feed_entry"
+    __table_args__ = (UniqueConstraint("feed_id", "key_hash", name="uq_feed_entry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    key_hash: str = Field(max_length=64)
+    article_id: int | None = Field(default=None, foreign_key="article.id")
+    seen_at: datetime
+
+
+class HitRow(SQLModel, table=True):
+    __tablename__ = "hit"
+    __table_args__ = (
+        UniqueConstraint("article_id", "watchlist", name="uq_hit_article_watchlist"),
+        Index("ix_hit_found_at", "found_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    watchlist: str = Field(max_length=200, index=True)
+    entities: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    snippets: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    found_at: datetime
+
+
+class DigestRow(SQLModel, table=True):
+    __tablename__ = "digest"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription: str = Field(max_length=200, index=True)
+    period_start: datetime | None = None
+    period_end: datetime
+    created_at: datetime
+
+
+class DigestItemRow(SQLModel, table=True):
+    """A hit claimed by one digest of a subscription: a hit goes into one digest only."""
+
+    __tablename__ = "digest_item"
+    __table_args__ = (UniqueConstraint("subscription", "hit_id", name="uq_digest_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: int = Field(foreign_key="digest.id", index=True)
+    subscription: str = Field(max_length=200)
+    hit_id: int = Field(foreign_key="hit.id")
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The outbox: one row per digest and destination, so each is retried on its own."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("digest_id", "destination", name="uq_delivery"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: int = Field(foreign_key="digest.id", index=True)
+    destination: str = Field(max_length=64)  # sha256 of the apprise URL: no secret stored
+    label: str = Field(max_length=500)  # the URL in apprise's privacy mode
+    status: str = Field(default="pending", max_length=10, index=True)  # pending, sent, dead
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None

@@ -1,0 +1,49 @@
+"""Durations (`30s`, `15m`, `2h`, `1d`) and sizes (`500KB`, `10MB`) as written in configs."""
+
+from __future__ import annotations
+
+import re
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def parse_duration(value: object) -> int:
+    """Seconds in a duration. A bare number is taken as seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 2h or 1d")
+        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be greater than zero")
+    return int(seconds)
+
+
+def parse_size(value: object) -> int:
+    """Bytes in a size; KB, MB and GB are powers of 1024. A bare number is bytes."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as 500KB or 10MB")
+    if isinstance(value, int | float):
+        size = float(value)
+    else:
+        m = _SIZE.match(str(value))
+        if not m:
+            raise ValueError(f"{value!r} is not a size such as 500KB or 10MB")
+        size = float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
+    if size <= 0:
+        raise ValueError("a size must be greater than zero")
+    return int(size)
+
+
+def format_duration(seconds: float) -> str:
+    for unit, length in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= length and seconds % length == 0:
+            return f"{int(seconds // length)}{unit}"
+    return f"{int(seconds)}s"

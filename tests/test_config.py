@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import FeedEntry, OpmlEntry, config_path, load_settings
+from monitor.errors import ConfigError
+from monitor.units import parse_duration, parse_size
+
+PRODUCT_EXAMPLE = """\
+database: sqlite:///data/monitor.db        # or postgresql+psycopg://user@host/db
+watchlists: watchlists/                     # a folder of *.yaml (or a list of files)
+fetch:
+  allow_private_networks: false             # true only to poll feeds on localhost/LAN
+  timeout: 20s
+  max_bytes: 10MB
+  user_agent: "news-monitor/1.0 (+https://example.org/bot)"
+defaults:
+  poll_every: 15m
+feeds:
+  - url: https://armenpress.am/eng/rss/
+  - url: https://tass.com/rss/v2.xml
+    every: 5m
+    name: TASS
+  - opml: feeds/caucasus.opml               # import a feed reader's export
+subscriptions:
+  - name: security-desk
+    notify:                                 # apprise URLs; ${VAR} comes from the environment
+      - "mailtos://${SMTP_USER}:${SMTP_PASSWORD}@smtp.example.org?to=desk@example.org"
+      - "${SLACK_WEBHOOK_URL}"
+    watchlists: [south-caucasus]            # default: all watchlists
+    schedule: "0 8 * * *"                   # cron, or "immediate"
+    timezone: Asia/Yerevan
+"""
+ENV = {
+    "SMTP_USER": "u",
+    "SMTP_PASSWORD": "p@ss",
+    "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B2/C3",
+}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "monitor.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), (45, 45)]
+)
+def test_durations(text: object, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["15", "15 minutes", "-5m", "0s", "m", True])
+def test_bad_durations(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+def test_sizes() -> None:
+    assert parse_size("500KB") == 500 * 1024
+    assert parse_size("10MB") == 10 * 1024 * 1024
+    with pytest.raises(ValueError):
+        parse_size("10 parsecs")
+
+
+def test_product_example_loads(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, PRODUCT_EXAMPLE), environ=ENV)
+    assert s.fetch.timeout == 20 and s.fetch.max_bytes == 10 * 1024 * 1024
+    assert s.defaults.poll_every == 900
+    assert (
+        isinstance(s.feeds[1], FeedEntry) and s.feeds[1].every == 300 and s.feeds[1].name == "TASS"
+    )
+    assert isinstance(s.feeds[2], OpmlEntry)
+    sub = s.subscriptions[0]
+    assert sub.notify[0] == "mailtos://u:p@ss@smtp.example.org?to=desk@example.org"
+    assert sub.notify[1] == ENV["SLACK_WEBHOOK_URL"]
+    assert sub.watchlists == ["south-caucasus"] and sub.timezone == "Asia/Yerevan"
+    # relative paths resolve against the config file's folder
+    assert s.database_url == f"sqlite:///{(tmp_path / 'data/monitor.db').resolve()}"
+    assert s.watchlist_paths == [tmp_path.resolve() / "watchlists/"]
+
+
+def test_missing_variable_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(
+            write(tmp_path, PRODUCT_EXAMPLE), environ={"SMTP_USER": "u", "SMTP_PASSWORD": "p"}
+        )
+    assert "SLACK_WEBHOOK_URL" in str(err.value)
+    assert "monitor.yaml:20:9:" in str(err.value)
+
+
+def test_variables_only_in_notify_and_database(tmp_path: Path) -> None:
+    text = "database: ${DB}\nfetch:\n  user_agent: 'bot ${DB}'\n"
+    s = load_settings(write(tmp_path, text), environ={"DB": "sqlite:///x.db"})
+    assert s.database == "sqlite:///x.db"
+    assert s.fetch.user_agent == "bot ${DB}"  # stays literal
+
+
+def test_unknown_key_names_key_and_line(tmp_path: Path) -> None:
+    text = "fetch:\n  timeout: 20s\n  timeuot: 5s\nfeeds:\n  - url: https://a.example/rss\n    evry: 5m\n"
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    msg = str(err.value)
+    assert "monitor.yaml:3:3: fetch.timeuot: unknown key 'timeuot'" in msg
+    assert "monitor.yaml:6:5: feeds.0.evry: unknown key 'evry'" in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fetch:\n  timeout: soon\n", "monitor.yaml:2:3: fetch.timeout: 'soon' is not a duration"),
+        ("fetch:\n  max_bytes: lots\n", "fetch.max_bytes: 'lots' is not a size"),
+        (
+            "feeds:\n  - url: file:///etc/passwd\n",
+            "feeds.0.url: 'file:///etc/passwd' is not an http(s) URL",
+        ),
+        ("subscriptions:\n  - name: a\n    schedule: every day\n", "subscriptions.0.schedule"),
+        (
+            "subscriptions:\n  - name: a\n    timezone: Mars/Olympus\n",
+            "unknown time zone 'Mars/Olympus'",
+        ),
+        ("subscriptions:\n  - name: a\n  - name: a\n", "used twice"),
+        ("- just\n- a list\n", "must be a mapping"),
+        ("fetch: [unclosed\n", "invalid YAML"),
+        ("a: &x 1\nb: *x\n", "anchors and aliases are not allowed"),
+        ("database: !!python/object/apply:os.system ['true']\n", "monitor.yaml"),
+    ],
+)
+def test_errors_say_what_and_where(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    assert expected in str(err.value)
+
+
+def test_immediate_schedule(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, "subscriptions:\n  - name: a\n    schedule: Immediate\n"))
+    assert s.subscriptions[0].schedule == "immediate"
+
+
+def test_monitor_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_CONFIG", "/etc/monitor/custom.yaml")
+    assert config_path(None) == Path("/etc/monitor/custom.yaml")
+    assert config_path("other.yaml") == Path("other.yaml")
+
+
+def test_bundled_config_is_valid() -> None:
+    s = load_settings(Path(__file__).parent.parent / "monitor.yaml")
+    assert len(s.feeds) >= 8
+    assert s.subscriptions and not s.subscriptions[0].notify  # digests go to files and the log

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from monitor.digest.build import build_digest
+from monitor.digest.deliver import Destination, channel, destinations, send
+from monitor.digest.render import render
+from monitor.types import HitView, Snippet
+
+NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+EVIL_TITLE = "<script>alert(1)</script> <!channel> <@U123> <https://evil.example|click> *bold*\r\nBcc: x@evil.example"
+
+
+def hit(
+    i: int,
+    *,
+    story: str | None = None,
+    title: str = "Title",
+    watchlist: str = "csto",
+    outlet: str = "TASS",
+    url: str | None = None,
+    source: str = "page",
+    published: datetime | None = None,
+    snippet: str = "The CSTO met.",
+) -> HitView:
+    start = snippet.find("CSTO")
+    return HitView(
+        hit_id=i,
+        url=url or f"https://news.example/{i}",
+        title=title,
+        outlet=outlet,
+        published=published or NOW - timedelta(hours=i),
+        watchlist=watchlist,
+        entities=("csto",),
+        entity_labels=("csto",),
+        snippets=(Snippet(snippet, ((start, start + 4),) if start >= 0 else (), ("csto",)),),
+        story=story or f"s{i}",
+        found_at=NOW - timedelta(hours=i),
+        source=source,
+    )
+
+
+LABELS = {"csto": {"csto": "Collective Security Treaty Org."}}
+
+
+def test_grouped_by_watchlist_newest_story_first_one_item_per_story() -> None:
+    hits = [
+        hit(1, story="A", outlet="Caucasus Herald", published=NOW - timedelta(hours=5)),
+        hit(2, story="A", outlet="Regional Wire", published=NOW - timedelta(hours=4)),
+        hit(3, story="B", published=NOW - timedelta(hours=1)),
+        hit(4, story="C", watchlist="karabakh"),
+    ]
+    d = build_digest("desk", hits, LABELS, None, NOW)
+    assert [g.watchlist for g in d.groups] == ["csto", "karabakh"]
+    csto = d.groups[0]
+    assert [it.hit.story for it in csto.items] == ["B", "A"]
+    story_a = csto.items[1]
+    assert story_a.hit.outlet == "Caucasus Herald"  # the earliest copy is the headline
+    assert story_a.also == (("Regional Wire", "https://news.example/2"),)
+    assert story_a.hit.entity_labels == ("Collective Security Treaty Org.",)
+    assert d.count == 3
+
+
+def test_a_page_copy_beats_a_feed_summary_as_headline() -> None:
+    d = build_digest(
+        "desk", [hit(1, story="A", source="feed"), hit(2, story="A")], LABELS, None, NOW
+    )
+    assert d.groups[0].items[0].hit.hit_id == 2
+
+
+def test_rendered_parts_show_every_field() -> None:
+    d = build_digest(
+        "security-desk",
+        [hit(1, title="CSTO summit opens", outlet="TASS")],
+        LABELS,
+        NOW - timedelta(days=1),
+        NOW,
+    )
+    r = render(d, "Asia/Yerevan")
+    assert r.subject == "[news-monitor] security-desk: 1 new story, 21 Nov 12:00 – 22 Nov 12:00 +04"
+    for part in (r.html, r.text):
+        assert "CSTO summit opens" in part and "TASS" in part and "https://news.example/1" in part
+        assert "Collective Security Treaty Org." in part and "22 Nov 2026 11:00" in part
+    assert "The <mark><b>CSTO</b></mark> met." in r.html
+    assert "The **CSTO** met." in r.text
+    assert "*CSTO*" in r.slack
+
+
+def test_feed_summary_hits_say_so() -> None:
+    r = render(build_digest("d", [hit(1, source="feed")], LABELS, None, NOW))
+    assert "feed summary" in r.html and "feed summary" in r.text and "feed summary" in r.slack
+
+
+def test_untrusted_text_is_escaped_for_each_channel() -> None:
+    evil = hit(
+        1,
+        title=EVIL_TITLE,
+        outlet="<b>Outlet</b>",
+        url="javascript:alert(1)",
+        snippet="x <img src=x onerror=alert(1)> CSTO <!here>",
+    )
+    r = render(build_digest("desk\r\nBcc: y@evil.example", [evil], LABELS, None, NOW))
+    assert "\r" not in r.subject and "\n" not in r.subject
+    assert "<script>" not in r.html and "&lt;script&gt;" in r.html
+    assert "<img" not in r.html and "<b>Outlet</b>" not in r.html
+    assert "javascript:" not in r.html and "javascript:" not in r.text
+    assert "<!channel>" not in r.slack and "<@U123>" not in r.slack and "<!here>" not in r.slack
+    assert "\nBcc:" not in r.text.split("\n\n", 1)[1]
+
+
+def test_slack_payload_has_no_live_mentions_or_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    import apprise.plugins.slack as slack
+
+    sent: list[dict[str, Any]] = []
+
+    def fake_request(method: str, url: str, **kw: Any) -> Any:
+        sent.append(json.loads(kw["data"]))
+        return SimpleNamespace(status_code=200, text="ok", content=b"ok", headers={})
+
+    monkeypatch.setattr(slack.requests, "request", fake_request)
+    url = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    assert channel(url) == "slack"
+    evil = hit(
+        1, title=EVIL_TITLE, snippet="Leak <!channel> CSTO <@U999> <https://evil.example|here>"
+    )
+    r = render(build_digest("desk", [evil], LABELS, None, NOW))
+    [dest] = destinations([url], Path("/nonexistent"))
+    send(dest, r, 1, Path("/nonexistent"))
+    payload = json.dumps(sent)
+    for live in ("<!channel>", "<@U123>", "<@U999>", "<https://evil.example|"):
+        assert live not in payload
+    assert "<https://news.example/1|" in payload  # our own link is a real Slack link
+
+
+def test_email_has_html_and_text_parts(smtp: Any) -> None:
+    r = render(build_digest("desk", [hit(1, title="CSTO summit")], LABELS, None, NOW))
+    [dest] = destinations([smtp.url()], Path("/nonexistent"))
+    assert channel(dest.url or "") == "email"
+    send(dest, r, 7, Path("/nonexistent"))
+    [raw] = smtp.messages
+    msg = message_from_bytes(raw)
+    assert msg["Subject"].startswith("[news-monitor] desk: 1 new story")
+    types = [p.get_content_type() for p in msg.walk()]
+    assert "text/plain" in types and "text/html" in types
+    plain = (
+        next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+        .get_payload(decode=True)
+        .decode()
+    )
+    assert "CSTO summit" in plain and "The CSTO met." in plain
+
+
+def test_a_refused_email_raises_with_a_reason(smtp: Any) -> None:
+    smtp.refuse = True
+    r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
+    [dest] = destinations([smtp.url()], Path("/nonexistent"))
+    with pytest.raises(RuntimeError):
+        send(dest, r, 1, Path("/nonexistent"))
+
+
+def test_secrets_are_not_in_destination_labels() -> None:
+    [d] = destinations(["mailtos://user:hunter2@smtp.example.org?to=desk@example.org"], Path("/x"))
+    assert "hunter2" not in d.label and "hunter2" not in d.key
+    assert isinstance(d, Destination)

@@ -23,6 +23,14 @@ class FetchError(MonitorError):
     """A feed or page could not be fetched; the message is safe to store and show."""
 
 
+class RetryLater(FetchError):
+    """The server asked us to come back later (429/503); `after_s` is its Retry-After."""
+
+    def __init__(self, message: str, after_s: float | None) -> None:
+        super().__init__(message)
+        self.after_s = after_s
+
+
 class BlockedAddressError(FetchError):
     """The URL resolves to an address the fetch policy refuses."""
 

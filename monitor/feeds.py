@@ -47,10 +47,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         raise FeedParseError(f"not a feed: {reason or 'no entries and no feed element'}")
     items = tuple(item for e in entries if (item := _item(e)) is not None)
     bozo = parsed.get("bozo_exception")
+    feed = parsed.get("feed") or {}
+    ttl = str(feed.get("ttl") or "").strip()
     return ParsedFeed(
-        title=(parsed.get("feed") or {}).get("title"),
+        title=feed.get("title"),
         items=items,
         bozo_reason=str(bozo) if bozo else None,
+        ttl_s=int(ttl) * 60 if ttl.isdigit() else None,  # <ttl> is in minutes
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import structlog
 
 from monitor.dedup import canonical_url, content_hash, outlet_of
-from monitor.errors import FeedParseError, FetchError
+from monitor.errors import FeedParseError, FetchError, RetryLater
 from monitor.extract import extract_page
 from monitor.feeds import parse_feed
 from monitor.fetch.client import Fetcher, redact
@@ -34,6 +34,9 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 MAX_BACKOFF = timedelta(days=1)
+# A server's freshness hint (Cache-Control max-age, RSS <ttl>) may stretch the
+# interval, by up to this factor: politeness, without missing a day of news.
+MAX_HINT_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,31 @@ class RefreshResult:
     error: str | None = None
 
 
-def next_poll(interval_s: int, errors: int, now: datetime) -> datetime:
-    """After errors, wait exponentially longer (with jitter), but never give up on a feed."""
+def next_poll(
+    interval_s: int,
+    errors: int,
+    now: datetime,
+    hint_s: float | None = None,
+    retry_after_s: float | None = None,
+) -> datetime:
+    """When to poll a feed next.
+
+    After a success: the configured interval, stretched (never shortened) by the
+    server's freshness hint. After errors: exponentially longer with jitter, but
+    never give up on a feed; a Retry-After is honoured (up to MAX_BACKOFF).
+    """
     if errors <= 0:
-        return now + timedelta(seconds=interval_s)
-    delay = min(timedelta(seconds=interval_s * 2 ** min(errors, 10)), MAX_BACKOFF)
-    return now + delay * random.uniform(0.8, 1.2)
+        delay = float(interval_s)
+        if hint_s:
+            delay = max(
+                delay, min(hint_s, interval_s * MAX_HINT_FACTOR, MAX_BACKOFF.total_seconds())
+            )
+        return now + timedelta(seconds=delay)
+    backoff = min(timedelta(seconds=interval_s * 2 ** min(errors, 10)), MAX_BACKOFF)
+    backoff *= random.uniform(0.8, 1.2)
+    if retry_after_s is not None:
+        backoff = max(backoff, min(timedelta(seconds=retry_after_s), MAX_BACKOFF))
+    return now + backoff
 
 
 def article_from(
@@ -112,7 +134,7 @@ class Pipeline:
                     self.store.record_poll,
                     feed.id,
                     ok=True,
-                    next_poll_at=next_poll(src.interval_s, 0, utcnow()),
+                    next_poll_at=next_poll(src.interval_s, 0, utcnow(), result.max_age_s),
                 )
                 bound.debug("feed not modified")
                 return RefreshResult(src.url, "not-modified")
@@ -128,25 +150,33 @@ class Pipeline:
                 self.store.record_poll,
                 feed.id,
                 ok=True,
-                next_poll_at=next_poll(src.interval_s, 0, utcnow()),
+                next_poll_at=next_poll(
+                    src.interval_s, 0, utcnow(), max(result.max_age_s or 0, parsed.ttl_s or 0)
+                ),
                 state=PollState(result.etag, result.last_modified),
                 new_items=len(fresh),
             )
             bound.info("feed polled", items=len(items), new=len(fresh), hits=len(hits))
             return RefreshResult(src.url, "ok", len(fresh), tuple(hits))
+        except RetryLater as exc:
+            return await self._failed(feed, str(exc), exc.after_s)
         except (FetchError, FeedParseError) as exc:
             return await self._failed(feed, str(exc))
         except Exception as exc:  # one broken feed must never stop the daemon
             bound.exception("feed refresh failed")
             return await self._failed(feed, f"internal error: {type(exc).__name__}: {exc}")
 
-    async def _failed(self, feed: DueFeed, error: str) -> RefreshResult:
+    async def _failed(
+        self, feed: DueFeed, error: str, retry_after_s: float | None = None
+    ) -> RefreshResult:
         errors = 1 + await self._db(self.store.error_count, feed.id)
         await self._db(
             self.store.record_poll,
             feed.id,
             ok=False,
-            next_poll_at=next_poll(feed.source.interval_s, errors, utcnow()),
+            next_poll_at=next_poll(
+                feed.source.interval_s, errors, utcnow(), retry_after_s=retry_after_s
+            ),
             error=error,
         )
         log.warning("feed failed", feed=redact(feed.source.url), error=error, errors=errors)

@@ -31,11 +31,13 @@ class FetchResult:
     content_type: str | None
     etag: str | None
     last_modified: str | None
+    max_age_s: int | None = None  # Cache-Control max-age: how long the server calls it fresh
 
 
 @dataclass(frozen=True)
 class NotModified:
     url: str
+    max_age_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ParsedFeed:
     title: str | None
     items: tuple[FeedItem, ...]
     bozo_reason: str | None = None
+    ttl_s: int | None = None  # RSS <ttl>: how long the publisher says the feed stays fresh
 
 
 @dataclass(frozen=True)

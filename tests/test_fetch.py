@@ -5,6 +5,8 @@ import gzip
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor.demo.server import LocalServer
 from monitor.errors import BlockedAddressError, FetchError
@@ -169,57 +171,173 @@ def test_http_errors_are_fetch_errors() -> None:
         fetch(server.base + "/x")
 
 
+class Canary:
+    """A server on 127.0.0.1 that must never be reached; counts every connection."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+
+@pytest.fixture
+def canary():  # type: ignore[no-untyped-def]
+    c = Canary()
+    yield c
+    c.sock.close()
+
+
+def guarded(url: str, **kw: object) -> FetchResult | NotModified:
+    async def go() -> FetchResult | NotModified:
+        async with Fetcher(policy(allow_private_networks=False), **kw) as f:  # type: ignore[arg-type]
+            return await f.get(url)
+
+    return asyncio.run(go())
+
+
 @pytest.mark.parametrize(
-    "url",
+    "host",
     [
-        "http://127.0.0.1:9/",
-        "http://localhost:9/",
-        "http://2130706433:9/",
-        "http://127.1:9/",
-        "http://[::1]:9/",
-        "http://0.0.0.0:9/",
+        "127.0.0.1",
+        "localhost",
+        "2130706433",
+        "127.1",
+        "0x7f.0.0.1",
+        "0177.0.0.1",
+        "[::1]",
+        "[::ffff:127.0.0.1]",
+        "0.0.0.0",
     ],
 )
-def test_private_addresses_are_refused_by_default(url: str) -> None:
-    with pytest.raises(BlockedAddressError, match="private or reserved"):
-        fetch(url, allow_private_networks=False)
+def test_loopback_in_any_spelling_is_refused_before_connecting(canary: Canary, host: str) -> None:
+    with pytest.raises(FetchError, match=r"private or reserved|invalid URL"):
+        guarded(f"http://{host}:{canary.port}/feed")
+    assert canary.connections == 0
 
 
-def test_a_redirect_into_a_private_address_is_refused() -> None:
-    hits: list[str] = []
-    with LocalServer(lambda path: hits.append(path) or (200, "text/plain", b"secret")) as canary:  # type: ignore[func-returns-value]
+def _stand_in(addr: str) -> bool:
+    """127.0.0.2 plays a public server in these tests."""
+    return addr == "127.0.0.2" or address_allowed(addr)
 
-        def handler(h):  # type: ignore[no-untyped-def]
-            h.send_response(302)
-            h.send_header("Location", canary.base + "/secret")
-            h.send_header("Content-Length", "0")
-            h.end_headers()
 
-        httpd, base = serve(handler)
-        try:
-            # the first hop is allowed for the test by policy; the guard re-checks every hop
-            async def go() -> None:
-                from monitor.fetch import client
+def serve_on(host: str, handler):  # type: ignore[no-untyped-def]
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-                real = client.check_url
-                calls = []
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            handler(self)
 
-                async def check(url: str, allow: bool) -> None:
-                    calls.append(url)
-                    await real(url, allow_private=len(calls) == 1)
+        def log_message(self, *a: object) -> None:
+            pass
 
-                client.check_url = check  # type: ignore[assignment]
-                try:
-                    async with Fetcher(policy(allow_private_networks=False)) as f:
-                        await f.get(base + "/start")
-                finally:
-                    client.check_url = real
+    httpd = ThreadingHTTPServer((host, 0), H)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, httpd.server_address[1]
 
-            with pytest.raises(BlockedAddressError):
-                asyncio.run(go())
-            assert hits == []
-        finally:
-            httpd.shutdown()
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_into_a_private_address_is_refused(canary: Canary, status: int) -> None:
+    def handler(h):  # type: ignore[no-untyped-def]
+        h.send_response(status)
+        h.send_header("Location", f"http://127.0.0.1:{canary.port}/secret")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    httpd, port = serve_on("127.0.0.2", handler)
+    try:
+        with pytest.raises(BlockedAddressError):
+            guarded(f"http://127.0.0.2:{port}/start", allowed=_stand_in)
+        assert canary.connections == 0
+    finally:
+        httpd.shutdown()
+
+
+def test_dns_rebinding_meets_the_checked_address(canary: Canary) -> None:
+    """Resolved once, connected to what was checked: a second answer is never asked for."""
+    answers = ["127.0.0.2", "127.0.0.1"]  # public first, then the canary
+    asked: list[str] = []
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return [answers[min(len(asked) - 1, 1)]]
+
+    def handler(h):  # type: ignore[no-untyped-def]
+        h.send_response(200)
+        h.send_header("Content-Length", "2")
+        h.end_headers()
+        h.wfile.write(b"ok")
+
+    httpd, port = serve_on("127.0.0.2", handler)
+    try:
+        res = guarded(f"http://rebind.test:{port}/feed", resolver=rebinding, allowed=_stand_in)
+        assert isinstance(res, FetchResult) and res.body == b"ok"
+        assert asked == ["rebind.test"]
+        # and when the first answer is already private, nothing is sent
+        asked.clear()
+        answers[0] = "127.0.0.1"
+        with pytest.raises(BlockedAddressError):
+            guarded(f"http://rebind.test:{canary.port}/", resolver=rebinding, allowed=_stand_in)
+        assert canary.connections == 0
+    finally:
+        httpd.shutdown()
+
+
+def test_a_host_with_one_private_answer_is_refused(canary: Canary) -> None:
+    async def mixed(host: str, port: int) -> list[str]:
+        return ["127.0.0.2", "127.0.0.1"]
+
+    with pytest.raises(BlockedAddressError):
+        guarded(f"http://mixed.test:{canary.port}/", resolver=mixed, allowed=_stand_in)
+    assert canary.connections == 0
+
+
+def test_environment_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    proxied: list[str] = []
+
+    def proxy_handler(h):  # type: ignore[no-untyped-def]
+        proxied.append(h.path)
+        h.send_response(200)
+        h.send_header("Content-Length", "5")
+        h.end_headers()
+        h.wfile.write(b"proxy")
+
+    def origin(h):  # type: ignore[no-untyped-def]
+        h.send_response(200)
+        h.send_header("Content-Length", "6")
+        h.end_headers()
+        h.wfile.write(b"origin")
+
+    proxy, pbase = serve(proxy_handler)
+    httpd, base = serve(origin)
+    try:
+        for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(var, pbase)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        res = fetch(base + "/feed")
+        assert isinstance(res, FetchResult) and res.body == b"origin" and proxied == []
+        # a configured proxy is used
+        res = fetch(base + "/feed", proxy=pbase)
+        assert isinstance(res, FetchResult) and res.body == b"proxy" and len(proxied) == 1
+    finally:
+        proxy.shutdown()
+        httpd.shutdown()
 
 
 @pytest.mark.parametrize(
@@ -248,6 +366,51 @@ def test_only_http_and_https(url: str) -> None:
 )
 def test_address_table(addr: str, ok: bool) -> None:
     assert address_allowed(addr) is ok
+
+
+RESERVED = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
+    "64:ff9b::/96",
+    "2001:db8::/32",
+]
+
+
+@given(st.sampled_from(RESERVED), st.integers(min_value=0))
+def test_every_address_in_a_reserved_range_is_refused(net: str, n: int) -> None:
+    import ipaddress
+
+    network = ipaddress.ip_network(net)
+    addr = network[n % network.num_addresses]
+    assert not address_allowed(str(addr))
+    if addr.version == 4:  # and the same address written as IPv4-mapped or 6to4 IPv6
+        assert not address_allowed(f"::ffff:{addr}")
+        assert not address_allowed(str(ipaddress.ip_address((0x2002 << 112) | (int(addr) << 80))))
+
+
+@given(st.integers(min_value=0x01000000, max_value=0xDFFFFFFF))
+def test_public_ipv4_is_allowed_and_reserved_is_not(n: int) -> None:
+    import ipaddress
+
+    addr = ipaddress.IPv4Address(n)
+    reserved = any(addr in ipaddress.ip_network(net) for net in RESERVED if ":" not in net)
+    assert address_allowed(str(addr)) is (not reserved and addr.is_global)
 
 
 def test_redact_hides_credentials_and_tokens() -> None:

@@ -1,6 +1,5 @@
-"""The only way out to the network."""
+"""The only way out to the network: one guarded client for feeds, pages and robots.txt."""
 
-from monitor.fetch.client import Fetcher
-from monitor.fetch.guard import check_url
+from monitor.fetch.client import Fetcher, FetchPolicy
 
-__all__ = ["Fetcher", "check_url"]
+__all__ = ["FetchPolicy", "Fetcher"]

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
-from monitor.errors import FetchError
-from monitor.fetch.guard import check_url
+from monitor.errors import BlockedAddressError, FetchError, RetryLater
+from monitor.fetch.guard import (
+    AddressCheck,
+    GuardedBackend,
+    Resolver,
+    address_allowed,
+    blocked_message,
+    check_scheme,
+    system_resolver,
+)
 from monitor.types import FetchResult, NotModified, PollState
 
 MAX_REDIRECTS = 5
@@ -24,6 +36,7 @@ class FetchPolicy:
     allow_private_networks: bool = False
     concurrency: int = 16
     per_host: int = 2
+    proxy: str | None = None  # environment proxies are ignored; only this one is used
 
 
 def redact(url: str) -> str:
@@ -35,19 +48,82 @@ def redact(url: str) -> str:
     return urlunsplit((p.scheme, host, p.path, "…" if p.query else "", ""))
 
 
-class Fetcher:
-    """One client for feeds and pages. Use as an async context manager."""
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
-    def __init__(self, policy: FetchPolicy) -> None:
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def max_age(headers: httpx.Headers) -> int | None:
+    """The freshness the server gives the response (Cache-Control max-age), if any."""
+    cc = headers.get("cache-control") or ""
+    if re.search(r"no-cache|no-store", cc, re.IGNORECASE):
+        return None
+    found = _MAX_AGE.search(cc)
+    return int(found.group(1)) if found else None
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport on a connection pool whose connects go through the guard.
+
+    httpx 0.28 does not take a network backend, so the pool it would build is
+    replaced by the same pool with GuardedBackend.
+    """
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, max_connections: int) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            network_backend=backend,
+        )
+
+
+class Fetcher:
+    """One client for feeds, pages and robots.txt. Use as an async context manager.
+
+    `resolver` and `allowed` are there for tests (a rebinding resolver, a stand-in
+    "public" address); the daemon uses the system resolver and the address table.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        resolver: Resolver = system_resolver,
+        allowed: AddressCheck = address_allowed,
+    ) -> None:
         self.policy = policy
+        self._resolver = resolver
+        self._allowed = allowed
         self._global = asyncio.Semaphore(policy.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        pool_size = policy.concurrency * 2
+        transport: httpx.AsyncBaseTransport | None = None
+        if policy.proxy is None and not policy.allow_private_networks:
+            inner = httpcore.AnyIOBackend()
+            transport = _GuardedTransport(GuardedBackend(inner, resolver, allowed), pool_size)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(policy.timeout_s),
             follow_redirects=False,
             trust_env=False,  # HTTP_PROXY and friends are ignored
+            proxy=policy.proxy,
+            transport=transport,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=policy.concurrency * 2),
+            limits=httpx.Limits(max_connections=pool_size),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -68,8 +144,12 @@ class Fetcher:
                 )
             except TimeoutError as exc:
                 raise FetchError(f"no complete answer within {self.policy.timeout_s:g}s") from exc
+            except FetchError:
+                raise
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__} fetching {redact(url)}") from exc
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"invalid URL {redact(url)}: {exc}") from exc
 
     async def _get(
         self, url: str, state: PollState | None, accept: str | None
@@ -83,12 +163,22 @@ class Fetcher:
             headers["If-Modified-Since"] = state.last_modified
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            await check_url(current, self.policy.allow_private_networks)
+            check_scheme(current)
+            if self.policy.proxy is not None and not self.policy.allow_private_networks:
+                # Through a proxy the proxy connects, so the host is checked here instead.
+                await self._check_host(current)
             request = self._client.build_request("GET", current, headers=headers)
             response = await self._client.send(request, stream=True)
             try:
                 if response.status_code == 304:
-                    return NotModified(current)
+                    return NotModified(current, max_age(response.headers))
+                if response.status_code in (429, 503):
+                    wait = retry_after(response.headers.get("retry-after"))
+                    raise RetryLater(
+                        f"HTTP {response.status_code} from {redact(current)}"
+                        + (f", retry after {wait:.0f}s" if wait is not None else ""),
+                        wait,
+                    )
                 if response.status_code in REDIRECTS:
                     location = response.headers.get("location")
                     if not location:
@@ -105,10 +195,19 @@ class Fetcher:
                     content_type=response.headers.get("content-type"),
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
+                    max_age_s=max_age(response.headers),
                 )
             finally:
                 await response.aclose()
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {redact(url)}")
+
+    async def _check_host(self, url: str) -> None:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        for addr in await self._resolver(host, port):
+            if not self._allowed(addr):
+                raise BlockedAddressError(blocked_message(host, addr))
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.policy.max_bytes

@@ -13,6 +13,7 @@ from monitor.digest.service import BACKLOG, DigestService, SendReport
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.opml import read_opml
 from monitor.pipeline import Pipeline, RefreshResult
+from monitor.sandbox import Sandbox, SandboxLimits
 from monitor.schedule import is_due
 from monitor.store import Store, open_store, utcnow
 from monitor.store.repo import DueFeed
@@ -44,6 +45,16 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         allow_private_networks=f.allow_private_networks,
         concurrency=f.concurrency,
         per_host=f.per_host,
+        proxy=f.proxy,
+    )
+
+
+def sandbox_limits(settings: Settings) -> SandboxLimits:
+    f = settings.fetch
+    return SandboxLimits(
+        workers=f.parse_workers or SandboxLimits().workers,
+        deadline_s=float(f.parse_timeout),
+        memory_bytes=f.parse_memory,
     )
 
 
@@ -60,18 +71,23 @@ class App:
         self.store.sync_feeds(sources)
         return sources
 
-    async def poll(self, feeds: Sequence[DueFeed], fetcher: Fetcher) -> list[RefreshResult]:
-        if self._pipeline is None or self._pipeline.fetcher is not fetcher:
-            self._pipeline = Pipeline(self.store, fetcher, lambda: self.watch.matcher)
+    async def poll(
+        self, feeds: Sequence[DueFeed], fetcher: Fetcher, sandbox: Sandbox | None = None
+    ) -> list[RefreshResult]:
         pipe = self._pipeline
+        if pipe is None or pipe.fetcher is not fetcher or pipe.sandbox is not sandbox:
+            pipe = self._pipeline = Pipeline(
+                self.store, fetcher, lambda: self.watch.matcher, sandbox
+            )
         return list(await asyncio.gather(*(pipe.refresh(f) for f in feeds)))
 
     async def poll_all_once(self) -> list[RefreshResult]:
         """Poll every configured feed once, whatever its schedule."""
         sources = self.sync_feeds()
         feeds = [f for s in sources if (f := self.store.feed(s.url)) is not None]
-        async with Fetcher(fetch_policy(self.settings)) as fetcher:
-            return await self.poll(feeds, fetcher)
+        with Sandbox(sandbox_limits(self.settings)) as sandbox:
+            async with Fetcher(fetch_policy(self.settings)) as fetcher:
+                return await self.poll(feeds, fetcher, sandbox)
 
     def due_subscriptions(self, now: datetime | None = None) -> list[str]:
         now = now or utcnow()

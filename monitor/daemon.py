@@ -14,8 +14,9 @@ import signal
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from monitor.app import App, fetch_policy
+from monitor.app import App, fetch_policy, sandbox_limits
 from monitor.fetch.client import Fetcher
+from monitor.sandbox import Sandbox
 from monitor.store.repo import DueFeed, utcnow
 
 log = structlog.get_logger()
@@ -43,34 +44,38 @@ class Daemon:
             watchlists=[w.name for w in self.app.watch.watchlists],
             subscriptions=[s.name for s in self.app.settings.subscriptions],
         )
-        async with Fetcher(fetch_policy(self.app.settings)) as fetcher:
-            self.fetcher = fetcher
-            scheduler = AsyncIOScheduler(event_loop=loop)
-            scheduler.add_job(
-                self.dispatch,
-                "interval",
-                seconds=DISPATCH_EVERY_S,
-                max_instances=1,
-                coalesce=True,
-                next_run_time=utcnow(),
-            )
-            scheduler.add_job(
-                self.digest_tick, "interval", seconds=DIGEST_EVERY_S, max_instances=1, coalesce=True
-            )
-            scheduler.add_job(
-                self.reload, "interval", seconds=RELOAD_EVERY_S, max_instances=1, coalesce=True
-            )
-            scheduler.start()
-            await self.stopping.wait()
-            scheduler.shutdown(wait=False)
-            for task in self.in_flight.values():
-                task.cancel()
-            await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
-            # Cancelling a task does not stop the worker thread it awaits; let
-            # database work that already started finish (and log) before the
-            # last line, so "daemon stopped" is really the end.
-            await _drain_threads(loop)
+        with Sandbox(sandbox_limits(self.app.settings)) as sandbox:
+            async with Fetcher(fetch_policy(self.app.settings)) as fetcher:
+                self.fetcher, self.sandbox = fetcher, sandbox
+                await self._serve(loop)
         log.info("daemon stopped")
+
+    async def _serve(self, loop: asyncio.AbstractEventLoop) -> None:
+        scheduler = AsyncIOScheduler(event_loop=loop)
+        scheduler.add_job(
+            self.dispatch,
+            "interval",
+            seconds=DISPATCH_EVERY_S,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+        )
+        scheduler.add_job(
+            self.digest_tick, "interval", seconds=DIGEST_EVERY_S, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
+            self.reload, "interval", seconds=RELOAD_EVERY_S, max_instances=1, coalesce=True
+        )
+        scheduler.start()
+        await self.stopping.wait()
+        scheduler.shutdown(wait=False)
+        for task in self.in_flight.values():
+            task.cancel()
+        await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
+        # Cancelling a task does not stop the worker thread it awaits; let
+        # database work that already started finish (and log) before the
+        # last line, so "daemon stopped" is really the end.
+        await _drain_threads(loop)
 
     def stop(self) -> None:
         log.info("stopping")
@@ -84,7 +89,7 @@ class Daemon:
 
     async def _refresh(self, feed: DueFeed) -> object:
         try:
-            results = await self.app.poll([feed], self.fetcher)
+            results = await self.app.poll([feed], self.fetcher, self.sandbox)
             if any(r.new_hits for r in results) and any(
                 s.schedule == "immediate" for s in self.app.settings.subscriptions
             ):

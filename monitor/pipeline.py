@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -22,6 +21,7 @@ from monitor.extract import extract_page
 from monitor.feeds import parse_feed
 from monitor.fetch.client import Fetcher, redact
 from monitor.match import Matcher
+from monitor.sandbox import Sandbox, SandboxError
 from monitor.store.repo import DueFeed, Store, key_hash, utcnow
 from monitor.types import Article, ExtractedPage, FeedItem, FetchResult, PollState
 
@@ -106,18 +106,21 @@ class Pipeline:
         store: Store,
         fetcher: Fetcher,
         matcher: Callable[[], Matcher],
-        executor: Executor | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.matcher = matcher  # called per article: a reload swaps it between articles
-        self.executor = executor
+        self.sandbox = sandbox
         # Articles being processed now, by canonical URL: a story listed by two feeds
         # polled at the same moment is fetched once.
         self._inflight: dict[str, asyncio.Event] = {}
 
-    async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+    async def _cpu(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Parse untrusted bytes: in the sandbox when there is one, else in a thread."""
+        if self.sandbox is not None:
+            return await self.sandbox.run(fn, *args, what=what)
+        return await asyncio.to_thread(fn, *args)
 
     @staticmethod
     async def _db(fn: Callable[P, T], *args: P.args, **kw: P.kwargs) -> T:
@@ -138,7 +141,12 @@ class Pipeline:
                 )
                 bound.debug("feed not modified")
                 return RefreshResult(src.url, "not-modified")
-            parsed = await self._cpu(parse_feed, result.body, result.url, result.content_type)
+            try:
+                parsed = await self._cpu(
+                    "parsing the feed", parse_feed, result.body, result.url, result.content_type
+                )
+            except SandboxError as exc:
+                raise FeedParseError(str(exc)) from exc
             items = parsed.items
             unseen = await self._db(self.store.unseen_keys, feed.id, [i.key for i in items])
             fresh = [i for i in items if i.key in unseen]
@@ -223,7 +231,15 @@ class Pipeline:
             return None
         if not isinstance(res, FetchResult):
             return None
-        return await self._cpu(extract_page, res.body, res.url, res.content_type)
+        try:
+            return await self._cpu(
+                "extracting the page", extract_page, res.body, res.url, res.content_type
+            )
+        except SandboxError as exc:
+            log.warning(
+                "page not extracted; matching the feed entry", url=redact(res.url), error=str(exc)
+            )
+            return None
 
 
 def _chunks(items: list[FeedItem], n: int) -> list[list[FeedItem]]:

@@ -77,7 +77,11 @@ class App:
         pipe = self._pipeline
         if pipe is None or pipe.fetcher is not fetcher or pipe.sandbox is not sandbox:
             pipe = self._pipeline = Pipeline(
-                self.store, fetcher, lambda: self.watch.matcher, sandbox
+                self.store,
+                fetcher,
+                lambda: self.watch.matcher,
+                sandbox,
+                respect_robots=self.settings.fetch.respect_robots,
             )
         return list(await asyncio.gather(*(pipe.refresh(f) for f in feeds)))
 

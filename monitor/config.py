@@ -49,6 +49,7 @@ class FetchSettings(_Strict):
     user_agent: str = DEFAULT_USER_AGENT
     concurrency: int = Field(default=16, ge=1, le=256)
     per_host: int = Field(default=2, ge=1, le=32)
+    respect_robots: bool = True  # robots.txt of article pages (RFC 9309); feeds are polled anyway
     proxy: str | None = None  # the only proxy used; HTTP_PROXY and friends are ignored
     parse_timeout: Duration = 15  # a feed or page parsed longer than this is stopped
     parse_memory: Size = 1024 * 1024 * 1024  # address-space limit of each parser worker

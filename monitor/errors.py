@@ -23,6 +23,14 @@ class FetchError(MonitorError):
     """A feed or page could not be fetched; the message is safe to store and show."""
 
 
+class HTTPStatusError(FetchError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class RetryLater(FetchError):
     """The server asked us to come back later (429/503); `after_s` is its Retry-After."""
 

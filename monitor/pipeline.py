@@ -20,6 +20,7 @@ from monitor.errors import FeedParseError, FetchError, RetryLater
 from monitor.extract import extract_page
 from monitor.feeds import parse_feed
 from monitor.fetch.client import Fetcher, redact
+from monitor.fetch.robots import Robots
 from monitor.match import Matcher
 from monitor.sandbox import Sandbox, SandboxError
 from monitor.store.repo import DueFeed, Store, key_hash, utcnow
@@ -107,11 +108,13 @@ class Pipeline:
         fetcher: Fetcher,
         matcher: Callable[[], Matcher],
         sandbox: Sandbox | None = None,
+        respect_robots: bool = True,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.matcher = matcher  # called per article: a reload swaps it between articles
         self.sandbox = sandbox
+        self.robots = Robots(fetcher, fetcher.policy.user_agent) if respect_robots else None
         # Articles being processed now, by canonical URL: a story listed by two feeds
         # polled at the same moment is fetched once.
         self._inflight: dict[str, asyncio.Event] = {}
@@ -222,6 +225,11 @@ class Pipeline:
 
     async def _page(self, item: FeedItem) -> ExtractedPage | None:
         assert item.link
+        if self.robots is not None and not await self.robots.allowed(item.link):
+            log.info(
+                "page disallowed by robots.txt; matching the feed entry", url=redact(item.link)
+            )
+            return None
         try:
             res = await self.fetcher.get(item.link, accept=PAGE_ACCEPT)
         except FetchError as exc:

@@ -128,3 +128,34 @@ def webhook() -> Iterator[WebhookReceiver]:
     yield r
     r.httpd.shutdown()
     r.httpd.server_close()
+
+
+class Canary:
+    """A server on 127.0.0.1 that must never be reached; counts every connection."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+
+@pytest.fixture
+def canary():  # type: ignore[no-untyped-def]
+    c = Canary()
+    yield c
+    c.sock.close()

@@ -13,6 +13,7 @@ from monitor.errors import BlockedAddressError, FetchError
 from monitor.fetch.client import Fetcher, FetchPolicy, redact
 from monitor.fetch.guard import address_allowed
 from monitor.types import FetchResult, NotModified, PollState
+from tests.conftest import Canary
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -169,37 +170,6 @@ def test_http_errors_are_fetch_errors() -> None:
         pytest.raises(FetchError, match="HTTP 500"),
     ):
         fetch(server.base + "/x")
-
-
-class Canary:
-    """A server on 127.0.0.1 that must never be reached; counts every connection."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-
-@pytest.fixture
-def canary():  # type: ignore[no-untyped-def]
-    c = Canary()
-    yield c
-    c.sock.close()
 
 
 def guarded(url: str, **kw: object) -> FetchResult | NotModified:

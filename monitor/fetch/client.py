@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpcore
 import httpx
 
-from monitor.errors import BlockedAddressError, FetchError, RetryLater
+from monitor.errors import BlockedAddressError, FetchError, HTTPStatusError, RetryLater
 from monitor.fetch.guard import (
     AddressCheck,
     GuardedBackend,
@@ -186,7 +186,9 @@ class Fetcher:
                     current = str(response.url.join(location))
                     continue
                 if response.status_code >= 400:
-                    raise FetchError(f"HTTP {response.status_code} from {redact(current)}")
+                    raise HTTPStatusError(
+                        f"HTTP {response.status_code} from {redact(current)}", response.status_code
+                    )
                 body = await self._read_capped(response)
                 return FetchResult(
                     url=current,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
 from monitor.config import FeedEntry, OpmlEntry, Settings
 from monitor.digest.service import BACKLOG, DigestService, SendReport
 from monitor.fetch.client import Fetcher, FetchPolicy
+from monitor.notices import Notifier, check_feeds
 from monitor.opml import read_opml
 from monitor.pipeline import Pipeline, RefreshResult
 from monitor.sandbox import Sandbox, SandboxLimits
@@ -103,6 +104,16 @@ class App:
             if is_due(sub.schedule, sub.timezone, oldest, now):
                 due.append(sub.name)
         return due
+
+    def check_feed_health(self, now: datetime | None = None) -> int:
+        """Tell the operator about feeds down longer than admin.feed_down_after, and back."""
+        admin = self.settings.admin
+        return check_feeds(
+            self.store,
+            Notifier(admin.notify),
+            timedelta(seconds=admin.feed_down_after),
+            now or utcnow(),
+        )
 
     def send_due_digests(self, now: datetime | None = None) -> SendReport:
         """Create digests whose schedule has fired, and retry deliveries that are due."""

@@ -366,6 +366,23 @@ def feeds_list() -> None:
         typer.echo(f"{format_duration(f.interval_s):>5}  {f.name or '-':24.24}  {f.url}")
 
 
+@feeds_app.command("import")
+def feeds_import(
+    opml: Annotated[Path, typer.Argument(help="An OPML file (a feed reader's export).")],
+) -> None:
+    """Add an OPML file's feeds to monitor.yaml (as an `opml:` entry; comments are kept)."""
+    from monitor.feedimport import import_opml
+
+    report = import_opml(state.config, opml)
+    if not report.added:
+        typer.echo(f"{report.opml} is already in {state.config}: {report.feeds} feeds")
+        return
+    typer.echo(
+        f"added {report.opml} to {state.config}: {report.feeds} feeds, {report.new} new "
+        "(a running daemon polls them after a restart)"
+    )
+
+
 @feeds_app.command("health")
 def feeds_health() -> None:
     """Last success, last error, error count, next poll and items seen, per feed."""

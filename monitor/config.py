@@ -1,7 +1,7 @@
 """monitor.yaml -> Settings.
 
 Unknown keys are errors; every error names the file, the key and its line.
-`${VAR}` is substituted only in `notify` and `database`.
+`${VAR}` is substituted only in `notify` (of subscriptions and `admin`) and `database`.
 """
 
 from __future__ import annotations
@@ -121,6 +121,21 @@ class Subscription(_Strict):
         return v
 
 
+class AdminSettings(_Strict):
+    """Notices to the operator: a feed down for longer than `feed_down_after`, and
+    its recovery. Without `notify` they go to the log only."""
+
+    notify: list[str] = Field(default_factory=list)
+    feed_down_after: Duration = 6 * 3600
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        return [v] if isinstance(v, str) else v
+
+
 class Settings(_Strict):
     database: str = "sqlite:///data/monitor.db"
     watchlists: str | list[str] = "watchlists/"
@@ -128,6 +143,7 @@ class Settings(_Strict):
     defaults: Defaults = Defaults()
     feeds: list[FeedOrOpml] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)
+    admin: AdminSettings = AdminSettings()
 
     # Not read from the file: where the file is, so relative paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -227,6 +243,17 @@ def _substitute(doc: YamlDoc, data: dict[str, Any], env: Any) -> dict[str, Any]:
                 }
             new_subs.append(s)
         out["subscriptions"] = new_subs
+    admin = out.get("admin")
+    if isinstance(admin, dict):
+        urls = admin.get("notify")
+        if isinstance(urls, str):
+            admin = {**admin, "notify": sub(urls, ["admin", "notify"])}
+        elif isinstance(urls, list):
+            admin = {
+                **admin,
+                "notify": [sub(u, ["admin", "notify", j]) for j, u in enumerate(urls)],
+            }
+        out["admin"] = admin
     return out
 
 

@@ -24,6 +24,7 @@ log = structlog.get_logger()
 DISPATCH_EVERY_S = 5
 DIGEST_EVERY_S = 30
 RELOAD_EVERY_S = 3
+HEALTH_EVERY_S = 60
 DRAIN_TIMEOUT_S = 30
 
 
@@ -66,6 +67,9 @@ class Daemon:
         scheduler.add_job(
             self.reload, "interval", seconds=RELOAD_EVERY_S, max_instances=1, coalesce=True
         )
+        scheduler.add_job(
+            self.health_tick, "interval", seconds=HEALTH_EVERY_S, max_instances=1, coalesce=True
+        )
         scheduler.start()
         await self.stopping.wait()
         scheduler.shutdown(wait=False)
@@ -103,6 +107,12 @@ class Daemon:
             await asyncio.to_thread(self.app.send_due_digests)
         except Exception:  # a database hiccup must not end the job for good
             log.exception("digest tick failed")
+
+    async def health_tick(self) -> None:
+        try:
+            await asyncio.to_thread(self.app.check_feed_health)
+        except Exception:  # a notice must never end the job for good
+            log.exception("feed health check failed")
 
     async def reload(self) -> None:
         await asyncio.to_thread(self.app.watch.reload)

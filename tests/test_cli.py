@@ -191,7 +191,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\n")
     out = monitor("db", "upgrade", config=cfg)
-    assert out.returncode == 0 and "revision 0001" in out.stdout
+    assert out.returncode == 0 and "revision 0002" in out.stdout
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
@@ -286,3 +286,40 @@ def test_demo_leaves_a_digest(tmp_path: Path) -> None:
     assert "Also reported by" in html and "Caucasus Herald" in html and "Песков" in html
     # the pages that name watched people only in comments and sidebars are not in it
     assert "wine festival" not in html and "первый снег" not in html
+
+
+def test_feeds_import_adds_the_opml_and_keeps_comments(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        "# the desk's config\n"
+        f"database: sqlite:///{tmp_path / 'm.db'}\n"
+        "feeds:\n"
+        "  - url: https://a.example/rss   # agency A\n"
+        "    name: A\n"
+    )
+    cfg.chmod(0o600)
+    opml = tmp_path / "reader.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline text="A" xmlUrl="https://a.example/rss"/>'
+        '<outline text="News"><outline text="B" xmlUrl="https://b.example/feed"/>'
+        '<outline text="C" xmlUrl="https://c.example/atom"/></outline>'
+        "</body></opml>"
+    )
+    out = monitor("feeds", "import", str(opml), config=cfg)
+    assert out.returncode == 0, out.stderr
+    assert "added reader.opml" in out.stdout and "3 feeds, 2 new" in out.stdout
+    text = cfg.read_text()
+    assert "# the desk's config" in text and "# agency A" in text and "opml: reader.opml" in text
+    assert cfg.stat().st_mode & 0o777 == 0o600
+    listed = monitor("feeds", "list", config=cfg).stdout
+    assert all(u in listed for u in ("a.example/rss", "b.example/feed", "c.example/atom"))
+    again = monitor("feeds", "import", str(opml), config=cfg)
+    assert again.returncode == 0 and "already in" in again.stdout
+    assert cfg.read_text() == text
+
+    bad = tmp_path / "bad.opml"
+    bad.write_text('<?xml version="1.0"?>\n<opml><body><outline xmlUrl="x"</body></opml>')
+    out = monitor("feeds", "import", str(bad), config=cfg)
+    assert out.returncode == 1 and f"{bad}:2:" in out.stderr
+    assert cfg.read_text() == text

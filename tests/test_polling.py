@@ -12,9 +12,11 @@ import pytest
 
 from monitor.fetch.client import Fetcher, FetchPolicy, retry_after
 from monitor.match import Matcher
+from monitor.notices import Notifier
 from monitor.pipeline import Pipeline, RefreshResult
 from monitor.store import Store, open_store, utcnow
 from monitor.types import FeedSource
+from tests.conftest import WebhookReceiver
 from tests.httpd import Reply, ScriptedServer
 
 INTERVAL = 900
@@ -180,3 +182,65 @@ def test_many_requests_to_one_host_respect_the_per_host_limit() -> None:
         asyncio.run(go())
     assert one.max_active == 2 and other.max_active == 2
     assert len(one.requests) == 8 and len(other.requests) == 4
+
+
+def test_one_down_notice_and_one_recovery_notice_per_outage(
+    store: Store, webhook: WebhookReceiver
+) -> None:
+    from monitor.notices import Notifier, check_feeds
+
+    url = "https://feeds.example/rss?token=secret123"
+    store.sync_feeds(
+        [FeedSource(url, "Example", INTERVAL), FeedSource("https://ok.example/", None, 60)]
+    )
+    feed = store.feed(url)
+    assert feed is not None
+    notifier = Notifier([webhook.url()])
+    hour = timedelta(hours=1)
+    t0 = utcnow()
+    for _ in range(3):
+        store.record_poll(
+            feed.id, ok=False, next_poll_at=t0, error="HTTP 500 from https://feeds.example/rss?…"
+        )
+    assert check_feeds(store, notifier, hour, t0 + hour / 2) == 0  # not down long enough
+    assert check_feeds(store, notifier, hour, t0 + 2 * hour) == 1
+    assert check_feeds(store, notifier, hour, t0 + 3 * hour) == 0  # told once
+    store.record_poll(feed.id, ok=False, next_poll_at=t0, error="HTTP 500")
+    assert check_feeds(store, notifier, hour, t0 + 4 * hour) == 0
+    store.record_poll(feed.id, ok=True, next_poll_at=t0)
+    assert check_feeds(store, notifier, hour, t0 + 5 * hour) == 1  # recovered
+    assert check_feeds(store, notifier, hour, t0 + 6 * hour) == 0
+    titles = [str(b.get("title")) for b in webhook.bodies]
+    assert len(titles) == 2
+    assert titles[0].startswith("Feed down: Example") and titles[1].startswith("Feed recovered")
+    assert "3 polls in a row" in str(webhook.bodies[0].get("message"))
+    assert all("secret123" not in str(b) for b in webhook.bodies)  # tokens never leave
+    # a new outage is a new notice
+    store.record_poll(feed.id, ok=False, next_poll_at=t0, error="HTTP 502")
+    assert check_feeds(store, notifier, hour, utcnow() + 2 * hour) == 1
+
+
+def test_down_notice_is_sent_by_one_of_several_daemons(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from monitor.notices import announce_down
+
+    store.sync_feeds([FeedSource("https://down.example/rss", None, INTERVAL)])
+    feed = store.feed("https://down.example/rss")
+    assert feed is not None
+    store.record_poll(feed.id, ok=False, next_poll_at=utcnow(), error="HTTP 500")
+    sent: list[str] = []
+
+    class Recorder(Notifier):
+        def send(self, title: str, body: str) -> bool:
+            sent.append(title)
+            return True
+
+    later = utcnow() + timedelta(days=1)
+    with ThreadPoolExecutor(6) as pool:
+        counts = list(
+            pool.map(
+                lambda _: announce_down(store, Recorder([]), timedelta(hours=1), later), range(6)
+            )
+        )
+    assert sum(counts) == 1 and len(sent) == 1

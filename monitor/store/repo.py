@@ -59,6 +59,7 @@ class FeedStatus:
     error_count: int
     next_poll_at: datetime | None
     items_seen: int
+    failing_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class Store:
         now = utcnow()
         values: dict[str, Any] = {"last_polled_at": now, "next_poll_at": next_poll_at}
         if ok:
-            values.update(last_success_at=now, error_count=0, last_error=None)
+            values.update(last_success_at=now, error_count=0, last_error=None, failing_since=None)
             if state is not None:
                 values.update(etag=state.etag, last_modified=state.last_modified)
         else:
@@ -161,6 +162,7 @@ class Store:
                 last_error=(error or "unknown error")[:2000],
                 last_error_at=now,
                 error_count=col(FeedRow.error_count) + 1,
+                failing_since=func.coalesce(col(FeedRow.failing_since), now),
             )
         with self.session() as s, s.begin():
             s.execute(
@@ -192,9 +194,59 @@ class Store:
                     r.error_count,
                     r.next_poll_at,
                     r.items_seen,
+                    r.failing_since,
                 )
                 for (r,) in rows
             ]
+
+    def down_since(self, before: datetime) -> list[FeedStatus]:
+        """Feeds failing since before `before` whose outage the operator has not been told of."""
+        with self.session() as s:
+            rows = s.execute(
+                select(col(FeedRow.url))
+                .where(col(FeedRow.active))
+                .where(col(FeedRow.failing_since) <= before)
+                .where(col(FeedRow.down_notified).is_(False))
+            ).all()
+        down = {u for (u,) in rows}
+        return [f for f in self.feed_statuses() if f.url in down]
+
+    def claim_down_notice(self, url: str) -> bool:
+        """True for exactly one caller (of several daemons) per outage."""
+        with self.session() as s, s.begin():
+            res = s.execute(
+                update(FeedRow)
+                .where(col(FeedRow.url) == url)
+                .where(col(FeedRow.down_notified).is_(False))
+                .where(col(FeedRow.failing_since).is_not(None))
+                .values(down_notified=True)
+                .returning(col(FeedRow.id))
+            )
+            return res.first() is not None
+
+    def recovered(self) -> list[FeedStatus]:
+        """Feeds reported down that have succeeded since."""
+        with self.session() as s:
+            rows = s.execute(
+                select(col(FeedRow.url))
+                .where(col(FeedRow.down_notified))
+                .where(col(FeedRow.failing_since).is_(None))
+            ).all()
+        back = {u for (u,) in rows}
+        return [f for f in self.feed_statuses() if f.url in back]
+
+    def claim_recovery_notice(self, url: str) -> bool:
+        """True once after a feed that was reported down has succeeded again."""
+        with self.session() as s, s.begin():
+            res = s.execute(
+                update(FeedRow)
+                .where(col(FeedRow.url) == url)
+                .where(col(FeedRow.down_notified))
+                .where(col(FeedRow.failing_since).is_(None))
+                .values(down_notified=False)
+                .returning(col(FeedRow.id))
+            )
+            return res.first() is not None
 
     # -- entries and articles ----------------------------------------------
 

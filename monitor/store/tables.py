@@ -30,6 +30,8 @@ class FeedRow(SQLModel, table=True):
     error_count: int = 0
     items_seen: int = 0
     created_at: datetime
+    failing_since: datetime | None = None  # first failure of the current run of failures
+    down_notified: bool = False  # the operator has been told it is down
 
 
 class ArticleRow(SQLModel, table=True):

@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import structlog
 
+from monitor.batch import Batcher
 from monitor.dedup import canonical_url, content_hash, outlet_of
 from monitor.errors import FeedParseError, FetchError, RetryLater
 from monitor.extract import extract_page
@@ -23,7 +24,7 @@ from monitor.fetch.client import Fetcher, redact
 from monitor.fetch.robots import Robots
 from monitor.match import Matcher
 from monitor.sandbox import Sandbox, SandboxError
-from monitor.store.repo import DueFeed, Store, key_hash, utcnow
+from monitor.store.repo import DueFeed, PollRecord, Store, key_hash, utcnow
 from monitor.types import Article, ExtractedPage, FeedItem, FetchResult, PollState
 
 log = structlog.get_logger()
@@ -118,6 +119,7 @@ class Pipeline:
         # Articles being processed now, by canonical URL: a story listed by two feeds
         # polled at the same moment is fetched once.
         self._inflight: dict[str, asyncio.Event] = {}
+        self._polls: Batcher[PollRecord] = Batcher(store.record_polls)
 
     async def _cpu(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         """Parse untrusted bytes: in the sandbox when there is one, else in a thread."""
@@ -136,11 +138,10 @@ class Pipeline:
         try:
             result = await self.fetcher.get(src.url, feed.state, accept=FEED_ACCEPT)
             if not isinstance(result, FetchResult):
-                await self._db(
-                    self.store.record_poll,
-                    feed.id,
-                    ok=True,
-                    next_poll_at=next_poll(src.interval_s, 0, utcnow(), result.max_age_s),
+                await self._polls.put(
+                    PollRecord(
+                        feed.id, True, next_poll(src.interval_s, 0, utcnow(), result.max_age_s)
+                    )
                 )
                 bound.debug("feed not modified")
                 return RefreshResult(src.url, "not-modified")
@@ -157,15 +158,16 @@ class Pipeline:
             for chunk in _chunks(fresh, 8):
                 for got in await asyncio.gather(*(self._item(feed, i) for i in chunk)):
                     hits.extend(got)
-            await self._db(
-                self.store.record_poll,
-                feed.id,
-                ok=True,
-                next_poll_at=next_poll(
-                    src.interval_s, 0, utcnow(), max(result.max_age_s or 0, parsed.ttl_s or 0)
-                ),
-                state=PollState(result.etag, result.last_modified),
-                new_items=len(fresh),
+            await self._polls.put(
+                PollRecord(
+                    feed.id,
+                    True,
+                    next_poll(
+                        src.interval_s, 0, utcnow(), max(result.max_age_s or 0, parsed.ttl_s or 0)
+                    ),
+                    state=PollState(result.etag, result.last_modified),
+                    new_items=len(fresh),
+                )
             )
             bound.info("feed polled", items=len(items), new=len(fresh), hits=len(hits))
             return RefreshResult(src.url, "ok", len(fresh), tuple(hits))
@@ -181,14 +183,13 @@ class Pipeline:
         self, feed: DueFeed, error: str, retry_after_s: float | None = None
     ) -> RefreshResult:
         errors = 1 + await self._db(self.store.error_count, feed.id)
-        await self._db(
-            self.store.record_poll,
-            feed.id,
-            ok=False,
-            next_poll_at=next_poll(
-                feed.source.interval_s, errors, utcnow(), retry_after_s=retry_after_s
-            ),
-            error=error,
+        await self._polls.put(
+            PollRecord(
+                feed.id,
+                False,
+                next_poll(feed.source.interval_s, errors, utcnow(), retry_after_s=retry_after_s),
+                error=error,
+            )
         )
         log.warning("feed failed", feed=redact(feed.source.url), error=error, errors=errors)
         return RefreshResult(feed.source.url, "error", error=error)

@@ -111,7 +111,7 @@ class Fetcher:
         self._allowed = allowed
         self._global = asyncio.Semaphore(policy.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        pool_size = policy.concurrency * 2
+        pool_size = policy.concurrency  # the semaphores admit no more; a bigger pool costs CPU
         transport: httpx.AsyncBaseTransport | None = None
         if policy.proxy is None and not policy.allow_private_networks:
             inner = httpcore.AnyIOBackend()
@@ -123,7 +123,7 @@ class Fetcher:
             proxy=policy.proxy,
             transport=transport,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=pool_size),
+            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -137,11 +137,11 @@ class Fetcher:
     ) -> FetchResult | NotModified:
         host = urlsplit(url).hostname or ""
         sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
-        async with self._global, sem:
+        # The host's slot first: a request waiting for its host holds no global slot.
+        async with sem, self._global:
             try:
-                return await asyncio.wait_for(
-                    self._get(url, state, accept), timeout=self.policy.timeout_s
-                )
+                async with asyncio.timeout(self.policy.timeout_s):  # no extra task per request
+                    return await self._get(url, state, accept)
             except TimeoutError as exc:
                 raise FetchError(f"no complete answer within {self.policy.timeout_s:g}s") from exc
             except FetchError:
@@ -171,6 +171,7 @@ class Fetcher:
             response = await self._client.send(request, stream=True)
             try:
                 if response.status_code == 304:
+                    await response.aread()  # empty; read so the connection is reused
                     return NotModified(current, max_age(response.headers))
                 if response.status_code in (429, 503):
                     wait = retry_after(response.headers.get("retry-after"))

@@ -48,6 +48,16 @@ class DueFeed:
 
 
 @dataclass(frozen=True)
+class PollRecord:
+    feed_id: int
+    ok: bool
+    next_poll_at: datetime
+    state: PollState | None = None
+    error: str | None = None
+    new_items: int = 0
+
+
+@dataclass(frozen=True)
 class FeedStatus:
     url: str
     name: str | None
@@ -151,25 +161,30 @@ class Store:
         error: str | None = None,
         new_items: int = 0,
     ) -> None:
+        self.record_polls([PollRecord(feed_id, ok, next_poll_at, state, error, new_items)])
+
+    def record_polls(self, records: Sequence[PollRecord]) -> None:
+        """Store the outcome of many polls in one transaction (one commit, one fsync)."""
         now = utcnow()
-        values: dict[str, Any] = {"last_polled_at": now, "next_poll_at": next_poll_at}
-        if ok:
-            values.update(last_success_at=now, error_count=0, last_error=None, failing_since=None)
-            if state is not None:
-                values.update(etag=state.etag, last_modified=state.last_modified)
-        else:
-            values.update(
-                last_error=(error or "unknown error")[:2000],
-                last_error_at=now,
-                error_count=col(FeedRow.error_count) + 1,
-                failing_since=func.coalesce(col(FeedRow.failing_since), now),
-            )
         with self.session() as s, s.begin():
-            s.execute(
-                update(FeedRow)
-                .where(col(FeedRow.id) == feed_id)
-                .values(**values, items_seen=col(FeedRow.items_seen) + new_items)
-            )
+            for r in records:
+                values: dict[str, Any] = {"last_polled_at": now, "next_poll_at": r.next_poll_at}
+                if r.ok:
+                    values.update(
+                        last_success_at=now, error_count=0, last_error=None, failing_since=None
+                    )
+                    if r.state is not None:
+                        values.update(etag=r.state.etag, last_modified=r.state.last_modified)
+                else:
+                    values.update(
+                        last_error=(r.error or "unknown error")[:2000],
+                        last_error_at=now,
+                        error_count=col(FeedRow.error_count) + 1,
+                        failing_since=func.coalesce(col(FeedRow.failing_since), now),
+                    )
+                if r.new_items:
+                    values["items_seen"] = col(FeedRow.items_seen) + r.new_items
+                s.execute(update(FeedRow).where(col(FeedRow.id) == r.feed_id).values(**values))
 
     def error_count(self, feed_id: int) -> int:
         """Failures in a row of this feed so far."""

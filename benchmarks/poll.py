@@ -1,0 +1,327 @@
+"""Polling throughput against feeds served on 127.0.0.1, with rss2email as the baseline.
+
+(a) N feeds that answer 304 (the daemon's steady state): feeds/s.
+(b) M feeds with K new items each, the items' pages taken from the corpus
+    pages: feeds/s and pages/s (fetch + extract in the parser workers + match +
+    store), and bare trafilatura pages/s with the same number of processes.
+(c) the same M feeds polled by rss2email (sending to a local SMTP sink): feeds/s.
+
+The feed server runs in its own process (asyncio, keep-alive) and can add
+latency to each answer. Peak memory is the polling process's own (the parser
+workers apart). Needs the bench extra: pip install -e '.[bench]'.
+
+    python benchmarks/poll.py [--feeds-304 10000] [--feeds 1000] [--items 20]
+                              [--latency-ms 0] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pages"
+HOSTS = 50  # loopback addresses the feeds are spread over
+
+
+def corpus_pages() -> list[bytes]:
+    return [p.read_bytes() for p in sorted(CORPUS.glob("sh-*.html"))]
+
+
+# -- the feed server (its own process) -------------------------------------------
+
+
+def feed_xml(base: str, i: int, items: int) -> bytes:
+    entries = "".join(
+        f"<item><title>Story {i}-{j}</title><link>{base}/p/{i}/{j}</link>"
+        f"<guid>{base}/p/{i}/{j}</guid><description>Summary {i}-{j}.</description>"
+        f"<pubDate>Mon, 23 Nov 2026 08:{j % 60:02d}:00 GMT</pubDate></item>"
+        for j in range(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {i}</title>'
+        f"<link>{base}/</link><description>d</description>{entries}</channel></rss>"
+    ).encode()
+
+
+def serve(port_file: str, items: int, latency_s: float) -> None:
+    pages = corpus_pages()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host, port = writer.get_extra_info("sockname")[:2]
+        base = f"http://{host}:{port}"
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                line, *hdrs = head.decode("latin-1").split("\r\n")
+                path = line.split(" ")[1]
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (h.partition(":") for h in hdrs if h)
+                }
+                if latency_s:
+                    await asyncio.sleep(latency_s)
+                status, ctype, body, extra = 404, "text/plain", b"", ""
+                if path.startswith("/f/"):
+                    i = int(path[3:].split(".")[0])
+                    etag = f'"e{i}"'
+                    if headers.get("if-none-match") == etag:
+                        status = 304
+                    else:
+                        status, ctype = 200, "application/rss+xml"
+                        body = feed_xml(base, i, items)
+                    extra = f"ETag: {etag}\r\n"
+                elif path.startswith("/p/"):
+                    _, _, i, j = path.split("/")
+                    status, ctype = 200, "text/html; charset=utf-8"
+                    body = pages[(int(i) * items + int(j)) % len(pages)]
+                reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
+                writer.write(
+                    (
+                        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n{extra}"
+                        f"Content-Length: {len(body)}\r\n\r\n"
+                    ).encode()
+                    + body
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        # One port on HOSTS loopback addresses: feeds spread over many "hosts", as in life,
+        # so the per-host limit is not the only limit measured.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = await asyncio.start_server(
+            handle, [f"127.0.0.{h}" for h in range(1, HOSTS + 1)], port, backlog=1024
+        )
+        Path(port_file).write_text(str(port))
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+class FeedServer:
+    def __init__(self, items: int, latency_s: float) -> None:
+        self.tmp = tempfile.mkdtemp()
+        port_file = os.path.join(self.tmp, "port")
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", port_file, "--items", str(items),
+             "--latency-ms", str(latency_s * 1000)]
+        )  # fmt: skip
+        for _ in range(200):
+            if os.path.exists(port_file) and Path(port_file).read_text():
+                break
+            time.sleep(0.05)
+        self.port = int(Path(port_file).read_text())
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.{1 + i % HOSTS}:{self.port}/f/{i}.xml"
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# -- news-monitor ------------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def poll(db: str, urls: list[str], etags: bool, workers: int) -> tuple[float, int]:
+    """Poll every URL once with the daemon's pipeline; (seconds, articles stored)."""
+    from monitor.fetch.client import Fetcher, FetchPolicy
+    from monitor.match import Matcher
+    from monitor.pipeline import Pipeline
+    from monitor.sandbox import Sandbox, SandboxLimits
+    from monitor.store import open_store
+    from monitor.types import FeedSource, PollState
+    from monitor.watchlists.load import load_watchlists
+
+    store = open_store(db)
+    store.sync_feeds([FeedSource(u, None, 900) for u in urls])
+    feeds = store.due_feeds()
+    if etags:  # the state after an earlier poll
+        for f in feeds:
+            i = f.source.url.rsplit("/", 1)[1].split(".")[0]
+            store.record_poll(
+                f.id, ok=True, next_poll_at=store_now(), state=PollState(f'"e{i}"', None)
+            )
+        feeds = store.due_feeds(store_now(3600))
+    lists, _ = load_watchlists([Path(__file__).resolve().parent.parent / "watchlists"])
+    matcher = Matcher(lists)
+    with Sandbox(SandboxLimits(workers=workers)) as sandbox:
+        await sandbox.run(len, b"")  # workers up before the clock starts
+        async with Fetcher(FetchPolicy(allow_private_networks=True)) as fetcher:
+            pipe = Pipeline(store, fetcher, lambda: matcher, sandbox, respect_robots=False)
+            t0 = time.perf_counter()
+            results = await asyncio.gather(*(pipe.refresh(f) for f in feeds))
+            took = time.perf_counter() - t0
+    bad = [r for r in results if r.status == "error"]
+    if bad:
+        raise SystemExit(f"{len(bad)} feeds failed, first: {bad[0].error}")
+    with store.engine.connect() as c:
+        from sqlalchemy import text
+
+        articles = int(
+            c.execute(text("SELECT count(*) FROM article WHERE source = 'page'")).scalar() or 0
+        )
+    store.engine.dispose()
+    return took, articles
+
+
+def store_now(plus_s: float = 0):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from monitor.store import utcnow
+
+    return utcnow() + timedelta(seconds=plus_s)
+
+
+def bare_trafilatura(pages: list[bytes], workers: int) -> float:
+    from monitor.extract import extract_page  # noqa: F401  (imported before the pool forks)
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["monitor.extract"])
+    with ctx.Pool(workers) as pool:
+        pool.map(_extract, pages[:workers])  # warm
+        t0 = time.perf_counter()
+        pool.map(_extract, pages, chunksize=1)
+        return len(pages) / (time.perf_counter() - t0)
+
+
+def _extract(body: bytes) -> int:
+    from monitor.extract import extract_page
+
+    return len(extract_page(body, "http://127.0.0.1/p", "text/html; charset=utf-8").text)
+
+
+# -- rss2email -----------------------------------------------------------------------
+
+
+def rss2email(urls: list[str], tmp: str) -> float:
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        count = 0
+
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            Sink.count += 1
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        r2e = shutil.which("r2e", path=os.path.dirname(sys.executable))
+        if r2e is None:
+            raise SystemExit("rss2email is not installed: pip install -e '.[bench]'")
+        cfg, data = os.path.join(tmp, "r2e.cfg"), os.path.join(tmp, "r2e.json")
+        subprocess.run(
+            [r2e, "-c", cfg, "-d", data, "new", "desk@example.org"], check=True, capture_output=True
+        )
+        text = Path(cfg).read_text()
+        text = text.replace("email-protocol = sendmail", "email-protocol = smtp")
+        text = text.replace("smtp-server = smtp.example.net", "smtp-server = 127.0.0.1")
+        text = text.replace("smtp-port = 465", f"smtp-port = {port}")
+        text = text.replace("verbose = info", "verbose = error")
+        text += "".join(f"\n[feed.f{i}]\nurl = {u}\n" for i, u in enumerate(urls))
+        Path(cfg).write_text(text)
+        t0 = time.perf_counter()
+        subprocess.run([r2e, "-c", cfg, "-d", data, "run"], check=True, capture_output=True)
+        took = time.perf_counter() - t0
+        if Sink.count == 0:
+            raise SystemExit("rss2email sent nothing: the baseline did not run")
+        return len(urls) / took
+    finally:
+        smtp.stop()
+
+
+# -- main ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--feeds-304", type=int, default=10000)
+    ap.add_argument("--feeds", type=int, default=1000)
+    ap.add_argument("--items", type=int, default=20)
+    ap.add_argument("--latency-ms", type=float, default=0.0)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--serve", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.items, args.latency_ms / 1000)
+        return
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    tmp = tempfile.mkdtemp()
+    server = FeedServer(args.items, args.latency_ms / 1000)
+    try:
+        urls_304 = [server.url(i) for i in range(args.feeds_304)]
+        took_a, _ = asyncio.run(poll(f"sqlite:///{tmp}/a.db", urls_304, True, args.workers))
+        urls = [server.url(i) for i in range(args.feeds)]
+        took_b, pages = asyncio.run(poll(f"sqlite:///{tmp}/b.db", urls, False, args.workers))
+        peak = rss_mb()
+        corpus = corpus_pages()
+        sample = (corpus * (1 + 400 // len(corpus)))[:400]
+        bare = bare_trafilatura(sample, args.workers)
+        r2e = rss2email(urls, tmp)
+    finally:
+        server.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    out = {
+        "feeds_304_per_s": round(args.feeds_304 / took_a, 1),
+        "pages_per_s": round(pages / took_b, 1),
+        "trafilatura_pages_per_s": round(bare, 1),
+        "rss2email_feeds_per_s": round(r2e, 2),
+        "monitor_feeds_per_s": round(args.feeds / took_b, 2),
+        "peak_rss_mb": round(peak, 1),
+        "pages": pages,
+        "workers": args.workers,
+        "latency_ms": args.latency_ms,
+    }
+    if args.json:
+        print(json.dumps(out))
+        return
+    print(f"{'measure':<44} {'value':>10}")
+    rows = [
+        (f"(a) feeds/s, {args.feeds_304} feeds answering 304", out["feeds_304_per_s"]),
+        (f"(b) feeds/s, {args.feeds} feeds x {args.items} new items", out["monitor_feeds_per_s"]),
+        ("(b) pages/s (fetch, extract, match, store)", out["pages_per_s"]),
+        (f"    bare trafilatura pages/s, {args.workers} processes", out["trafilatura_pages_per_s"]),
+        ("    ratio to bare trafilatura", round(out["pages_per_s"] / bare, 2)),
+        ("(c) rss2email feeds/s, same feeds", out["rss2email_feeds_per_s"]),
+        ("    news-monitor / rss2email", round(out["monitor_feeds_per_s"] / r2e, 1)),
+        ("peak RSS of the polling process, MB", out["peak_rss_mb"]),
+    ]
+    for name, value in rows:
+        print(f"{name:<44} {value:>10}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Coalesce small database writes from many concurrent tasks into one transaction.
+
+Thousands of feeds answering 304 each end in one small UPDATE; committed one by
+one, the commits (an fsync each on SQLite) cap polling at a few hundred feeds/s.
+Each caller still waits until its own write is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+MAX_WAIT_S = 0.02  # how long a write may wait for company
+MAX_BATCH = 500
+
+
+class Batcher(Generic[T]):
+    def __init__(
+        self, write: Callable[[Sequence[T]], None], max_wait_s: float = MAX_WAIT_S
+    ) -> None:
+        self.write = write
+        self.max_wait_s = max_wait_s
+        self._pending: list[tuple[T, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def put(self, item: T) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, fut))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await fut
+
+    async def _flush(self) -> None:
+        while self._pending:
+            if len(self._pending) < MAX_BATCH:
+                await asyncio.sleep(self.max_wait_s)
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                await asyncio.to_thread(self.write, [item for item, _ in batch])
+            except Exception as exc:  # every waiter learns of it; none is left hanging
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+            else:
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_result(None)

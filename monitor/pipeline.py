@@ -39,6 +39,7 @@ MAX_BACKOFF = timedelta(days=1)
 # A server's freshness hint (Cache-Control max-age, RSS <ttl>) may stretch the
 # interval, by up to this factor: politeness, without missing a day of news.
 MAX_HINT_FACTOR = 4
+PAGES_PER_WORKER = 4  # pages fetched or being extracted at once, per parser worker
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ class Pipeline:
         # polled at the same moment is fetched once.
         self._inflight: dict[str, asyncio.Event] = {}
         self._polls: Batcher[PollRecord] = Batcher(store.record_polls)
+        # Pages between fetch and extraction hold their bodies in memory: without a
+        # bound, a thousand feeds polled at once queue gigabytes for the parsers.
+        workers = sandbox.limits.workers if sandbox is not None else 2
+        self._page_slots = asyncio.Semaphore(PAGES_PER_WORKER * workers)
 
     async def _cpu(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         """Parse untrusted bytes: in the sandbox when there is one, else in a thread."""
@@ -155,9 +160,8 @@ class Pipeline:
             unseen = await self._db(self.store.unseen_keys, feed.id, [i.key for i in items])
             fresh = [i for i in items if i.key in unseen]
             hits: list[int] = []
-            for chunk in _chunks(fresh, 8):
-                for got in await asyncio.gather(*(self._item(feed, i) for i in chunk)):
-                    hits.extend(got)
+            for got in await asyncio.gather(*(self._item(feed, i) for i in fresh)):
+                hits.extend(got)
             await self._polls.put(
                 PollRecord(
                     feed.id,
@@ -231,12 +235,14 @@ class Pipeline:
                 "page disallowed by robots.txt; matching the feed entry", url=redact(item.link)
             )
             return None
+        async with self._page_slots:
+            return await self._fetch_and_extract(item.link)
+
+    async def _fetch_and_extract(self, link: str) -> ExtractedPage | None:
         try:
-            res = await self.fetcher.get(item.link, accept=PAGE_ACCEPT)
+            res = await self.fetcher.get(link, accept=PAGE_ACCEPT)
         except FetchError as exc:
-            log.info(
-                "page not fetched; matching the feed entry", url=redact(item.link), error=str(exc)
-            )
+            log.info("page not fetched; matching the feed entry", url=redact(link), error=str(exc))
             return None
         if not isinstance(res, FetchResult):
             return None
@@ -249,7 +255,3 @@ class Pipeline:
                 "page not extracted; matching the feed entry", url=redact(res.url), error=str(exc)
             )
             return None
-
-
-def _chunks(items: list[FeedItem], n: int) -> list[list[FeedItem]]:
-    return [items[i : i + n] for i in range(0, len(items), n)]

@@ -83,12 +83,14 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
     replaced by the same pool with GuardedBackend.
     """
 
-    def __init__(self, backend: httpcore.AsyncNetworkBackend, max_connections: int) -> None:
+    def __init__(
+        self, backend: httpcore.AsyncNetworkBackend, max_connections: int, keepalive: int
+    ) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=max_connections,
-            max_keepalive_connections=max_connections,
+            max_keepalive_connections=keepalive,
             network_backend=backend,
         )
 
@@ -111,11 +113,17 @@ class Fetcher:
         self._allowed = allowed
         self._global = asyncio.Semaphore(policy.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        pool_size = policy.concurrency  # the semaphores admit no more; a bigger pool costs CPU
+        # The semaphores admit no more than `concurrency` requests. httpcore checks every
+        # pooled connection on each request, so idle ones cost CPU: keep a few alive
+        # (pages of one site are fetched back to back), not one per host polled.
+        pool_size = policy.concurrency
+        keepalive = min(pool_size, 2 * policy.per_host)
         transport: httpx.AsyncBaseTransport | None = None
         if policy.proxy is None and not policy.allow_private_networks:
             inner = httpcore.AnyIOBackend()
-            transport = _GuardedTransport(GuardedBackend(inner, resolver, allowed), pool_size)
+            transport = _GuardedTransport(
+                GuardedBackend(inner, resolver, allowed), pool_size, keepalive
+            )
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(policy.timeout_s),
             follow_redirects=False,
@@ -123,7 +131,7 @@ class Fetcher:
             proxy=policy.proxy,
             transport=transport,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
+            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=keepalive),
         )
 
     async def __aenter__(self) -> Fetcher:

@@ -73,6 +73,10 @@ def check_scheme(url: str) -> None:
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
+    try:  # a literal address in standard form needs no lookup (odd forms get one)
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:

@@ -30,10 +30,12 @@ def feed_sources(settings: Settings) -> list[FeedSource]:
     default = settings.defaults.poll_every
     for entry in settings.feeds:
         if isinstance(entry, FeedEntry):
-            out.setdefault(entry.url, FeedSource(entry.url, entry.name, entry.every or default))
+            out.setdefault(
+                entry.url, FeedSource(entry.url, entry.name, entry.every or default, entry.pages)
+            )
         elif isinstance(entry, OpmlEntry):
             for url, name in read_opml(settings.path(entry.opml)):
-                out.setdefault(url, FeedSource(url, name, entry.every or default))
+                out.setdefault(url, FeedSource(url, name, entry.every or default, entry.pages))
     return list(out.values())
 
 

@@ -64,6 +64,7 @@ class FeedEntry(_Strict):
     url: str
     name: str | None = None
     every: Duration | None = None
+    pages: bool = True  # false for feeds that carry the full text: no page is fetched
 
     @field_validator("url")
     @classmethod
@@ -76,6 +77,7 @@ class FeedEntry(_Strict):
 class OpmlEntry(_Strict):
     opml: str
     every: Duration | None = None
+    pages: bool = True
 
 
 def _feed_kind(value: Any) -> str:

@@ -214,7 +214,7 @@ class Pipeline:
                 if known is not None:  # listed by another feed, or with other tracking parameters
                     await self._db(self.store.mark_seen, feed.id, item.key, known)
                     return []
-                page = await self._page(item) if item.link else None
+                page = await self._page(item) if item.link and feed.source.pages else None
                 article = article_from(item, page, url, feed.source.name)
                 matches = self.matcher().match(article.title, article.text)
                 saved = await self._db(

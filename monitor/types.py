@@ -13,6 +13,7 @@ class FeedSource:
     url: str
     name: str | None
     interval_s: int
+    pages: bool = True  # fetch each entry's page; False: match the entry as the feed gives it
 
 
 @dataclass(frozen=True)

@@ -244,3 +244,87 @@ def test_down_notice_is_sent_by_one_of_several_daemons(store: Store) -> None:
             )
         )
     assert sum(counts) == 1 and len(sent) == 1
+
+
+def test_a_hanging_feed_costs_its_deadline_and_other_feeds_keep_their_schedule(
+    sqlite_store: Store,
+) -> None:
+    """Slowloris: one byte per second would read for minutes; the total deadline cuts it."""
+    import socket
+    import threading
+    import time
+
+    stop = threading.Event()
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+
+    def drip() -> None:
+        conn, _ = lsock.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        while not stop.is_set():
+            try:
+                conn.sendall(b"<")
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    threading.Thread(target=drip, daemon=True).start()
+    slow = f"http://127.0.0.1:{lsock.getsockname()[1]}/feed"
+    try:
+        with ScriptedServer(lambda p, h: Reply(200, rss())) as srv:
+            fast = srv.base + "/feed"
+            sqlite_store.sync_feeds(
+                [FeedSource(slow, "slow", INTERVAL), FeedSource(fast, "fast", INTERVAL)]
+            )
+
+            async def go() -> dict[str, tuple[RefreshResult, float]]:
+                pol = FetchPolicy(timeout_s=1.5, allow_private_networks=True)
+                async with Fetcher(pol) as f:
+                    pipe = Pipeline(sqlite_store, f, lambda: Matcher([]))
+                    pipe._page = _no_page  # type: ignore[method-assign]
+                    t0 = time.monotonic()
+
+                    async def timed(url: str) -> tuple[RefreshResult, float]:
+                        feed = sqlite_store.feed(url)
+                        assert feed is not None
+                        res = await pipe.refresh(feed)
+                        return res, time.monotonic() - t0
+
+                    a, b = await asyncio.gather(timed(slow), timed(fast))
+                    return {"slow": a, "fast": b}
+
+            got = asyncio.run(go())
+    finally:
+        stop.set()
+        lsock.close()
+    (slow_res, slow_t), (fast_res, fast_t) = got["slow"], got["fast"]
+    assert slow_res.status == "error" and "1.5s" in (slow_res.error or "")
+    assert slow_t <= 1.5 + 1.0  # deadline + 1 s
+    assert fast_res.status == "ok" and fast_res.new_items == 2 and fast_t < 1.0
+
+
+def test_a_feed_with_pages_off_is_matched_from_its_entries(sqlite_store: Store) -> None:
+    def script(path: str, h: dict[str, str]) -> Reply:
+        if path == "/feed":
+            item = (
+                f"<item><title>Full</title><link>{srv.base}/story</link><guid>s</guid>"
+                "<description>The whole story is here.</description></item>"
+            )
+            return Reply(200, f'<rss version="2.0"><channel>{item}</channel></rss>'.encode())
+        return Reply(200, b"<html><body><p>page</p></body></html>")
+
+    with ScriptedServer(script) as srv:
+        url = srv.base + "/feed"
+        sqlite_store.sync_feeds([FeedSource(url, None, INTERVAL, pages=False)])
+        feed = sqlite_store.feed(url)
+        assert feed is not None and feed.source.pages is False
+
+        async def go() -> RefreshResult:
+            async with Fetcher(FetchPolicy(timeout_s=5, allow_private_networks=True)) as f:
+                return await Pipeline(sqlite_store, f, lambda: Matcher([])).refresh(feed)
+
+        res = asyncio.run(go())
+        assert res.status == "ok" and res.new_items == 1
+        assert [p for p, _ in srv.requests] == ["/feed"]  # no page, no robots.txt

@@ -113,6 +113,7 @@ class Store:
                         url=url,
                         name=src.name,
                         interval_s=src.interval_s,
+                        fetch_pages=src.pages,
                         active=True,
                         created_at=now,
                         error_count=0,
@@ -120,7 +121,12 @@ class Store:
                     )
                     .on_conflict_do_update(
                         index_elements=["url"],
-                        set_={"name": src.name, "interval_s": src.interval_s, "active": True},
+                        set_={
+                            "name": src.name,
+                            "interval_s": src.interval_s,
+                            "fetch_pages": src.pages,
+                            "active": True,
+                        },
                     )
                 )
                 s.execute(stmt)
@@ -148,7 +154,9 @@ class Store:
     def _due(r: FeedRow) -> DueFeed:
         assert r.id is not None
         return DueFeed(
-            r.id, FeedSource(r.url, r.name, r.interval_s), PollState(r.etag, r.last_modified)
+            r.id,
+            FeedSource(r.url, r.name, r.interval_s, r.fetch_pages),
+            PollState(r.etag, r.last_modified),
         )
 
     def record_poll(

@@ -32,6 +32,7 @@ class FeedRow(SQLModel, table=True):
     created_at: datetime
     failing_since: datetime | None = None  # first failure of the current run of failures
     down_notified: bool = False  # the operator has been told it is down
+    fetch_pages: bool = True  # feeds[].pages
 
 
 class ArticleRow(SQLModel, table=True):

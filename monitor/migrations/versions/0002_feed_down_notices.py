@@ -1,4 +1,4 @@
-"""feed down/recovered notices
+"""feed down/recovered notices; feeds whose pages are not fetched
 
 Revision ID: 0002
 Revises: 0001
@@ -24,9 +24,13 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("down_notified", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(
+            sa.Column("fetch_pages", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("feed") as batch:
+        batch.drop_column("fetch_pages")
         batch.drop_column("down_notified")
         batch.drop_column("failing_since")

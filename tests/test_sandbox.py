@@ -18,7 +18,7 @@ from monitor.store import Store, open_store
 from monitor.types import FeedSource
 from tests.httpd import Reply, ScriptedServer
 
-CORPUS_FEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
+CORPUS_FEEDS = Path(__file__).parent / "fixtures" / "corpus-feeds"
 
 
 def spin(seconds: float) -> float:

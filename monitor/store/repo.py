@@ -228,9 +228,10 @@ class Store:
             ).scalar()
             return int(n or 0)
 
-    def feed_statuses(self) -> list[FeedStatus]:
+    def feed_statuses(self, *where: Any) -> list[FeedStatus]:
+        """Every feed's status, or those meeting the `where` conditions."""
         with self.session() as s:
-            rows = s.execute(select(FeedRow).order_by(col(FeedRow.url))).all()
+            rows = s.execute(select(FeedRow).where(*where).order_by(col(FeedRow.url))).all()
             return [
                 FeedStatus(
                     r.url,
@@ -248,51 +249,36 @@ class Store:
                 for (r,) in rows
             ]
 
+    # A feed's outage: failing_since set by its first failure, down_notified once the
+    # operator is told; a success clears failing_since, and the recovery notice clears
+    # down_notified. Each flip is a conditional UPDATE, so one daemon of several sends it.
+    _DOWN_UNTOLD = (col(FeedRow.failing_since).is_not(None), col(FeedRow.down_notified).is_(False))
+    _BACK_UNTOLD = (col(FeedRow.failing_since).is_(None), col(FeedRow.down_notified))
+
     def down_since(self, before: datetime) -> list[FeedStatus]:
         """Feeds failing since before `before` whose outage the operator has not been told of."""
-        with self.session() as s:
-            rows = s.execute(
-                select(col(FeedRow.url))
-                .where(col(FeedRow.active))
-                .where(col(FeedRow.failing_since) <= before)
-                .where(col(FeedRow.down_notified).is_(False))
-            ).all()
-        down = {u for (u,) in rows}
-        return [f for f in self.feed_statuses() if f.url in down]
-
-    def claim_down_notice(self, url: str) -> bool:
-        """True for exactly one caller (of several daemons) per outage."""
-        with self.session() as s, s.begin():
-            res = s.execute(
-                update(FeedRow)
-                .where(col(FeedRow.url) == url)
-                .where(col(FeedRow.down_notified).is_(False))
-                .where(col(FeedRow.failing_since).is_not(None))
-                .values(down_notified=True)
-                .returning(col(FeedRow.id))
-            )
-            return res.first() is not None
+        return self.feed_statuses(
+            col(FeedRow.active), col(FeedRow.failing_since) <= before, *self._DOWN_UNTOLD
+        )
 
     def recovered(self) -> list[FeedStatus]:
         """Feeds reported down that have succeeded since."""
-        with self.session() as s:
-            rows = s.execute(
-                select(col(FeedRow.url))
-                .where(col(FeedRow.down_notified))
-                .where(col(FeedRow.failing_since).is_(None))
-            ).all()
-        back = {u for (u,) in rows}
-        return [f for f in self.feed_statuses() if f.url in back]
+        return self.feed_statuses(*self._BACK_UNTOLD)
+
+    def claim_down_notice(self, url: str) -> bool:
+        """True for exactly one caller (of several daemons) per outage."""
+        return self._claim(url, self._DOWN_UNTOLD, down_notified=True)
 
     def claim_recovery_notice(self, url: str) -> bool:
         """True once after a feed that was reported down has succeeded again."""
+        return self._claim(url, self._BACK_UNTOLD, down_notified=False)
+
+    def _claim(self, url: str, untold: tuple[Any, ...], down_notified: bool) -> bool:
         with self.session() as s, s.begin():
             res = s.execute(
                 update(FeedRow)
-                .where(col(FeedRow.url) == url)
-                .where(col(FeedRow.down_notified))
-                .where(col(FeedRow.failing_since).is_(None))
-                .values(down_notified=False)
+                .where(col(FeedRow.url) == url, *untold)
+                .values(down_notified=down_notified)
                 .returning(col(FeedRow.id))
             )
             return res.first() is not None

@@ -27,9 +27,9 @@ class Notifier:
         if not self.urls:
             return True
         a = apprise.Apprise()
-        for url in self.urls:
+        for i, url in enumerate(self.urls):
             if not a.add(url):
-                log.error("admin notify URL not understood by apprise", index=self.urls.index(url))
+                log.error("admin notify URL not understood by apprise", index=i)
         try:
             ok = bool(a.notify(title=title, body=body))
         except Exception:  # a notice must never stop the daemon

@@ -21,6 +21,16 @@ class Reply:
 Script = Callable[[str, dict[str, str]], Reply]
 
 
+def rss(items: list[tuple[str, str, str, str]], extra: str = "") -> bytes:
+    """An RSS 2.0 document of (title, link, guid, description) items."""
+    entries = "".join(
+        f"<item><title>{t}</title><link>{link}</link><guid>{g}</guid>"
+        f"<description>{d}</description></item>"
+        for t, link, g, d in items
+    )
+    return f'<rss version="2.0"><channel><title>F</title>{extra}{entries}</channel></rss>'.encode()
+
+
 class ScriptedServer:
     def __init__(self, script: Script, host: str = "127.0.0.1") -> None:
         self.script = script

@@ -18,21 +18,16 @@ from monitor.store import Store, open_store, utcnow
 from monitor.types import FeedSource
 from tests.conftest import WebhookReceiver
 from tests.httpd import Reply, ScriptedServer
+from tests.httpd import rss as rss_of
 
 INTERVAL = 900
 
 
 def rss(items: int = 2, ttl: int | None = None) -> bytes:
-    entries = "".join(
-        f"<item><title>Story {i}</title><link>https://news.example/{i}</link>"
-        f"<guid>g{i}</guid><description>Text {i}.</description></item>"
-        for i in range(items)
+    return rss_of(
+        [(f"Story {i}", f"https://news.example/{i}", f"g{i}", f"Text {i}.") for i in range(items)],
+        extra=f"<ttl>{ttl}</ttl>" if ttl else "",
     )
-    ttl_el = f"<ttl>{ttl}</ttl>" if ttl else ""
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{ttl_el}'
-        f"{entries}</channel></rss>"
-    ).encode()
 
 
 @pytest.fixture
@@ -308,11 +303,9 @@ def test_a_hanging_feed_costs_its_deadline_and_other_feeds_keep_their_schedule(
 def test_a_feed_with_pages_off_is_matched_from_its_entries(sqlite_store: Store) -> None:
     def script(path: str, h: dict[str, str]) -> Reply:
         if path == "/feed":
-            item = (
-                f"<item><title>Full</title><link>{srv.base}/story</link><guid>s</guid>"
-                "<description>The whole story is here.</description></item>"
+            return Reply(
+                200, rss_of([("Full", f"{srv.base}/story", "s", "The whole story is here.")])
             )
-            return Reply(200, f'<rss version="2.0"><channel>{item}</channel></rss>'.encode())
         return Reply(200, b"<html><body><p>page</p></body></html>")
 
     with ScriptedServer(script) as srv:

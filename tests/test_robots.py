@@ -9,7 +9,7 @@ import pytest
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.fetch.robots import CACHE_S, Robots
 from tests.conftest import Canary
-from tests.httpd import Reply, ScriptedServer
+from tests.httpd import Reply, ScriptedServer, rss
 
 
 class Clock:
@@ -115,12 +115,8 @@ def test_a_disallowed_page_is_not_fetched_and_the_feed_entry_is_matched(sqlite_u
         if path == "/robots.txt":
             return Reply(200, b"User-agent: *\nDisallow: /private/\n")
         if path == "/feed":
-            items = "".join(
-                f"<item><title>{p}</title><link>{srv.base}/{p}/1</link><guid>{p}</guid>"
-                f"<description>Summary of {p}.</description></item>"
-                for p in ("private", "public")
-            )
-            return Reply(200, f'<rss version="2.0"><channel>{items}</channel></rss>'.encode())
+            items = [(p, f"{srv.base}/{p}/1", p, f"Summary of {p}.") for p in ("private", "public")]
+            return Reply(200, rss(items))
         return Reply(200, page, {"Content-Type": "text/html"})
 
     store = open_store(sqlite_url)

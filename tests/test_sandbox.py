@@ -16,7 +16,7 @@ from monitor.pipeline import Pipeline, RefreshResult
 from monitor.sandbox import Sandbox, SandboxError, SandboxLimits
 from monitor.store import Store, open_store
 from monitor.types import FeedSource
-from tests.httpd import Reply, ScriptedServer
+from tests.httpd import Reply, ScriptedServer, rss
 
 CORPUS_FEEDS = Path(__file__).parent / "fixtures" / "corpus-feeds"
 
@@ -143,13 +143,10 @@ def test_a_pathological_page_costs_only_its_own_extraction(
 
     def script(path: str, h: dict[str, str]) -> Reply:
         if path == "/feed":
-            items = "".join(
-                f"<item><title>T{n}</title><link>{srv.base}/{n}</link><guid>{n}</guid>"
-                f"<description>Summary {n} Karabakh.</description></item>"
-                for n in ("deep", "calm")
-            )
-            body = f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
-            return Reply(200, body.encode(), {"Content-Type": "application/rss+xml"})
+            items = [
+                (f"T{n}", f"{srv.base}/{n}", n, f"Summary {n} Karabakh.") for n in ("deep", "calm")
+            ]
+            return Reply(200, rss(items), {"Content-Type": "application/rss+xml"})
         return Reply(200, deep if path == "/deep" else calm, {"Content-Type": "text/html"})
 
     with ScriptedServer(script) as srv:

@@ -12,14 +12,14 @@ from urllib.parse import urlsplit, urlunsplit
 import httpcore
 import httpx
 
-from monitor.errors import BlockedAddressError, FetchError, HTTPStatusError, RetryLater
+from monitor.errors import FetchError, HTTPStatusError, RetryLater
 from monitor.fetch.guard import (
     AddressCheck,
     GuardedBackend,
     Resolver,
     address_allowed,
-    blocked_message,
     check_scheme,
+    checked_addresses,
     system_resolver,
 )
 from monitor.types import FetchResult, NotModified, PollState
@@ -152,8 +152,6 @@ class Fetcher:
                     return await self._get(url, state, accept)
             except TimeoutError as exc:
                 raise FetchError(f"no complete answer within {self.policy.timeout_s:g}s") from exc
-            except FetchError:
-                raise
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__} fetching {redact(url)}") from exc
             except httpx.InvalidURL as exc:
@@ -214,11 +212,8 @@ class Fetcher:
 
     async def _check_host(self, url: str) -> None:
         parts = urlsplit(url)
-        host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        for addr in await self._resolver(host, port):
-            if not self._allowed(addr):
-                raise BlockedAddressError(blocked_message(host, addr))
+        await checked_addresses(parts.hostname or "", port, self._resolver, self._allowed)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.policy.max_bytes

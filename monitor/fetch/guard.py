@@ -91,6 +91,19 @@ def blocked_message(host: str, addr: str) -> str:
     )
 
 
+async def checked_addresses(
+    host: str, port: int, resolver: Resolver, allowed: AddressCheck
+) -> list[str]:
+    """The addresses `host` resolves to, all of them allowed; refuses the host otherwise."""
+    addrs = await resolver(host, port)
+    if not addrs:
+        raise FetchError(f"cannot resolve {host}")
+    for addr in addrs:  # one bad answer is enough to refuse the host
+        if not allowed(addr):
+            raise BlockedAddressError(blocked_message(host, addr))
+    return addrs
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend with the address check between lookup and connect.
 
@@ -116,12 +129,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addrs = await self.resolver(host, port)
-        if not addrs:
-            raise FetchError(f"cannot resolve {host}")
-        for addr in addrs:  # one bad answer is enough to refuse the host
-            if not self.allowed(addr):
-                raise BlockedAddressError(blocked_message(host, addr))
+        addrs = await checked_addresses(host, port, self.resolver, self.allowed)
         last: Exception | None = None
         for addr in addrs:
             try:

@@ -12,39 +12,48 @@ from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_WAIT_S = 0.02  # how long a write may wait for company
 MAX_BATCH = 500
 
 
-class Batcher(Generic[T]):
+class Batcher(Generic[T, R]):
+    """`write` gets a batch of items and returns one result per item (or None for none)."""
+
     def __init__(
-        self, write: Callable[[Sequence[T]], None], max_wait_s: float = MAX_WAIT_S
+        self,
+        write: Callable[[Sequence[T]], Sequence[R] | None],
+        max_wait_s: float = MAX_WAIT_S,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self.write = write
         self.max_wait_s = max_wait_s
-        self._pending: list[tuple[T, asyncio.Future[None]]] = []
+        self.max_batch = max_batch
+        self._pending: list[tuple[T, asyncio.Future[R | None]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def put(self, item: T) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def put(self, item: T) -> R | None:
+        """Queue the item; returns its result once its batch is committed."""
+        fut: asyncio.Future[R | None] = asyncio.get_running_loop().create_future()
         self._pending.append((item, fut))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        await fut
+        return await fut
 
     async def _flush(self) -> None:
+        n = self.max_batch
         while self._pending:
-            if len(self._pending) < MAX_BATCH:
+            if len(self._pending) < n:
                 await asyncio.sleep(self.max_wait_s)
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            batch, self._pending = self._pending[:n], self._pending[n:]
             try:
-                await asyncio.to_thread(self.write, [item for item, _ in batch])
+                results = await asyncio.to_thread(self.write, [item for item, _ in batch])
             except Exception as exc:  # every waiter learns of it; none is left hanging
                 for _, fut in batch:
                     if not fut.done():
                         fut.set_exception(exc)
             else:
-                for _, fut in batch:
+                for i, (_, fut) in enumerate(batch):
                     if not fut.done():
-                        fut.set_result(None)
+                        fut.set_result(None if results is None else results[i])

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import urlsplit, urlunsplit
 
-from courlan import normalize_url
+from courlan import extract_domain, normalize_url
 
 from monitor.match.normalize import normalize
 
+_WORDS = re.compile(r"\w+")
+# Host labels that name a mobile or AMP edition (or the plain www. alias) of a site.
+_EDITION_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+# Query parameters that only ask for the AMP edition.
+_AMP_PARAMS = {"amp", "_amp", "outputtype", "amp_js_v", "usqp"}
+_AMP_PATH = (  # (pattern, replacement): /a/amp, /a/amp/, /amp/a, /a.amp.html, /a.amp
+    (re.compile(r"/amp/?$", re.IGNORECASE), ""),
+    (re.compile(r"^/amp/(?=.)", re.IGNORECASE), "/"),
+    (re.compile(r"\.amp(\.html?)?$", re.IGNORECASE), r"\1"),
+)
 
-def canonical_url(url: str) -> str:
-    """Scheme and host lower-cased, default port, fragment and tracking parameters removed.
 
-    courlan drops utm_*, fbclid, gclid, yclid, mc_cid and similar and sorts the query.
+def clean_url(url: str) -> str:
+    """The link as a reader should get it: tracking parameters and fragment removed.
+
+    courlan lower-cases scheme and host, drops default ports, fragments and
+    tracking parameters (utm_*, fbclid, gclid, yclid, mc_cid, ...) and sorts the query.
     """
     url = url.strip()
     try:
@@ -26,10 +39,51 @@ def canonical_url(url: str) -> str:
     )
 
 
+def canonical_url(url: str) -> str:
+    """The identity of an article: equal for every address of the same page.
+
+    On top of clean_url: http and https, www., mobile and AMP editions (m., amp.
+    hosts, /amp paths, .amp.html, ?amp=1) are one article.
+    """
+    parts = urlsplit(clean_url(url))
+    host = parts.netloc
+    for prefix in _EDITION_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    path = parts.path
+    for pattern, repl in _AMP_PATH:
+        path = pattern.sub(repl, path)
+    path = path or "/"
+    query = "&".join(
+        p for p in parts.query.split("&") if p and p.split("=")[0].lower() not in _AMP_PARAMS
+    )
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def same_site(a: str, b: str) -> bool:
+    """Both URLs on one site: one registrable domain (news.bbc.co.uk and www.bbc.co.uk),
+    or, for hosts outside the public suffix list, one host up to www./m./amp."""
+    da, db = extract_domain(a), extract_domain(b)
+    if da is not None and db is not None:
+        return bool(da == db)
+    return _site_host(a) == _site_host(b) != ""
+
+
+def _site_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    for prefix in _EDITION_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix) :]
+    return host
+
+
 def content_hash(title: str, text: str) -> str:
-    """Exact fingerprint of the normalised text: equal for copies that differ in typography only."""
+    """Exact fingerprint of the normalised text: its words, folded. Copies that differ
+    in case, accents, typography or punctuation only have the same fingerprint."""
     folded = normalize(f"{title}\n{text}").folded
-    return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
+    return hashlib.sha256(" ".join(_WORDS.findall(folded)).encode()).hexdigest()
 
 
 def outlet_of(url: str, sitename: str | None = None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import structlog
 
 from monitor.batch import Batcher
-from monitor.dedup import canonical_url, content_hash, outlet_of
+from monitor.dedup import canonical_url, clean_url, content_hash, outlet_of, same_site
 from monitor.errors import FeedParseError, FetchError, RetryLater
 from monitor.extract import extract_page
 from monitor.feeds import parse_feed
@@ -24,7 +24,16 @@ from monitor.fetch.client import Fetcher, redact
 from monitor.fetch.robots import Robots
 from monitor.match import Matcher
 from monitor.sandbox import Sandbox, SandboxError
-from monitor.store.repo import DueFeed, PollRecord, Store, key_hash, utcnow
+from monitor.store.repo import (
+    DueFeed,
+    NewEntry,
+    PollRecord,
+    SavedArticle,
+    Store,
+    key_hash,
+    utcnow,
+)
+from monitor.stories import signature
 from monitor.types import Article, ExtractedPage, FeedItem, FetchResult, PollState
 
 log = structlog.get_logger()
@@ -40,6 +49,7 @@ MAX_BACKOFF = timedelta(days=1)
 # interval, by up to this factor: politeness, without missing a day of news.
 MAX_HINT_FACTOR = 4
 PAGES_PER_WORKER = 4  # pages fetched or being extracted at once, per parser worker
+SAVE_BATCH = 20  # feeds whose new articles are stored in one transaction
 
 
 @dataclass(frozen=True)
@@ -78,11 +88,28 @@ def next_poll(
     return now + backoff
 
 
+async def _none() -> None:
+    return None
+
+
+def _unique_keys(items: Sequence[FeedItem]) -> list[FeedItem]:
+    """A feed that lists one entry twice gets it processed once."""
+    seen: dict[str, FeedItem] = {}
+    for i in items:
+        seen.setdefault(i.key, i)
+    return list(seen.values())
+
+
+def entry_fingerprint(item: FeedItem) -> str:
+    """What makes an entry news: its title and summary, not its date or tracking parameters."""
+    return content_hash(item.title, item.summary)
+
+
 def article_from(
     item: FeedItem, page: ExtractedPage | None, url: str, feed_name: str | None
 ) -> Article:
     """The page's text when extraction found some, else the feed entry's title and summary."""
-    link = item.link or url
+    link = clean_url(item.link) if item.link else url
     if page is not None and page.text.strip():
         title = page.title or item.title
         text, source = page.text, "page"
@@ -100,6 +127,8 @@ def article_from(
         language=page.language if page else None,
         source=source,
         content_hash=content_hash(title or "", text),
+        # The body only: a republished copy has a headline of its own.
+        signature=signature(text or title or ""),
     )
 
 
@@ -120,7 +149,12 @@ class Pipeline:
         # Articles being processed now, by canonical URL: a story listed by two feeds
         # polled at the same moment is fetched once.
         self._inflight: dict[str, asyncio.Event] = {}
-        self._polls: Batcher[PollRecord] = Batcher(store.record_polls)
+        self._polls: Batcher[PollRecord, None] = Batcher(store.record_polls)
+        # Feeds finishing together share one transaction: a burst of new articles
+        # costs a commit per batch of feeds, not per feed.
+        self._saves: Batcher[tuple[int, Sequence[NewEntry]], list[SavedArticle]] = Batcher(
+            store.save_feeds, max_batch=SAVE_BATCH
+        )
         # Pages between fetch and extraction hold their bodies in memory: without a
         # bound, a thousand feeds polled at once queue gigabytes for the parsers.
         workers = sandbox.limits.workers if sandbox is not None else 2
@@ -156,12 +190,12 @@ class Pipeline:
                 )
             except SandboxError as exc:
                 raise FeedParseError(str(exc)) from exc
-            items = parsed.items
-            unseen = await self._db(self.store.unseen_keys, feed.id, [i.key for i in items])
-            fresh = [i for i in items if i.key in unseen]
-            hits: list[int] = []
-            for got in await asyncio.gather(*(self._item(feed, i) for i in fresh)):
-                hits.extend(got)
+            items = _unique_keys(parsed.items)
+            fresh = await self._db(
+                self.store.fresh_entries, feed.id, [(i.key, entry_fingerprint(i)) for i in items]
+            )
+            todo = [i for i in items if i.key in fresh]
+            hits = await self._entries(feed, todo, {k for k, edit in fresh.items() if edit})
             await self._polls.put(
                 PollRecord(
                     feed.id,
@@ -170,11 +204,11 @@ class Pipeline:
                         src.interval_s, 0, utcnow(), max(result.max_age_s or 0, parsed.ttl_s or 0)
                     ),
                     state=PollState(result.etag, result.last_modified),
-                    new_items=len(fresh),
+                    new_items=len(todo),
                 )
             )
-            bound.info("feed polled", items=len(items), new=len(fresh), hits=len(hits))
-            return RefreshResult(src.url, "ok", len(fresh), tuple(hits))
+            bound.info("feed polled", items=len(items), new=len(todo), hits=len(hits))
+            return RefreshResult(src.url, "ok", len(todo), tuple(hits))
         except RetryLater as exc:
             return await self._failed(feed, str(exc), exc.after_s)
         except (FetchError, FeedParseError) as exc:
@@ -198,35 +232,103 @@ class Pipeline:
         log.warning("feed failed", feed=redact(feed.source.url), error=error, errors=errors)
         return RefreshResult(feed.source.url, "error", error=error)
 
-    async def _item(self, feed: DueFeed, item: FeedItem) -> list[int]:
-        """Process one new entry; a failure costs only this entry."""
-        try:
-            if item.link:
-                url = canonical_url(item.link)
-            else:  # no link: the entry itself is the article
-                url = f"{canonical_url(feed.source.url)}#entry-{key_hash(item.key)[:16]}"
-            while (busy := self._inflight.get(url)) is not None:
-                await busy.wait()
-            # No await between the loop and this line: claiming the URL is atomic.
-            done = self._inflight[url] = asyncio.Event()
+    def _url_of(self, feed: DueFeed, item: FeedItem) -> str:
+        if item.link:
+            return canonical_url(item.link)
+        # No link: the entry itself is the article.
+        return f"{canonical_url(feed.source.url)}#entry-{key_hash(item.key)[:16]}"
+
+    async def _entries(
+        self, feed: DueFeed, items: Sequence[FeedItem], edited: set[str]
+    ) -> list[int]:
+        """Process a feed's new or edited entries; returns the new hit ids.
+
+        An article being processed for another feed right now (the same story in two
+        feeds polled together) is left to that feed, then looked up: fetched once.
+        """
+        pending: list[tuple[str, FeedItem]] = []
+        for item in items:
             try:
-                known = await self._db(self.store.article_id, url)
-                if known is not None:  # listed by another feed, or with other tracking parameters
-                    await self._db(self.store.mark_seen, feed.id, item.key, known)
-                    return []
-                page = await self._page(item) if item.link and feed.source.pages else None
-                article = article_from(item, page, url, feed.source.name)
-                matches = self.matcher().match(article.title, article.text)
-                saved = await self._db(
-                    self.store.save_article, article, matches, feed_id=feed.id, entry_key=item.key
-                )
+                pending.append((self._url_of(feed, item), item))
+            except Exception:
+                log.exception("entry skipped", feed=redact(feed.source.url), entry=item.link)
+        hits: list[int] = []
+        while pending:
+            mine: dict[str, FeedItem] = {}
+            later: list[tuple[str, FeedItem]] = []
+            waits: list[asyncio.Event] = []
+            for url, item in pending:
+                busy = self._inflight.get(url)
+                if busy is not None or url in mine:
+                    later.append((url, item))
+                    if busy is not None:
+                        waits.append(busy)
+                    continue
+                # No await inside this loop: claiming the URLs is atomic.
+                mine[url] = item
+                self._inflight[url] = asyncio.Event()
+            try:
+                hits.extend(await self._process(feed, mine, edited))
             finally:
-                done.set()
-                self._inflight.pop(url, None)
-            return list(saved.new_hits)
-        except Exception:
-            log.exception("entry failed", feed=redact(feed.source.url), entry=item.link)
+                for url in mine:
+                    self._inflight.pop(url).set()
+            for ev in waits:
+                await ev.wait()
+            pending = later
+        return hits
+
+    async def _process(
+        self, feed: DueFeed, items: dict[str, FeedItem], edited: set[str]
+    ) -> list[int]:
+        """Entries whose URLs this task holds: fetch, extract, match and store them together."""
+        if not items:
             return []
+        try:
+            known = await self._db(self.store.known_articles, list(items))
+            seen, todo = [], []
+            for url, item in items.items():
+                # Known by URL (listed by another feed, or with other tracking parameters):
+                # only an edit of this feed's own entry is worth fetching again.
+                if url in known and item.key not in edited:
+                    seen.append((item.key, entry_fingerprint(item), known[url]))
+                else:
+                    todo.append((url, item))
+            if seen:
+                await self._db(self.store.mark_seen, feed.id, seen)
+            pages = await asyncio.gather(
+                *(
+                    self._page(item) if item.link and feed.source.pages else _none()
+                    for _, item in todo
+                )
+            )
+            matcher = self.matcher()
+            batch = []
+            for (url, item), page in zip(todo, pages, strict=True):
+                article = article_from(item, page, self._page_url(url, page), feed.source.name)
+                batch.append(
+                    NewEntry(
+                        article,
+                        tuple(matcher.match(article.title, article.text)),
+                        item.key,
+                        entry_fingerprint(item),
+                    )
+                )
+            saved = await self._saves.put((feed.id, batch)) if batch else []
+            return [h for sv in saved or () for h in sv.new_hits]
+        except Exception:
+            log.exception("entries failed", feed=redact(feed.source.url), entries=len(items))
+            return []
+
+    @staticmethod
+    def _page_url(url: str, page: ExtractedPage | None) -> str:
+        """The page's own canonical URL when it declares one on the same site, else the feed's."""
+        if page is None or not page.canonical_url:
+            return url
+        try:
+            declared = canonical_url(page.canonical_url)
+        except Exception:
+            return url
+        return declared if same_site(declared, url) else url
 
     async def _page(self, item: FeedItem) -> ExtractedPage | None:
         assert item.link

@@ -88,6 +88,15 @@ class Article:
     language: str | None
     source: str  # "page" when extracted from the page, "feed" when only the feed entry was usable
     content_hash: str
+    signature: Signature | None = None  # for story clustering; None: a text without words
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A text's MinHash signature (see monitor.stories)."""
+
+    values: bytes  # 128 little-endian uint32 minima
+    shingles: int  # size of the shingle set, for the containment estimate
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,8 @@ class DigestItem:
 class DigestGroup:
     watchlist: str
     items: tuple[DigestItem, ...]
+    # Stories sent in an earlier digest that more outlets have reported since: one line each.
+    more: tuple[DigestItem, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ def test_concurrent_writes_share_transactions_and_each_caller_waits_for_its_own(
         batches.append(list(items))
 
     async def go() -> None:
-        b: Batcher[int] = Batcher(write)
+        b: Batcher[int, None] = Batcher(write)
         await asyncio.gather(*(b.put(i) for i in range(1200)))
         # after put returns, the item has been written
         await b.put(5000)
@@ -39,7 +39,7 @@ def test_a_failed_write_fails_every_caller_of_that_batch_and_the_next_batch_work
             raise RuntimeError("disk full")
 
     async def go() -> None:
-        b: Batcher[int] = Batcher(write)
+        b: Batcher[int, None] = Batcher(write)
         results = await asyncio.gather(*(b.put(i) for i in range(10)), return_exceptions=True)
         assert all(isinstance(r, RuntimeError) for r in results)
         await b.put(99)  # the batcher recovers
@@ -80,7 +80,7 @@ def test_batches_never_exceed_the_maximum(n: int) -> None:
     sizes: list[int] = []
 
     async def go() -> None:
-        b: Batcher[int] = Batcher(lambda items: sizes.append(len(items)))
+        b: Batcher[int, None] = Batcher(lambda items: sizes.append(len(items)))
         await asyncio.gather(*(b.put(i) for i in range(n)))
 
     asyncio.run(go())

@@ -206,7 +206,7 @@ def test_charset_precedence() -> None:
             "https://example.com/news/1?gclid=1&yclid=2&mc_cid=3&utm_medium=rss",
             "https://example.com/news/1",
         ),
-        ("http://example.com:80/x?b=2&a=1", "http://example.com/x?a=1&b=2"),
+        ("http://example.com:80/x?b=2&a=1", "https://example.com/x?a=1&b=2"),
         ("https://example.com", "https://example.com/"),
     ],
 )

@@ -37,9 +37,10 @@ def test_migrations_create_every_table(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     upgrade(engine)  # twice is harmless
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     names = set(inspect(engine).get_table_names())
     assert {"feed", "article", "feed_entry", "hit", "digest", "digest_item", "delivery"} <= names
+    assert "story_band" in names
     if engine.dialect.name == "sqlite":
         with engine.connect() as c:
             assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -91,8 +92,8 @@ def test_article_stored_once_and_hits_unique(store: Store) -> None:
     assert first.article_id == again.article_id
     assert len(first.new_hits) == 1 and again.new_hits == ()
     assert len(store.hits()) == 1
-    assert store.unseen_keys(fa.id, ["k1", "k3"]) == {"k3"}
-    assert store.unseen_keys(fb.id, ["k2"]) == set()
+    assert store.fresh_entries(fa.id, [("k1", "x"), ("k3", "x")]) == {"k3": False}
+    assert store.fresh_entries(fb.id, [("k2", "x")]) == {}
     # an edited article hits only for what it newly matches
     edited = store.save_article(
         article(text_="Putin and Lavrov spoke.", h="h2"),

@@ -1,9 +1,13 @@
-"""Hits -> Digest: grouped by watchlist, one item per story, newest story first. Pure."""
+"""Hits -> Digest: grouped by watchlist, one item per story, newest story first. Pure.
+
+A story sent to the subscription before is not sent again when more outlets
+report it: it becomes one "more outlets" line under its watchlist.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from monitor.types import Digest, DigestGroup, DigestItem, HitView
@@ -17,7 +21,9 @@ def build_digest(
     labels: Labels,
     period_start: datetime | None,
     period_end: datetime,
+    sent_before: Collection[tuple[str, str]] = (),
 ) -> Digest:
+    """`sent_before`: the (watchlist, story) pairs earlier digests of the subscription held."""
     by_list: dict[str, list[HitView]] = defaultdict(list)
     for h in hits:
         by_list[h.watchlist].append(h)
@@ -26,9 +32,14 @@ def build_digest(
         stories: dict[str, list[HitView]] = defaultdict(list)
         for h in by_list[name]:
             stories[h.story].append(h)
-        items = [_item(copies, labels.get(name, {})) for copies in stories.values()]
+        items: list[DigestItem] = []
+        more: list[DigestItem] = []
+        for story, copies in stories.items():
+            it = _item(copies, labels.get(name, {}))
+            (more if (name, story) in sent_before else items).append(it)
         items.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
-        groups.append(DigestGroup(watchlist=name, items=tuple(items)))
+        more.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
+        groups.append(DigestGroup(watchlist=name, items=tuple(items), more=tuple(more)))
     return Digest(subscription, period_start, period_end, tuple(groups))
 
 
@@ -50,5 +61,8 @@ def _item(copies: list[HitView], labels: Mapping[str, str]) -> DigestItem:
             "entity_labels": tuple(labels.get(e, e) for e in entities),
         }
     )
-    also = tuple((c.outlet, c.url) for c in copies[1:] if c.url != head.url)
-    return DigestItem(hit=head, also=also)
+    also: dict[str, tuple[str, str]] = {}  # one link per other outlet
+    for c in copies[1:]:
+        if c.url != head.url and c.outlet != head.outlet:
+            also.setdefault(c.outlet, (c.outlet, c.url))
+    return DigestItem(hit=head, also=tuple(also.values()))

@@ -114,5 +114,12 @@ def _slack(d: Digest, tz: ZoneInfo) -> str:
             if it.also:
                 others = ", ".join(f"[{md_escape(o)}]({safe_url(u)})" for o, u in it.also)
                 lines.append(f"    also reported by {others}")
+        if g.more:
+            lines.append("_More outlets on stories sent earlier:_")
+        for it in g.more:
+            outlets = [(it.hit.outlet, it.hit.url), *it.also]
+            links = ", ".join(f"[{md_escape(o)}]({safe_url(u)})" for o, u in outlets)
+            noun = "outlet" if len(outlets) == 1 else "outlets"
+            lines.append(f"• {md_escape(it.hit.title)}: {len(outlets)} more {noun}: {links}")
         lines.append("")
     return "\n".join(lines).strip() + "\n"

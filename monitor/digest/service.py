@@ -49,23 +49,32 @@ class DigestService:
         now = now or utcnow()
         hits = self.store.undelivered_hits(sub.name, sub.watchlists, now - BACKLOG)
         start = self.store.last_digest_end(sub.name)
-        return build_digest(sub.name, hits, self.labels(), start, now)
+        sent = self.store.stories_sent(sub.name, [h.story for h in hits])
+        return build_digest(sub.name, hits, self.labels(), start, now, sent)
 
     def create(self, sub: Subscription, now: datetime | None = None) -> int | None:
         """Claim this subscription's undelivered hits into a new digest; None when there are none."""
         now = now or utcnow()
         hits = self.store.undelivered_hits(sub.name, sub.watchlists, now - BACKLOG)
-        if not hits:
+        sent = self.store.stories_sent(sub.name, [h.story for h in hits])
+        if all((h.watchlist, h.story) in sent for h in hits):
+            # Only more copies of stories already sent: they ride along with the next
+            # digest that has news, as "more outlets" lines; alone they are not news.
             return None
         start = self.store.last_digest_end(sub.name)  # None: the first digest
         dests = [(d.key, d.label) for d in self._dests(sub)]
         made = self.store.create_digest(sub.name, [h.hit_id for h in hits], dests, start, now)
         return made[0] if made else None
 
-    def rendered(self, digest_id: int, sub: Subscription) -> RenderedDigest:
+    def built(self, digest_id: int) -> Digest:
+        """A stored digest, rebuilt from its hits (stories sent by earlier digests as lines)."""
         name, start, end, ids = self.store.digest_info(digest_id)
-        d = build_digest(name, self.store.hits(ids=ids), self.labels(), start, end)
-        return render(d, sub.timezone)
+        hits = self.store.hits(ids=ids)
+        sent = self.store.stories_sent(name, [h.story for h in hits], before_digest=digest_id)
+        return build_digest(name, hits, self.labels(), start, end, sent)
+
+    def rendered(self, digest_id: int, sub: Subscription) -> RenderedDigest:
+        return render(self.built(digest_id), sub.timezone)
 
     def deliver(self, sub: Subscription, report: SendReport) -> None:
         by_key = {d.key: d for d in self._dests(sub)}

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_WRITE = "sqlite_write"
 _LOCK_ID = int.from_bytes(hashlib.sha256(b"news-monitor migrations").digest()[:8], "big") >> 1
 
 
@@ -38,11 +39,19 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers (WRITE_OPTIONS) take the write lock up front, so they queue on
+    # busy_timeout instead of failing to upgrade; readers must not take it.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The engine whose transactions write: BEGIN IMMEDIATE on SQLite."""
+    return engine.execution_options(**{_WRITE: True})
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -70,7 +79,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 def upgrade(engine: Engine) -> None:
     with _migration_lock(engine):
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(for_writing(engine)), "head")
 
 
 def current_revision(engine: Engine) -> str | None:

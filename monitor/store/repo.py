@@ -7,15 +7,20 @@ dataclasses from monitor.types or plain values.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, bindparam, func, select, update
+import structlog
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from monitor.store.db import for_writing
 from monitor.store.tables import (
     ArticleRow,
     DeliveryRow,
@@ -24,8 +29,21 @@ from monitor.store.tables import (
     EntryRow,
     FeedRow,
     HitRow,
+    StoryBandRow,
 )
-from monitor.types import Article, FeedSource, HitView, PollState, Snippet, WatchlistMatch
+from monitor.stories import MIN_BANDS, WINDOW_DAYS, band_keys, best_story
+from monitor.types import (
+    Article,
+    FeedSource,
+    HitView,
+    PollState,
+    Signature,
+    Snippet,
+    WatchlistMatch,
+)
+
+T = TypeVar("T")
+log = structlog.get_logger()
 
 
 def table(model: type) -> Table:
@@ -34,6 +52,14 @@ def table(model: type) -> Table:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_STORY_LOCK = int.from_bytes(hashlib.sha256(b"news-monitor stories").digest()[:8], "big") >> 1
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def key_hash(key: str) -> str:
@@ -77,6 +103,17 @@ class SavedArticle:
     article_id: int
     new_hits: tuple[int, ...]
     created: bool
+    story: str
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An article to store with its matches and, when it came from a feed, the entry."""
+
+    article: Article
+    matches: tuple[WatchlistMatch, ...]
+    key: str | None = None  # the feed entry's key
+    fingerprint: str | None = None  # the feed entry's title and summary, hashed
 
 
 @dataclass(frozen=True)
@@ -91,9 +128,21 @@ class PendingDelivery:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer = for_writing(engine)
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction. On SQLite, this process's writers take turns here:
+        waiting on SQLite's own lock means its busy handler's sleeps, which cost
+        more than the writes when many feeds finish at once."""
+        with self._write_lock, Session(self._writer, expire_on_commit=False) as s, s.begin():
+            yield s
 
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -105,7 +154,7 @@ class Store:
         """Make the feed table hold the configured feeds; others are kept but inactive."""
         now = utcnow()
         wanted = {s.url: s for s in sources}
-        with self.session() as s, s.begin():
+        with self.writing() as s:
             for url, src in wanted.items():
                 stmt = (
                     self._insert(table(FeedRow))
@@ -198,7 +247,7 @@ class Store:
                 if r.state is not None:
                     row.update(b_etag=r.state.etag, b_lm=r.state.last_modified)
                 rows[r.state is not None].append(row)
-        with self.session() as s, s.begin():
+        with self.writing() as s:
             conn = s.connection()
             if rows[False]:
                 conn.execute(plain, rows[False])
@@ -274,7 +323,7 @@ class Store:
         return self._claim(url, self._BACK_UNTOLD, down_notified=False)
 
     def _claim(self, url: str, untold: tuple[Any, ...], down_notified: bool) -> bool:
-        with self.session() as s, s.begin():
+        with self.writing() as s:
             res = s.execute(
                 update(FeedRow)
                 .where(col(FeedRow.url) == url, *untold)
@@ -285,37 +334,72 @@ class Store:
 
     # -- entries and articles ----------------------------------------------
 
-    def unseen_keys(self, feed_id: int, keys: Iterable[str]) -> set[str]:
-        """The entry keys of this feed not processed before."""
-        by_hash = {key_hash(k): k for k in keys}
+    def fresh_entries(self, feed_id: int, entries: Sequence[tuple[str, str]]) -> dict[str, bool]:
+        """Of (key, fingerprint) pairs, those new to this feed (False) or edited since (True).
+
+        An entry whose title and summary are unchanged is not news again, whatever
+        its date says.
+        """
+        by_hash = {key_hash(k): (k, fp) for k, fp in entries}
         if not by_hash:
-            return set()
+            return {}
+        seen: dict[str, str | None] = {}
         with self.session() as s:
-            seen = s.execute(
-                select(col(EntryRow.key_hash))
-                .where(col(EntryRow.feed_id) == feed_id)
-                .where(col(EntryRow.key_hash).in_(list(by_hash)))
-            ).all()
-        seen_hashes = {r[0] for r in seen}
-        return {k for h, k in by_hash.items() if h not in seen_hashes}
+            for chunk in _chunks(list(by_hash), 500):
+                rows = s.execute(
+                    select(col(EntryRow.key_hash), col(EntryRow.fingerprint))
+                    .where(col(EntryRow.feed_id) == feed_id)
+                    .where(col(EntryRow.key_hash).in_(chunk))
+                ).all()
+                seen.update((h, fp) for h, fp in rows)
+        out = {}
+        for h, (k, fp) in by_hash.items():
+            if h not in seen:
+                out[k] = False
+            elif seen[h] is not None and seen[h] != fp:
+                out[k] = True
+        return out
 
-    def article_id(self, url: str) -> int | None:
+    def known_articles(self, urls: Iterable[str]) -> dict[str, int]:
+        """Article ids by canonical URL, for the URLs already stored."""
+        found: dict[str, int] = {}
         with self.session() as s:
-            row = s.execute(select(col(ArticleRow.id)).where(col(ArticleRow.url) == url)).first()
-            return row[0] if row else None
+            for chunk in _chunks(list(set(urls)), 500):
+                rows = s.execute(
+                    select(col(ArticleRow.url), col(ArticleRow.id)).where(
+                        col(ArticleRow.url).in_(chunk)
+                    )
+                ).all()
+                found.update((u, int(i)) for u, i in rows)
+        return found
 
-    def mark_seen(self, feed_id: int, key: str, article_id: int | None) -> None:
-        with self.session() as s, s.begin():
-            self._mark_seen(s, feed_id, key, article_id)
+    def mark_seen(self, feed_id: int, seen: Sequence[tuple[str, str | None, int | None]]) -> None:
+        """Record (key, fingerprint, article id) entries of a feed as processed."""
+        with self.writing() as s:
+            self._mark_seen(s, feed_id, seen)
 
-    def _mark_seen(self, s: Session, feed_id: int, key: str, article_id: int | None) -> None:
-        s.execute(
-            self._insert(table(EntryRow))
-            .values(
-                feed_id=feed_id, key_hash=key_hash(key), article_id=article_id, seen_at=utcnow()
-            )
-            .on_conflict_do_nothing(index_elements=["feed_id", "key_hash"])
+    def _mark_seen(
+        self, s: Session, feed_id: int, seen: Sequence[tuple[str, str | None, int | None]]
+    ) -> None:
+        if not seen:
+            return
+        now = utcnow()
+        rows = {
+            key_hash(k): {
+                "feed_id": feed_id,
+                "key_hash": key_hash(k),
+                "fingerprint": fp,
+                "article_id": aid,
+                "seen_at": now,
+            }
+            for k, fp, aid in seen
+        }
+        stmt = self._insert(table(EntryRow))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["feed_id", "key_hash"],
+            set_={"fingerprint": stmt.excluded.fingerprint, "article_id": stmt.excluded.article_id},
         )
+        s.connection().execute(stmt, list(rows.values()))
 
     def save_article(
         self,
@@ -325,65 +409,244 @@ class Store:
         feed_id: int | None = None,
         entry_key: str | None = None,
     ) -> SavedArticle:
-        """Store the article once (by canonical URL) and its hits once (by article, watchlist).
+        return self.save_articles([NewEntry(article, tuple(matches), entry_key)], feed_id)[0]
 
-        An article seen before with other text is updated; it gets hits only for
-        watchlists it did not hit before.
+    def save_articles(
+        self, entries: Sequence[NewEntry], feed_id: int | None = None
+    ) -> list[SavedArticle]:
+        """Store a feed's new articles, their hits and its entries in one transaction.
+
+        An article is stored once (by canonical URL), and joins the story of an earlier
+        copy (same text, or a near-duplicate within the clustering window). An article
+        seen before with other text is updated; it gets hits only for watchlists it
+        did not hit before. Hits are unique per (article, watchlist).
         """
+        return self.save_feeds([(feed_id, entries)])[0]
+
+    def save_feeds(
+        self, feeds: Sequence[tuple[int | None, Sequence[NewEntry]]]
+    ) -> list[list[SavedArticle]]:
+        """save_articles for several feeds in one transaction (one commit for a burst).
+
+        If the transaction fails, each feed is tried in its own, so a feed whose
+        entries cannot be stored costs only itself (its call raises).
+        """
+        try:
+            with self.writing() as s:
+                self._lock_stories(s)
+                return [self._save(s, entries, feed_id) for feed_id, entries in feeds]
+        except Exception:
+            if len(feeds) == 1:
+                raise
+        out: list[list[SavedArticle]] = []
+        for feed_id, entries in feeds:
+            try:
+                with self.writing() as s:
+                    self._lock_stories(s)
+                    out.append(self._save(s, entries, feed_id))
+            except Exception:
+                log.exception("articles not stored", feed_id=feed_id, articles=len(entries))
+                out.append([])
+        return out
+
+    def _lock_stories(self, s: Session) -> None:
+        if self.engine.dialect.name == "postgresql":
+            # Story assignment reads then writes: one daemon at a time, so two
+            # copies saved at once by two daemons still meet.
+            s.execute(select(func.pg_advisory_xact_lock(_STORY_LOCK)))
+
+    def _save(
+        self, s: Session, entries: Sequence[NewEntry], feed_id: int | None
+    ) -> list[SavedArticle]:
         now = utcnow()
-        with self.session() as s, s.begin():
-            existing = s.execute(
-                select(col(ArticleRow.id), col(ArticleRow.content_hash)).where(
-                    col(ArticleRow.url) == article.url
-                )
-            ).first()
-            created = existing is None
-            if existing is None:
-                row = s.execute(
-                    self._insert(table(ArticleRow))
+        conn = s.connection()
+        by_url: dict[str, Article] = {}
+        for e in entries:
+            by_url.setdefault(e.article.url, e.article)
+        existing = {
+            u: (int(cast(int, i)), h, src, st)
+            for u, i, h, src, st in conn.execute(
+                select(
+                    col(ArticleRow.url),
+                    col(ArticleRow.id),
+                    col(ArticleRow.content_hash),
+                    col(ArticleRow.source),
+                    col(ArticleRow.story),
+                ).where(col(ArticleRow.url).in_(list(by_url)))
+            ).all()
+        }
+        new = [a for u, a in by_url.items() if u not in existing]
+        ids: dict[str, tuple[int, str]] = {u: (v[0], v[3]) for u, v in existing.items()}
+        if new:
+            stories = self._assign_stories(conn, new, now)
+            ids.update(self._insert_articles(conn, new, stories, feed_id, now))
+        for u, (aid, old_hash, old_source, _) in existing.items():
+            a = by_url[u]
+            # An edit replaces the text, but a feed summary never replaces a page's text.
+            if old_hash != a.content_hash and not (a.source == "feed" and old_source == "page"):
+                conn.execute(
+                    update(ArticleRow)
+                    .where(col(ArticleRow.id) == aid)
                     .values(
-                        url=article.url,
-                        link=article.link,
-                        title=article.title,
-                        text=article.text,
-                        outlet=article.outlet,
-                        author=article.author,
-                        published=article.published,
-                        language=article.language,
-                        source=article.source,
-                        content_hash=article.content_hash,
-                        story=article.content_hash[:16],
-                        feed_id=feed_id,
-                        first_seen_at=now,
+                        title=a.title,
+                        text=a.text,
+                        content_hash=a.content_hash,
+                        source=a.source,
                         updated_at=now,
                     )
-                    .on_conflict_do_nothing(index_elements=["url"])
-                    .returning(table(ArticleRow).c.id)
-                ).first()
-                if row is None:  # another daemon stored it a moment ago
-                    created = False
-                    row = s.execute(
-                        select(col(ArticleRow.id)).where(col(ArticleRow.url) == article.url)
-                    ).first()
-                assert row is not None
-                article_id = int(row[0])
-            else:
-                article_id = int(existing[0])
-                if existing[1] != article.content_hash and article.source == "page":
-                    s.execute(
-                        update(ArticleRow)
-                        .where(col(ArticleRow.id) == article_id)
-                        .values(
-                            title=article.title,
-                            text=article.text,
-                            content_hash=article.content_hash,
-                            updated_at=now,
-                        )
-                    )
-            new_hits = self._add_hits(s, article_id, matches)
-            if feed_id is not None and entry_key is not None:
-                self._mark_seen(s, feed_id, entry_key, article_id)
-        return SavedArticle(article_id, tuple(new_hits), created)
+                )
+        hits = self._add_hits_many(
+            conn, [(ids[e.article.url][0], m) for e in entries for m in e.matches], now
+        )
+        if feed_id is not None:
+            self._mark_seen(
+                s,
+                feed_id,
+                [(e.key, e.fingerprint, ids[e.article.url][0]) for e in entries if e.key],
+            )
+        created = {a.url for a in new}
+        return [
+            SavedArticle(
+                ids[e.article.url][0],
+                tuple(hits.get(ids[e.article.url][0], ())),
+                e.article.url in created,
+                ids[e.article.url][1],
+            )
+            for e in entries
+        ]
+
+    def _insert_articles(
+        self,
+        conn: Any,
+        new: Sequence[Article],
+        stories: Sequence[str],
+        feed_id: int | None,
+        now: datetime,
+    ) -> dict[str, tuple[int, str]]:
+        art = table(ArticleRow)
+        values = [
+            {
+                "url": a.url,
+                "link": a.link,
+                "title": a.title,
+                "text": a.text,
+                "outlet": a.outlet,
+                "author": a.author,
+                "published": a.published,
+                "language": a.language,
+                "source": a.source,
+                "content_hash": a.content_hash,
+                "story": story,
+                "feed_id": feed_id,
+                "first_seen_at": now,
+                "updated_at": now,
+                "minhash": a.signature.values if a.signature else None,
+                "shingles": a.signature.shingles if a.signature else 0,
+                "banded": a.signature is not None,
+            }
+            for a, story in zip(new, stories, strict=True)
+        ]
+        # executemany with RETURNING in parameter order: one cached statement, sent in
+        # batches, where a multi-VALUES insert would be compiled anew for each size.
+        # The URLs were checked absent in this transaction, under the story lock.
+        rows = conn.execute(
+            insert(art).returning(art.c.id, sort_by_parameter_order=True), values
+        ).all()
+        ids = {a.url: (int(r[0]), st) for a, st, r in zip(new, stories, rows, strict=True)}
+        # In key order: the B-tree is walked once from left to right, not jumped around.
+        bands = sorted(
+            (k, ids[a.url][0])
+            for a in new
+            if a.signature is not None
+            for k in band_keys(a.signature)
+        )
+        if bands:
+            stmt = self._insert(table(StoryBandRow)).on_conflict_do_nothing()
+            conn.execute(stmt, [{"key": k, "article_id": i} for k, i in bands])
+        return ids
+
+    def _assign_stories(self, conn: Any, new: Sequence[Article], now: datetime) -> list[str]:
+        """The story of each new article: an earlier copy's, else a story of its own."""
+        art = table(ArticleRow)
+        exact: dict[str, str] = {}
+        for chunk in _chunks(list({a.content_hash for a in new}), 500):
+            rows = conn.execute(
+                select(art.c.content_hash, art.c.story).where(art.c.content_hash.in_(chunk))
+            ).all()
+            exact.update((h, st) for h, st in rows)
+        keys = [band_keys(a.signature) if a.signature else [] for a in new]
+        bucket: dict[int, list[int]] = defaultdict(list)
+        band = table(StoryBandRow)
+        for keys_chunk in _chunks(list({k for ks in keys for k in ks}), 500):
+            for k, aid in conn.execute(
+                select(band.c.key, band.c.article_id).where(band.c.key.in_(keys_chunk))
+            ).all():
+                bucket[k].append(int(aid))
+        candidates = [
+            [aid for aid, n in Counter(a for k in ks for a in bucket.get(k, ())).items()
+             if n >= MIN_BANDS]
+            for ks in keys
+        ]  # fmt: skip
+        known: dict[int, tuple[str, Signature]] = {}
+        window = now - timedelta(days=WINDOW_DAYS)
+        for ids_chunk in _chunks(list({c for cs in candidates for c in cs}), 500):
+            rows = conn.execute(
+                select(art.c.id, art.c.story, art.c.minhash, art.c.shingles).where(
+                    art.c.id.in_(ids_chunk), art.c.banded, art.c.first_seen_at >= window
+                )
+            ).all()
+            known.update((int(i), (st, Signature(bytes(mh), int(n)))) for i, st, mh, n in rows)
+        stories: list[str] = []
+        batch: list[tuple[str, set[int], Signature]] = []  # earlier articles of this batch
+        for a, ks, cands in zip(new, keys, candidates, strict=True):
+            story = exact.get(a.content_hash)
+            if story is None and a.signature is not None:
+                mine = set(ks)
+                pool = [known[c] for c in cands if c in known]
+                pool += [(st, sig) for st, bks, sig in batch if len(bks & mine) >= MIN_BANDS]
+                story = best_story(a.signature, pool)
+            story = story or a.content_hash[:16]
+            exact.setdefault(a.content_hash, story)
+            if a.signature is not None:
+                batch.append((story, set(ks), a.signature))
+            stories.append(story)
+        return stories
+
+    def prune_story_window(self, now: datetime | None = None, limit: int = 2000) -> int:
+        """Take articles older than the clustering window out of the LSH buckets.
+
+        Keeps the buckets (and each lookup) the size of the window, not of the history.
+        Returns how many articles were taken out; call again while it returns `limit`.
+        """
+        cutoff = (now or utcnow()) - timedelta(days=WINDOW_DAYS)
+        art = table(ArticleRow)
+        with self.writing() as s:
+            conn = s.connection()
+            rows = conn.execute(
+                select(art.c.id, art.c.minhash, art.c.shingles)
+                .where(art.c.banded, art.c.first_seen_at < cutoff)
+                .limit(limit)
+            ).all()
+            if not rows:
+                return 0
+            band = table(StoryBandRow)
+            gone = [
+                {"b_key": k, "b_id": int(i)}
+                for i, mh, n in rows
+                if mh is not None
+                for k in band_keys(Signature(bytes(mh), int(n)))
+            ]
+            if gone:
+                conn.execute(
+                    band.delete().where(
+                        band.c.key == bindparam("b_key"), band.c.article_id == bindparam("b_id")
+                    ),
+                    gone,
+                )
+            conn.execute(
+                update(art).where(art.c.id.in_([int(r[0]) for r in rows])).values(banded=False)
+            )
+            return len(rows)
 
     def articles_since(
         self, since: datetime, after_id: int = 0, limit: int = 200
@@ -401,30 +664,38 @@ class Store:
 
     def add_hits(self, article_id: int, matches: Sequence[WatchlistMatch]) -> list[int]:
         """Store hits for an existing article; (article, watchlist) pairs already hit are skipped."""
-        with self.session() as s, s.begin():
-            return self._add_hits(s, article_id, matches)
+        with self.writing() as s:
+            return self._add_hits_many(
+                s.connection(), [(article_id, m) for m in matches], utcnow()
+            ).get(article_id, [])
 
-    def _add_hits(
-        self, s: Session, article_id: int, matches: Sequence[WatchlistMatch]
-    ) -> list[int]:
-        new_hits = []
-        now = utcnow()
-        for m in matches:
-            hit = s.execute(
-                self._insert(table(HitRow))
-                .values(
-                    article_id=article_id,
-                    watchlist=m.watchlist,
-                    entities=list(m.entities),
-                    snippets=[_snippet_json(sn) for sn in m.snippets],
-                    found_at=now,
-                )
+    def _add_hits_many(
+        self, conn: Any, pairs: Sequence[tuple[int, WatchlistMatch]], now: datetime
+    ) -> dict[int, list[int]]:
+        """Insert (article id, match) hits; returns the new hit ids by article id."""
+        hit = table(HitRow)
+        unique = {(aid, m.watchlist): (aid, m) for aid, m in pairs}
+        values = [
+            {
+                "article_id": aid,
+                "watchlist": m.watchlist,
+                "entities": list(m.entities),
+                "snippets": [_snippet_json(sn) for sn in m.snippets],
+                "found_at": now,
+            }
+            for aid, m in unique.values()
+        ]
+        out: dict[int, list[int]] = defaultdict(list)
+        for chunk in _chunks(values, 100):
+            rows = conn.execute(
+                self._insert(hit)
+                .values(chunk)
                 .on_conflict_do_nothing(index_elements=["article_id", "watchlist"])
-                .returning(table(HitRow).c.id)
-            ).first()
-            if hit is not None:
-                new_hits.append(int(hit[0]))
-        return new_hits
+                .returning(hit.c.id, hit.c.article_id)
+            ).all()
+            for hid, aid in sorted(rows):
+                out[int(aid)].append(int(hid))
+        return out
 
     def article_text(self, url: str) -> tuple[str, str] | None:
         with self.session() as s:
@@ -496,6 +767,28 @@ class Store:
 
     # -- digests and the outbox ---------------------------------------------
 
+    def stories_sent(
+        self, subscription: str, stories: Iterable[str], before_digest: int | None = None
+    ) -> set[tuple[str, str]]:
+        """(watchlist, story) pairs among `stories` that digests of the subscription held
+        (only those made before `before_digest`, when given)."""
+        wanted = list(set(stories))
+        found: set[tuple[str, str]] = set()
+        for chunk in _chunks(wanted, 500):
+            q = (
+                select(col(HitRow.watchlist), col(ArticleRow.story))
+                .join(DigestItemRow, col(DigestItemRow.hit_id) == col(HitRow.id))
+                .join(ArticleRow, col(ArticleRow.id) == col(HitRow.article_id))
+                .where(col(DigestItemRow.subscription) == subscription)
+                .where(col(ArticleRow.story).in_(chunk))
+                .distinct()
+            )
+            if before_digest is not None:
+                q = q.where(col(DigestItemRow.digest_id) < before_digest)
+            with self.session() as s:
+                found.update((w, st) for w, st in s.execute(q).all())
+        return found
+
     def last_digest_end(self, subscription: str) -> datetime | None:
         with self.session() as s:
             return s.execute(
@@ -517,7 +810,7 @@ class Store:
         Hits another digest claimed first (another daemon) are left out; with none
         left, nothing is created and None is returned. Returns (digest id, hit ids).
         """
-        with self.session() as s, s.begin():
+        with self.writing() as s:
             digest = DigestRow(
                 subscription=subscription,
                 period_start=period_start,
@@ -576,7 +869,7 @@ class Store:
             ]
 
     def delivery_done(self, delivery_id: int) -> None:
-        with self.session() as s, s.begin():
+        with self.writing() as s:
             s.execute(
                 update(DeliveryRow)
                 .where(col(DeliveryRow.id) == delivery_id)
@@ -593,7 +886,7 @@ class Store:
             values["status"] = "dead"
         else:
             values["next_attempt_at"] = utcnow() + retry_in
-        with self.session() as s, s.begin():
+        with self.writing() as s:
             s.execute(
                 update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id).values(**values)
             )
@@ -618,7 +911,7 @@ def _hit_view(h: HitRow, a: ArticleRow) -> HitView:
     assert h.id is not None
     return HitView(
         hit_id=h.id,
-        url=a.url,
+        url=a.link,  # the link as published (tracking removed); a.url is the identity
         title=a.title,
         outlet=a.outlet,
         published=a.published,

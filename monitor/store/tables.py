@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -51,8 +51,22 @@ class ArticleRow(SQLModel, table=True):
     content_hash: str = Field(index=True, max_length=64)
     story: str = Field(index=True, max_length=64)
     feed_id: int | None = Field(default=None, foreign_key="feed.id")
-    first_seen_at: datetime
+    first_seen_at: datetime = Field(index=True)
     updated_at: datetime
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # stories.py
+    shingles: int = 0
+    banded: bool = False  # its band keys are in story_band (inside the clustering window)
+
+
+class StoryBandRow(SQLModel, table=True):
+    """LSH buckets of recent articles: a copy of one of them shares at least two keys."""
+
+    __tablename__ = "story_band"
+    # The primary key is the only index; on SQLite the rows live in it (no rowid).
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(primary_key=True, foreign_key="article.id")
 
 
 class EntryRow(SQLModel, table=True):
@@ -66,6 +80,8 @@ class EntryRow(SQLModel, table=True):
     key_hash: str = Field(max_length=64)
     article_id: int | None = Field(default=None, foreign_key="article.id")
     seen_at: datetime
+    # The entry's title and summary, hashed: a changed entry is an edit; a re-dated one is not.
+    fingerprint: str | None = Field(default=None, max_length=64)
 
 
 class HitRow(SQLModel, table=True):

@@ -1,0 +1,145 @@
+"""Near-duplicate detection for story clustering: MinHash signatures and LSH band keys. Pure.
+
+A text becomes the set of its word 3-shingles; a signature holds, for each of
+128 hash functions, the smallest hash over that set, so the share of equal
+positions in two signatures estimates the Jaccard similarity of the two sets.
+Banding (64 bands of 2 rows) makes copies meet in the database by key; each
+candidate is then verified on its whole signature (`same_story`).
+
+The hashing is numpy rather than a MinHash library: one vectorised pass per text
+is what keeps a signature well under a millisecond (datasketch hashes shingle by
+shingle in Python, and brings scipy). The hash functions must never change:
+signatures and band keys are stored.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from monitor.types import Signature
+
+NUM_PERM = 128
+BAND_ROWS = 2
+BANDS = NUM_PERM // BAND_ROWS
+# A candidate must meet the article in at least this many bands: one shared band
+# is common between unrelated texts of a big index, two almost never are.
+MIN_BANDS = 2
+# Verified on the whole signature: a copy shares at least this share of shingles
+# with the article (20% of words edited leaves about a third) ...
+MIN_JACCARD = 0.22
+# ... or most of the shorter text is inside the longer (a truncated republication).
+MIN_CONTAINMENT = 0.6
+MIN_CONTAINMENT_JACCARD = 0.12  # below this, the containment estimate is noise
+WINDOW_DAYS = 14  # how far back a copy looks for its original
+
+_WORD = re.compile(r"\w+")
+_U64 = np.uint64
+_MASK32 = _U64(0xFFFFFFFF)
+# Fixed seeds: stored signatures stay comparable across versions and daemons.
+_rng = np.random.default_rng(0x6E657773)
+_A = _rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) * _U64(2) + _U64(1)  # odd multipliers
+_B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+_BAND_SALT = _rng.integers(1, 2**63, BANDS, dtype=np.uint64)
+
+
+def _arr(sig: Signature) -> np.ndarray:
+    return np.frombuffer(sig.values, dtype="<u4")
+
+
+def words(text: str) -> list[str]:
+    """Case-folded word tokens; typography (quotes, dashes, spaces) is not a word."""
+    # Cheaper than the matcher's full normalisation, which keeps offsets this does not need.
+    return _WORD.findall(text.casefold().replace("ё", "е"))
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    # splitmix64's finaliser: spreads the combined word hashes over 64 bits.
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> _U64(30))
+        h = h * _U64(0xBF58476D1CE4E5B9)
+        h = h ^ (h >> _U64(27))
+        h = h * _U64(0x94D049BB133111EB)
+        return h ^ (h >> _U64(31))
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """The distinct 64-bit hashes of the text's word 3-shingles (fewer words: one shingle)."""
+    ws = words(text)
+    if not ws:
+        return np.zeros(0, dtype=np.uint64)
+    while len(ws) < 3:
+        ws.append("")
+    w = np.fromiter((zlib.crc32(x.encode()) for x in ws), dtype=np.uint64, count=len(ws))
+    with np.errstate(over="ignore"):
+        h = (
+            w[:-2] * _U64(0x9E3779B97F4A7C15)
+            ^ w[1:-1] * _U64(0xC2B2AE3D27D4EB4F)
+            ^ w[2:] * _U64(0x165667B19E3779F9)
+        )
+    return np.unique(_mix(h))
+
+
+def signature(text: str) -> Signature | None:
+    """The MinHash signature of a text; None for a text without words."""
+    h = shingle_hashes(text)
+    if h.size == 0:
+        return None
+    mins = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint64)
+    # In chunks: a long page would otherwise build a (shingles x 128) matrix at once.
+    with np.errstate(over="ignore"):
+        for i in range(0, h.size, 2048):
+            part = h[i : i + 2048, None] * _A[None, :] + _B[None, :]
+            np.minimum(mins, (part >> _U64(32)).min(axis=0), out=mins)
+    return Signature(mins.astype("<u4").tobytes(), int(h.size))
+
+
+def band_keys(sig: Signature) -> list[int]:
+    """One signed 64-bit key per band: equal keys mean equal minima in that band."""
+    v = _arr(sig).astype(np.uint64).reshape(BANDS, BAND_ROWS)
+    with np.errstate(over="ignore"):
+        combined = (v[:, 0] << _U64(32)) | (v[:, 1] & _MASK32)
+        keys = _mix(combined ^ _BAND_SALT)
+    return [int(k) for k in keys.view(np.int64)]  # BIGINT is signed
+
+
+def jaccard(a: Signature, b: Signature) -> float:
+    return float(np.count_nonzero(_arr(a) == _arr(b))) / NUM_PERM
+
+
+def containment(a: Signature, b: Signature, j: float | None = None) -> float:
+    """Estimated share of the smaller shingle set that lies in the larger one."""
+    j = jaccard(a, b) if j is None else j
+    inter = j * (a.shingles + b.shingles) / (1 + j)
+    return min(1.0, inter / max(1, min(a.shingles, b.shingles)))
+
+
+def same_story(a: Signature, b: Signature) -> float:
+    """How surely b is a copy of a (0: not a copy); the best candidate has the highest score."""
+    j = jaccard(a, b)
+    if j >= MIN_JACCARD:
+        return j
+    if j >= MIN_CONTAINMENT_JACCARD and containment(a, b, j) >= MIN_CONTAINMENT:
+        return j
+    return 0.0
+
+
+def best_story(sig: Signature, candidates: Sequence[tuple[str, Signature]]) -> str | None:
+    """The story of the candidate `sig` is most surely a copy of; None when it copies none."""
+    if not candidates:
+        return None
+    mine = _arr(sig)
+    others = np.frombuffer(b"".join(c.values for _, c in candidates), dtype="<u4")
+    equal = np.count_nonzero(others.reshape(len(candidates), NUM_PERM) == mine, axis=1)
+    best, best_j = None, 0.0
+    for (story, other), n in zip(candidates, equal.tolist(), strict=True):
+        j = n / NUM_PERM
+        if j > best_j and (
+            j >= MIN_JACCARD
+            or (j >= MIN_CONTAINMENT_JACCARD and containment(sig, other, j) >= MIN_CONTAINMENT)
+        ):
+            best, best_j = story, j
+    return best

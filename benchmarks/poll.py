@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,10 +45,23 @@ def corpus_pages() -> list[bytes]:
 # -- the feed server (its own process) -------------------------------------------
 
 
+def corpus_summaries() -> list[str]:
+    """The first 40 words of each corpus page's text: summaries as feeds give them."""
+    out = []
+    for p in sorted(CORPUS.glob("sh-*.json")):
+        words = (json.loads(p.read_text()).get("text") or "").split()[:40]
+        out.append(escape(" ".join(words)))
+    return out
+
+
+SUMMARIES: list[str] = []
+
+
 def feed_xml(base: str, i: int, items: int) -> bytes:
     entries = "".join(
         f"<item><title>Story {i}-{j}</title><link>{base}/p/{i}/{j}</link>"
-        f"<guid>{base}/p/{i}/{j}</guid><description>Summary {i}-{j}.</description>"
+        f"<guid>{base}/p/{i}/{j}</guid>"
+        f"<description>{SUMMARIES[(i * items + j) % len(SUMMARIES)]}</description>"
         f"<pubDate>Mon, 23 Nov 2026 08:{j % 60:02d}:00 GMT</pubDate></item>"
         for j in range(items)
     )
@@ -59,6 +73,7 @@ def feed_xml(base: str, i: int, items: int) -> bytes:
 
 def serve(port_file: str, items: int, latency_s: float) -> None:
     pages = corpus_pages()
+    SUMMARIES.extend(corpus_summaries())
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host, port = writer.get_extra_info("sockname")[:2]

@@ -25,6 +25,7 @@ DISPATCH_EVERY_S = 5
 DIGEST_EVERY_S = 30
 RELOAD_EVERY_S = 3
 HEALTH_EVERY_S = 60
+PRUNE_EVERY_S = 3600  # articles older than the story window leave the LSH buckets
 DRAIN_TIMEOUT_S = 30
 
 
@@ -70,6 +71,9 @@ class Daemon:
         scheduler.add_job(
             self.health_tick, "interval", seconds=HEALTH_EVERY_S, max_instances=1, coalesce=True
         )
+        scheduler.add_job(
+            self.prune_tick, "interval", seconds=PRUNE_EVERY_S, max_instances=1, coalesce=True
+        )
         scheduler.start()
         await self.stopping.wait()
         scheduler.shutdown(wait=False)
@@ -113,6 +117,14 @@ class Daemon:
             await asyncio.to_thread(self.app.check_feed_health)
         except Exception:  # a notice must never end the job for good
             log.exception("feed health check failed")
+
+    async def prune_tick(self) -> None:
+        try:
+            n = await asyncio.to_thread(self.app.store.prune_stories)
+            if n:
+                log.info("articles left the story window", articles=n)
+        except Exception:  # housekeeping must never end the job for good
+            log.exception("story window pruning failed")
 
     async def reload(self) -> None:
         await asyncio.to_thread(self.app.watch.reload)

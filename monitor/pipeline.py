@@ -7,6 +7,7 @@ worker thread so the event loop keeps polling other feeds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -88,6 +89,9 @@ def next_poll(
     return now + backoff
 
 
+_NO_LIMIT = contextlib.nullcontext()
+
+
 async def _none() -> None:
     return None
 
@@ -159,6 +163,10 @@ class Pipeline:
         # bound, a thousand feeds polled at once queue gigabytes for the parsers.
         workers = sandbox.limits.workers if sandbox is not None else 2
         self._page_slots = asyncio.Semaphore(PAGES_PER_WORKER * workers)
+        # A feed's articles are stored together once all its pages are in: feeds take
+        # turns fetching pages, so a thousand feeds do not each hold a few extracted
+        # pages while waiting for the rest.
+        self._feed_slots = asyncio.Semaphore(PAGES_PER_WORKER * workers)
 
     async def _cpu(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         """Parse untrusted bytes: in the sandbox when there is one, else in a thread."""
@@ -295,12 +303,13 @@ class Pipeline:
                     todo.append((url, item))
             if seen:
                 await self._db(self.store.mark_seen, feed.id, seen)
-            pages = await asyncio.gather(
-                *(
-                    self._page(item) if item.link and feed.source.pages else _none()
-                    for _, item in todo
+            async with self._feed_slots if feed.source.pages else _NO_LIMIT:
+                pages = await asyncio.gather(
+                    *(
+                        self._page(item) if item.link and feed.source.pages else _none()
+                        for _, item in todo
+                    )
                 )
-            )
             matcher = self.matcher()
             batch = []
             for (url, item), page in zip(todo, pages, strict=True):

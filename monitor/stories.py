@@ -3,7 +3,7 @@
 A text becomes the set of its word 3-shingles; a signature holds, for each of
 128 hash functions, the smallest hash over that set, so the share of equal
 positions in two signatures estimates the Jaccard similarity of the two sets.
-Banding (64 bands of 2 rows) makes copies meet in the database by key; each
+Banding (32 bands of 2 rows) makes copies meet in the database by key; each
 candidate is then verified on its whole signature (`same_story`).
 
 The hashing is numpy rather than a MinHash library: one vectorised pass per text
@@ -14,6 +14,7 @@ signatures and band keys are stored.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Sequence
@@ -24,10 +25,11 @@ from monitor.types import Signature
 
 NUM_PERM = 128
 BAND_ROWS = 2
-BANDS = NUM_PERM // BAND_ROWS
-# A candidate must meet the article in at least this many bands: one shared band
-# is common between unrelated texts of a big index, two almost never are.
-MIN_BANDS = 2
+# 32 bands of 2 rows (the first 64 minima): a copy with Jaccard 0.3 meets its
+# original in at least one band 95% of the time, one with 0.5 always; unrelated
+# texts rarely, and every candidate is verified on all 128 minima.
+BANDS = 32
+MIN_BANDS = 1
 # Verified on the whole signature: a copy shares at least this share of shingles
 # with the article (20% of words edited leaves about a third) ...
 MIN_JACCARD = 0.22
@@ -35,6 +37,9 @@ MIN_JACCARD = 0.22
 MIN_CONTAINMENT = 0.6
 MIN_CONTAINMENT_JACCARD = 0.12  # below this, the containment estimate is noise
 WINDOW_DAYS = 14  # how far back a copy looks for its original
+# Fewer words than this say too little to call two texts copies (the exact
+# fingerprint still groups identical ones), and are not worth 64 bucket rows.
+MIN_WORDS = 12
 
 _WORD = re.compile(r"\w+")
 _U64 = np.uint64
@@ -84,9 +89,9 @@ def shingle_hashes(text: str) -> np.ndarray:
 
 
 def signature(text: str) -> Signature | None:
-    """The MinHash signature of a text; None for a text without words."""
+    """The MinHash signature of a text; None for a text under MIN_WORDS words."""
     h = shingle_hashes(text)
-    if h.size == 0:
+    if h.size <= MIN_WORDS - 3:
         return None
     mins = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint64)
     # In chunks: a long page would otherwise build a (shingles x 128) matrix at once.
@@ -99,7 +104,7 @@ def signature(text: str) -> Signature | None:
 
 def band_keys(sig: Signature) -> list[int]:
     """One signed 64-bit key per band: equal keys mean equal minima in that band."""
-    v = _arr(sig).astype(np.uint64).reshape(BANDS, BAND_ROWS)
+    v = _arr(sig)[: BANDS * BAND_ROWS].astype(np.uint64).reshape(BANDS, BAND_ROWS)
     with np.errstate(over="ignore"):
         combined = (v[:, 0] << _U64(32)) | (v[:, 1] & _MASK32)
         keys = _mix(combined ^ _BAND_SALT)
@@ -143,3 +148,10 @@ def best_story(sig: Signature, candidates: Sequence[tuple[str, Signature]]) -> s
         ):
             best, best_j = story, j
     return best
+
+
+def story_key(story: str) -> int:
+    """A story id as a signed 64-bit integer, for the bucket table's key."""
+    return int.from_bytes(
+        hashlib.blake2b(story.encode(), digest_size=8).digest(), "big", signed=True
+    )

@@ -238,7 +238,7 @@ def test_a_near_copy_outside_the_window_starts_a_new_story_but_an_exact_one_does
         c.execute(
             text("UPDATE article SET first_seen_at = :t"), {"t": utcnow() - timedelta(days=20)}
         )
-    assert store.prune_story_window() == 1
+    assert store.prune_stories() == 1
     with store.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM story_band")).scalar() == 0
     [near] = save(store, art("https://b.example/1", edit(REAL[3], 0.05, 5)))

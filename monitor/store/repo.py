@@ -31,7 +31,7 @@ from monitor.store.tables import (
     HitRow,
     StoryBandRow,
 )
-from monitor.stories import MIN_BANDS, WINDOW_DAYS, band_keys, best_story
+from monitor.stories import MIN_BANDS, WINDOW_DAYS, band_keys, best_story, story_key
 from monitor.types import (
     Article,
     FeedSource,
@@ -519,7 +519,7 @@ class Store:
         self,
         conn: Any,
         new: Sequence[Article],
-        stories: Sequence[str],
+        stories: Sequence[tuple[str, bool]],
         feed_id: int | None,
         now: datetime,
     ) -> dict[str, tuple[int, str]]:
@@ -542,9 +542,9 @@ class Store:
                 "updated_at": now,
                 "minhash": a.signature.values if a.signature else None,
                 "shingles": a.signature.shingles if a.signature else 0,
-                "banded": a.signature is not None,
+                "banded": banded,
             }
-            for a, story in zip(new, stories, strict=True)
+            for a, (story, banded) in zip(new, stories, strict=True)
         ]
         # executemany with RETURNING in parameter order: one cached statement, sent in
         # batches, where a multi-VALUES insert would be compiled anew for each size.
@@ -552,41 +552,57 @@ class Store:
         rows = conn.execute(
             insert(art).returning(art.c.id, sort_by_parameter_order=True), values
         ).all()
-        ids = {a.url: (int(r[0]), st) for a, st, r in zip(new, stories, rows, strict=True)}
+        ids = {a.url: (int(r[0]), st) for a, (st, _), r in zip(new, stories, rows, strict=True)}
         # In key order: the B-tree is walked once from left to right, not jumped around.
+        # A (key, story) pair already there keeps its first article.
         bands = sorted(
-            (k, ids[a.url][0])
-            for a in new
-            if a.signature is not None
+            (k, st, ids[a.url][0])
+            for a, (st, banded) in zip(new, stories, strict=True)
+            if banded and a.signature is not None
             for k in band_keys(a.signature)
         )
         if bands:
             stmt = self._insert(table(StoryBandRow)).on_conflict_do_nothing()
-            conn.execute(stmt, [{"key": k, "article_id": i} for k, i in bands])
+            conn.execute(
+                stmt, [{"key": k, "story": story_key(st), "article_id": i} for k, st, i in bands]
+            )
         return ids
 
-    def _assign_stories(self, conn: Any, new: Sequence[Article], now: datetime) -> list[str]:
-        """The story of each new article: an earlier copy's, else a story of its own."""
+    def _assign_stories(
+        self, conn: Any, new: Sequence[Article], now: datetime
+    ) -> list[tuple[str, bool]]:
+        """The story of each new article: an earlier copy's, else a story of its own;
+        and whether its band keys are new (an exact copy's are its original's)."""
         art = table(ArticleRow)
         exact: dict[str, str] = {}
         for chunk in _chunks(list({a.content_hash for a in new}), 500):
             rows = conn.execute(
-                select(art.c.content_hash, art.c.story).where(art.c.content_hash.in_(chunk))
+                select(art.c.content_hash, func.min(art.c.story))
+                .where(art.c.content_hash.in_(chunk))
+                .group_by(art.c.content_hash)
             ).all()
             exact.update((h, st) for h, st in rows)
-        keys = [band_keys(a.signature) if a.signature else [] for a in new]
-        bucket: dict[int, list[int]] = defaultdict(list)
+        keys = [
+            band_keys(a.signature) if a.signature and a.content_hash not in exact else []
+            for a in new
+        ]
+        # A bucket holds one row per story (its first article there), so a story
+        # copied a thousand times costs a lookup no more than one copied once.
+        bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
         band = table(StoryBandRow)
         for keys_chunk in _chunks(list({k for ks in keys for k in ks}), 500):
-            for k, aid in conn.execute(
-                select(band.c.key, band.c.article_id).where(band.c.key.in_(keys_chunk))
+            for k, st, aid in conn.execute(
+                select(band.c.key, band.c.story, band.c.article_id).where(
+                    band.c.key.in_(keys_chunk)
+                )
             ).all():
-                bucket[k].append(int(aid))
-        candidates = [
-            [aid for aid, n in Counter(a for k in ks for a in bucket.get(k, ())).items()
-             if n >= MIN_BANDS]
-            for ks in keys
-        ]  # fmt: skip
+                bucket[k].append((int(st), int(aid)))
+        candidates: list[set[int]] = []
+        for ks in keys:
+            shared = Counter(st for k in ks for st, _ in bucket.get(k, ()))
+            candidates.append(
+                {aid for k in ks for st, aid in bucket.get(k, ()) if shared[st] >= MIN_BANDS}
+            )
         known: dict[int, tuple[str, Signature]] = {}
         window = now - timedelta(days=WINDOW_DAYS)
         for ids_chunk in _chunks(list({c for cs in candidates for c in cs}), 500):
@@ -596,21 +612,29 @@ class Store:
                 )
             ).all()
             known.update((int(i), (st, Signature(bytes(mh), int(n)))) for i, st, mh, n in rows)
-        stories: list[str] = []
+        out: list[tuple[str, bool]] = []
         batch: list[tuple[str, set[int], Signature]] = []  # earlier articles of this batch
         for a, ks, cands in zip(new, keys, candidates, strict=True):
             story = exact.get(a.content_hash)
-            if story is None and a.signature is not None:
+            fresh_keys = story is None and a.signature is not None
+            if fresh_keys:
+                assert a.signature is not None
                 mine = set(ks)
                 pool = [known[c] for c in cands if c in known]
                 pool += [(st, sig) for st, bks, sig in batch if len(bks & mine) >= MIN_BANDS]
                 story = best_story(a.signature, pool)
+                batch.append((story or a.content_hash[:16], mine, a.signature))
             story = story or a.content_hash[:16]
             exact.setdefault(a.content_hash, story)
-            if a.signature is not None:
-                batch.append((story, set(ks), a.signature))
-            stories.append(story)
-        return stories
+            out.append((story, fresh_keys))
+        return out
+
+    def prune_stories(self, now: datetime | None = None) -> int:
+        """prune_story_window until done, a transaction per chunk; returns the total."""
+        total = 0
+        while (n := self.prune_story_window(now)) > 0:
+            total += n
+        return total
 
     def prune_story_window(self, now: datetime | None = None, limit: int = 2000) -> int:
         """Take articles older than the clustering window out of the LSH buckets.

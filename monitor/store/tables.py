@@ -59,14 +59,19 @@ class ArticleRow(SQLModel, table=True):
 
 
 class StoryBandRow(SQLModel, table=True):
-    """LSH buckets of recent articles: a copy of one of them shares at least two keys."""
+    """LSH buckets of recent stories: a copy shares at least two keys with its story.
+
+    One row per key and story (stories.story_key), pointing at the story's first
+    article with that key.
+    """
 
     __tablename__ = "story_band"
     # The primary key is the only index; on SQLite the rows live in it (no rowid).
     __table_args__ = {"sqlite_with_rowid": False}
 
     key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    article_id: int = Field(primary_key=True, foreign_key="article.id")
+    story: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(foreign_key="article.id")
 
 
 class EntryRow(SQLModel, table=True):

@@ -31,9 +31,10 @@ def upgrade() -> None:
     op.create_table(
         "story_band",
         sa.Column("key", sa.BigInteger(), nullable=False, autoincrement=False),
+        sa.Column("story", sa.BigInteger(), nullable=False, autoincrement=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"]),
-        sa.PrimaryKeyConstraint("key", "article_id"),
+        sa.PrimaryKeyConstraint("key", "story"),
         sqlite_with_rowid=False,
     )
 

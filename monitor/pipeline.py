@@ -49,7 +49,7 @@ MAX_BACKOFF = timedelta(days=1)
 # A server's freshness hint (Cache-Control max-age, RSS <ttl>) may stretch the
 # interval, by up to this factor: politeness, without missing a day of news.
 MAX_HINT_FACTOR = 4
-PAGES_PER_WORKER = 4  # pages fetched or being extracted at once, per parser worker
+PAGES_PER_WORKER = 16  # pages fetched or being extracted at once, per parser worker
 SAVE_BATCH = 20  # feeds whose new articles are stored in one transaction
 
 

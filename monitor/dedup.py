@@ -46,11 +46,7 @@ def canonical_url(url: str) -> str:
     hosts, /amp paths, .amp.html, ?amp=1) are one article.
     """
     parts = urlsplit(clean_url(url))
-    host = parts.netloc
-    for prefix in _EDITION_PREFIXES:
-        if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix) :]
-            break
+    host = _without_edition(parts.netloc)
     path = parts.path
     for pattern, repl in _AMP_PATH:
         path = pattern.sub(repl, path)
@@ -72,7 +68,11 @@ def same_site(a: str, b: str) -> bool:
 
 
 def _site_host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+    return _without_edition((urlsplit(url).hostname or "").lower())
+
+
+def _without_edition(host: str) -> str:
+    """example.com for www./m./mobile./amp.example.com; a two-label host stays whole."""
     for prefix in _EDITION_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
             return host[len(prefix) :]

@@ -199,11 +199,10 @@ class Pipeline:
             except SandboxError as exc:
                 raise FeedParseError(str(exc)) from exc
             items = _unique_keys(parsed.items)
-            fresh = await self._db(
-                self.store.fresh_entries, feed.id, [(i.key, entry_fingerprint(i)) for i in items]
-            )
+            prints = {i.key: entry_fingerprint(i) for i in items}
+            fresh = await self._db(self.store.fresh_entries, feed.id, list(prints.items()))
             todo = [i for i in items if i.key in fresh]
-            hits = await self._entries(feed, todo, {k for k, edit in fresh.items() if edit})
+            hits = await self._entries(feed, todo, prints, {k for k, edit in fresh.items() if edit})
             await self._polls.put(
                 PollRecord(
                     feed.id,
@@ -247,9 +246,15 @@ class Pipeline:
         return f"{canonical_url(feed.source.url)}#entry-{key_hash(item.key)[:16]}"
 
     async def _entries(
-        self, feed: DueFeed, items: Sequence[FeedItem], edited: set[str]
+        self,
+        feed: DueFeed,
+        items: Sequence[FeedItem],
+        prints: dict[str, str],
+        edited: set[str],
     ) -> list[int]:
         """Process a feed's new or edited entries; returns the new hit ids.
+
+        `prints`: each entry's fingerprint by key; `edited`: the keys of edited entries.
 
         An article being processed for another feed right now (the same story in two
         feeds polled together) is left to that feed, then looked up: fetched once.
@@ -276,7 +281,7 @@ class Pipeline:
                 mine[url] = item
                 self._inflight[url] = asyncio.Event()
             try:
-                hits.extend(await self._process(feed, mine, edited))
+                hits.extend(await self._process(feed, mine, prints, edited))
             finally:
                 for url in mine:
                     self._inflight.pop(url).set()
@@ -286,7 +291,7 @@ class Pipeline:
         return hits
 
     async def _process(
-        self, feed: DueFeed, items: dict[str, FeedItem], edited: set[str]
+        self, feed: DueFeed, items: dict[str, FeedItem], prints: dict[str, str], edited: set[str]
     ) -> list[int]:
         """Entries whose URLs this task holds: fetch, extract, match and store them together."""
         if not items:
@@ -298,7 +303,7 @@ class Pipeline:
                 # Known by URL (listed by another feed, or with other tracking parameters):
                 # only an edit of this feed's own entry is worth fetching again.
                 if url in known and item.key not in edited:
-                    seen.append((item.key, entry_fingerprint(item), known[url]))
+                    seen.append((item.key, prints[item.key], known[url]))
                 else:
                     todo.append((url, item))
             if seen:
@@ -319,7 +324,7 @@ class Pipeline:
                         article,
                         tuple(matcher.match(article.title, article.text)),
                         item.key,
-                        entry_fingerprint(item),
+                        prints[item.key],
                     )
                 )
             saved = await self._saves.put((feed.id, batch)) if batch else []

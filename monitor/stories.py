@@ -4,7 +4,7 @@ A text becomes the set of its word 3-shingles; a signature holds, for each of
 128 hash functions, the smallest hash over that set, so the share of equal
 positions in two signatures estimates the Jaccard similarity of the two sets.
 Banding (32 bands of 2 rows) makes copies meet in the database by key; each
-candidate is then verified on its whole signature (`same_story`).
+candidate is then verified on its whole signature (`is_copy`).
 
 The hashing is numpy rather than a MinHash library: one vectorised pass per text
 is what keeps a signature well under a millisecond (datasketch hashes shingle by
@@ -122,14 +122,12 @@ def containment(a: Signature, b: Signature, j: float | None = None) -> float:
     return min(1.0, inter / max(1, min(a.shingles, b.shingles)))
 
 
-def same_story(a: Signature, b: Signature) -> float:
-    """How surely b is a copy of a (0: not a copy); the best candidate has the highest score."""
-    j = jaccard(a, b)
-    if j >= MIN_JACCARD:
-        return j
-    if j >= MIN_CONTAINMENT_JACCARD and containment(a, b, j) >= MIN_CONTAINMENT:
-        return j
-    return 0.0
+def is_copy(a: Signature, b: Signature, j: float | None = None) -> bool:
+    """The verification of a candidate: one text a copy of the other (j: their Jaccard)."""
+    j = jaccard(a, b) if j is None else j
+    return j >= MIN_JACCARD or (
+        j >= MIN_CONTAINMENT_JACCARD and containment(a, b, j) >= MIN_CONTAINMENT
+    )
 
 
 def best_story(sig: Signature, candidates: Sequence[tuple[str, Signature]]) -> str | None:
@@ -142,10 +140,7 @@ def best_story(sig: Signature, candidates: Sequence[tuple[str, Signature]]) -> s
     best, best_j = None, 0.0
     for (story, other), n in zip(candidates, equal.tolist(), strict=True):
         j = n / NUM_PERM
-        if j > best_j and (
-            j >= MIN_JACCARD
-            or (j >= MIN_CONTAINMENT_JACCARD and containment(sig, other, j) >= MIN_CONTAINMENT)
-        ):
+        if j > best_j and is_copy(sig, other, j):
             best, best_j = story, j
     return best
 

@@ -3,13 +3,13 @@
 A text becomes the set of its word 3-shingles; a signature holds, for each of
 128 hash functions, the smallest hash over that set, so the share of equal
 positions in two signatures estimates the Jaccard similarity of the two sets.
-Banding (32 bands of 2 rows) makes copies meet in the database by key; each
+Banding (32 bands of 2 rows) makes copies meet by key (monitor.storyindex); each
 candidate is then verified on its whole signature (`is_copy`).
 
 The hashing is numpy rather than a MinHash library: one vectorised pass per text
 is what keeps a signature well under a millisecond (datasketch hashes shingle by
 shingle in Python, and brings scipy). The hash functions must never change:
-signatures and band keys are stored.
+signatures are stored (band keys are derived from them when the index is built).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ NUM_PERM = 128
 BAND_ROWS = 2
 # 32 bands of 2 rows (the first 64 minima): a copy with Jaccard 0.3 meets its
 # original in at least one band 95% of the time, one with 0.5 always; unrelated
-# texts rarely, and every candidate is verified on all 128 minima.
+# texts rarely, and every candidate (one shared band is enough) is verified on
+# all 128 minima.
 BANDS = 32
-MIN_BANDS = 1
 # Verified on the whole signature: a copy shares at least this share of shingles
 # with the article (20% of words edited leaves about a third) ...
 MIN_JACCARD = 0.22
@@ -49,6 +49,7 @@ _rng = np.random.default_rng(0x6E657773)
 _A = _rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) * _U64(2) + _U64(1)  # odd multipliers
 _B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
 _BAND_SALT = _rng.integers(1, 2**63, BANDS, dtype=np.uint64)
+_CHUNK = 128  # shingles hashed at once: 128 x 128 x 8 bytes stay in the L2 cache
 
 
 def _arr(sig: Signature) -> np.ndarray:
@@ -78,14 +79,20 @@ def shingle_hashes(text: str) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     while len(ws) < 3:
         ws.append("")
-    w = np.fromiter((zlib.crc32(x.encode()) for x in ws), dtype=np.uint64, count=len(ws))
+    w = np.array(list(map(zlib.crc32, map(str.encode, ws))), dtype=np.uint64)
     with np.errstate(over="ignore"):
         h = (
             w[:-2] * _U64(0x9E3779B97F4A7C15)
             ^ w[1:-1] * _U64(0xC2B2AE3D27D4EB4F)
             ^ w[2:] * _U64(0x165667B19E3779F9)
         )
-    return np.unique(_mix(h))
+    return sorted_unique(_mix(h))
+
+
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique for a 1-d array, at a tenth of its cost on short arrays."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if a.size else a
 
 
 def signature(text: str) -> Signature | None:
@@ -93,22 +100,43 @@ def signature(text: str) -> Signature | None:
     h = shingle_hashes(text)
     if h.size <= MIN_WORDS - 3:
         return None
-    mins = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint64)
-    # In chunks: a long page would otherwise build a (shingles x 128) matrix at once.
+    mins = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # In chunks that stay in the CPU cache, computed in place: a long page would
+    # otherwise build a (shingles x 128) matrix at once, and temporaries for each step.
+    buf = np.empty((min(h.size, _CHUNK), NUM_PERM), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for i in range(0, h.size, 2048):
-            part = h[i : i + 2048, None] * _A[None, :] + _B[None, :]
-            np.minimum(mins, (part >> _U64(32)).min(axis=0), out=mins)
-    return Signature(mins.astype("<u4").tobytes(), int(h.size))
+        for i in range(0, h.size, _CHUNK):
+            part = h[i : i + _CHUNK]
+            b = buf[: part.size]
+            np.multiply(part[:, None], _A[None, :], out=b)
+            np.add(b, _B[None, :], out=b)
+            # The smallest hash has the smallest top half: shift once, after the minimum.
+            np.minimum(mins, b.min(axis=0), out=mins)
+    return Signature((mins >> _U64(32)).astype("<u4").tobytes(), int(h.size))
 
 
 def band_keys(sig: Signature) -> list[int]:
     """One signed 64-bit key per band: equal keys mean equal minima in that band."""
-    v = _arr(sig)[: BANDS * BAND_ROWS].astype(np.uint64).reshape(BANDS, BAND_ROWS)
+    return band_keys_many([sig])[0]
+
+
+def band_keys_many(sigs: Sequence[Signature]) -> list[list[int]]:
+    """band_keys of each signature, computed together."""
+    return band_key_matrix(minhash_matrix([s.values for s in sigs])).tolist() if sigs else []
+
+
+def minhash_matrix(values: Sequence[bytes]) -> np.ndarray:
+    """Stored signature values as one (n, 128) uint32 array."""
+    return np.frombuffer(b"".join(values), dtype="<u4").reshape(len(values), NUM_PERM)
+
+
+def band_key_matrix(minhashes: np.ndarray) -> np.ndarray:
+    """band_keys of many signatures at once: (n, 128) uint32 minima -> (n, BANDS) int64."""
+    v = minhashes[:, : BANDS * BAND_ROWS].astype(np.uint64).reshape(-1, BANDS, BAND_ROWS)
     with np.errstate(over="ignore"):
-        combined = (v[:, 0] << _U64(32)) | (v[:, 1] & _MASK32)
+        combined = (v[:, :, 0] << _U64(32)) | (v[:, :, 1] & _MASK32)
         keys = _mix(combined ^ _BAND_SALT)
-    return [int(k) for k in keys.view(np.int64)]  # BIGINT is signed
+    return keys.view(np.int64)  # signed, as the keys always were
 
 
 def jaccard(a: Signature, b: Signature) -> float:

@@ -191,7 +191,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\n")
     out = monitor("db", "upgrade", config=cfg)
-    assert out.returncode == 0 and "revision 0003" in out.stdout
+    assert out.returncode == 0 and "revision 0004" in out.stdout
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:

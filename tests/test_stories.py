@@ -230,20 +230,48 @@ def test_copies_saved_at_once_by_two_daemons_share_a_story(db_url: str) -> None:
         d.engine.dispose()
 
 
+def test_a_running_daemon_catches_up_with_what_another_daemon_stored(db_url: str) -> None:
+    a, b = open_store(db_url), open_store(db_url)
+    save(a, art("https://a.example/1", REAL[5]))
+    save(b, art("https://b.example/1", REAL[6]))  # both indexes built
+    [story] = save(a, art("https://a.example/2", REAL[7]))  # b's index has not seen it
+    assert save(b, art("https://b.example/2", edit(REAL[7], 0.05, 9))) == [story]
+    assert b.indexed_articles() == 4
+    for d in (a, b):
+        d.engine.dispose()
+
+
 def test_a_near_copy_outside_the_window_starts_a_new_story_but_an_exact_one_does_not(
     store: Store,
 ) -> None:
+    [old] = save(store, art("https://a.example/1", REAL[3]))
+    assert store.indexed_articles() == 1
+    # Twenty days on, for the database and for the hourly pruning.
+    with store.engine.begin() as c:
+        c.execute(
+            text("UPDATE article SET first_seen_at = :t"), {"t": utcnow() - timedelta(days=20)}
+        )
+    assert store.prune_stories(utcnow() + timedelta(days=20)) == 1
+    assert store.indexed_articles() == 0
+    [near] = save(store, art("https://b.example/1", edit(REAL[3], 0.05, 5)))
+    [exact] = save(store, art("https://c.example/1", REAL[3]))
+    assert near != old and exact == old
+    # A daemon starting now builds its index from the window only.
+    restarted = Store(store.engine)
+    [near2] = save(restarted, art("https://d.example/1", edit(REAL[3], 0.05, 6)))
+    assert near2 == near and restarted.indexed_articles() == 2  # near and near2
+
+
+def test_an_old_article_still_in_a_running_index_is_not_a_candidate(store: Store) -> None:
+    """The database's first-seen time decides the window, whatever the index still holds."""
     [old] = save(store, art("https://a.example/1", REAL[3]))
     with store.engine.begin() as c:
         c.execute(
             text("UPDATE article SET first_seen_at = :t"), {"t": utcnow() - timedelta(days=20)}
         )
-    assert store.prune_stories() == 1
-    with store.engine.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM story_band")).scalar() == 0
+    assert store.indexed_articles() == 1  # not pruned yet
     [near] = save(store, art("https://b.example/1", edit(REAL[3], 0.05, 5)))
-    [exact] = save(store, art("https://c.example/1", REAL[3]))
-    assert near != old and exact == old
+    assert near != old
 
 
 # -- edits and re-dated entries ----------------------------------------------------------

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
+import numpy as np
 import structlog
 from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,9 +30,9 @@ from monitor.store.tables import (
     EntryRow,
     FeedRow,
     HitRow,
-    StoryBandRow,
 )
-from monitor.stories import MIN_BANDS, WINDOW_DAYS, band_keys, best_story, story_key
+from monitor.stories import WINDOW_DAYS, band_keys_many, best_story, minhash_matrix
+from monitor.storyindex import BandIndex, Indexed
 from monitor.types import (
     Article,
     FeedSource,
@@ -60,6 +61,10 @@ _STORY_LOCK = int.from_bytes(hashlib.sha256(b"news-monitor stories").digest()[:8
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _epoch(t: datetime) -> float:
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
 
 
 def key_hash(key: str) -> str:
@@ -132,6 +137,11 @@ class Store:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        # The story index of this process (monitor.storyindex), built on first use; its
+        # lock makes this process's story assignments, and their index updates, one at a time.
+        self._index = BandIndex()
+        self._index_built = False
+        self._story_lock = threading.Lock()
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -431,33 +441,45 @@ class Store:
         If the transaction fails, each feed is tried in its own, so a feed whose
         entries cannot be stored costs only itself (its call raises).
         """
-        try:
-            with self.writing() as s:
-                self._lock_stories(s)
-                return [self._save(s, entries, feed_id) for feed_id, entries in feeds]
-        except Exception:
-            if len(feeds) == 1:
-                raise
-        out: list[list[SavedArticle]] = []
-        for feed_id, entries in feeds:
+        with self._story_lock:
             try:
-                with self.writing() as s:
-                    self._lock_stories(s)
-                    out.append(self._save(s, entries, feed_id))
+                return self._save_committed(feeds)
             except Exception:
-                log.exception("articles not stored", feed_id=feed_id, articles=len(entries))
-                out.append([])
+                if len(feeds) == 1:
+                    raise
+            out: list[list[SavedArticle]] = []
+            for feed in feeds:
+                try:
+                    out += self._save_committed([feed])
+                except Exception:
+                    log.exception("articles not stored", feed_id=feed[0], articles=len(feed[1]))
+                    out.append([])
+            return out
+
+    def _save_committed(
+        self, feeds: Sequence[tuple[int | None, Sequence[NewEntry]]]
+    ) -> list[list[SavedArticle]]:
+        """One transaction; its articles join the story index once it has committed, so
+        the index never holds an article the database does not."""
+        fresh: list[Indexed] = []
+        with self.writing() as s:
+            if self.engine.dialect.name == "postgresql":
+                # Story assignment reads then writes: one daemon at a time, so two
+                # copies saved at once by two daemons still meet. (On SQLite the
+                # write transaction, BEGIN IMMEDIATE, is already one at a time.)
+                s.execute(select(func.pg_advisory_xact_lock(_STORY_LOCK)))
+            out = [self._save(s, entries, feed_id, fresh) for feed_id, entries in feeds]
+            top = s.execute(select(func.max(col(ArticleRow.id)))).scalar()
+        self._index.add(fresh)
+        # Every id up to the highest now stored was committed by this transaction or
+        # before it (all article inserts hold the story lock): none to catch up on.
+        self._index.last_id = max(self._index.last_id, int(top or 0))
         return out
 
-    def _lock_stories(self, s: Session) -> None:
-        if self.engine.dialect.name == "postgresql":
-            # Story assignment reads then writes: one daemon at a time, so two
-            # copies saved at once by two daemons still meet.
-            s.execute(select(func.pg_advisory_xact_lock(_STORY_LOCK)))
-
     def _save(
-        self, s: Session, entries: Sequence[NewEntry], feed_id: int | None
+        self, s: Session, entries: Sequence[NewEntry], feed_id: int | None, fresh: list[Indexed]
     ) -> list[SavedArticle]:
+        """Store one feed's entries; `fresh` gets the new articles for the story index."""
         now = utcnow()
         conn = s.connection()
         by_url: dict[str, Article] = {}
@@ -479,7 +501,7 @@ class Store:
         ids: dict[str, tuple[int, str]] = {u: (v[0], v[3]) for u, v in existing.items()}
         if new:
             stories = self._assign_stories(conn, new, now)
-            ids.update(self._insert_articles(conn, new, stories, feed_id, now))
+            ids.update(self._insert_articles(conn, new, stories, feed_id, now, fresh))
         for u, (aid, old_hash, old_source, _) in existing.items():
             a = by_url[u]
             # An edit replaces the text, but a feed summary never replaces a page's text.
@@ -519,9 +541,10 @@ class Store:
         self,
         conn: Any,
         new: Sequence[Article],
-        stories: Sequence[tuple[str, bool]],
+        stories: Sequence[tuple[str, list[int] | None]],
         feed_id: int | None,
         now: datetime,
+        fresh: list[Indexed],
     ) -> dict[str, tuple[int, str]]:
         art = table(ArticleRow)
         values = [
@@ -542,9 +565,9 @@ class Store:
                 "updated_at": now,
                 "minhash": a.signature.values if a.signature else None,
                 "shingles": a.signature.shingles if a.signature else 0,
-                "banded": banded,
+                "banded": keys is not None,
             }
-            for a, (story, banded) in zip(new, stories, strict=True)
+            for a, (story, keys) in zip(new, stories, strict=True)
         ]
         # executemany with RETURNING in parameter order: one cached statement, sent in
         # batches, where a multi-VALUES insert would be compiled anew for each size.
@@ -553,26 +576,49 @@ class Store:
             insert(art).returning(art.c.id, sort_by_parameter_order=True), values
         ).all()
         ids = {a.url: (int(r[0]), st) for a, (st, _), r in zip(new, stories, rows, strict=True)}
-        # In key order: the B-tree is walked once from left to right, not jumped around.
-        # A (key, story) pair already there keeps its first article.
-        bands = sorted(
-            (k, st, ids[a.url][0])
-            for a, (st, banded) in zip(new, stories, strict=True)
-            if banded and a.signature is not None
-            for k in band_keys(a.signature)
-        )
-        if bands:
-            stmt = self._insert(table(StoryBandRow)).on_conflict_do_nothing()
-            conn.execute(
-                stmt, [{"key": k, "story": story_key(st), "article_id": i} for k, st, i in bands]
-            )
+        seen = now.timestamp()
+        fresh += [
+            Indexed(ids[a.url][0], st, seen, keys)
+            for a, (st, keys) in zip(new, stories, strict=True)
+            if keys is not None
+        ]
         return ids
+
+    def _catch_up(self, conn: Any, now: datetime) -> None:
+        """Bring the story index up to date with the database: all of the window on
+        first use, then the articles other daemons (or processes) stored since."""
+        art = table(ArticleRow)
+        cols = (art.c.id, art.c.story, art.c.first_seen_at, art.c.minhash)
+        window = art.c.first_seen_at >= now - timedelta(days=WINDOW_DAYS)
+        index = self._index
+        if not self._index_built:
+            top = conn.execute(select(func.max(art.c.id))).scalar()
+            q = select(*cols).where(art.c.banded, window).order_by(art.c.id)
+            rows = conn.execute(q).all()
+            if rows:
+                index.build(
+                    np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                    [r[1] for r in rows],
+                    np.fromiter((_epoch(r[2]) for r in rows), dtype=np.float64, count=len(rows)),
+                    minhash_matrix([bytes(r[3]) for r in rows]),
+                )
+            index.last_id = max(index.last_id, int(top or 0))
+            self._index_built = True
+            return
+        rows = conn.execute(
+            select(*cols).where(art.c.id > index.last_id, art.c.banded, window).order_by(art.c.id)
+        ).all()
+        keyed = band_keys_many([Signature(bytes(r[3]), 0) for r in rows])
+        index.add(
+            Indexed(int(i), st, _epoch(t), ks)
+            for (i, st, t, _), ks in zip(rows, keyed, strict=True)
+        )
 
     def _assign_stories(
         self, conn: Any, new: Sequence[Article], now: datetime
-    ) -> list[tuple[str, bool]]:
+    ) -> list[tuple[str, list[int] | None]]:
         """The story of each new article: an earlier copy's, else a story of its own;
-        and whether its band keys are new (an exact copy's are its original's)."""
+        and its band keys for the index (None for an exact copy: its original's are there)."""
         art = table(ArticleRow)
         exact: dict[str, str] = {}
         for chunk in _chunks(list({a.content_hash for a in new}), 500):
@@ -582,27 +628,15 @@ class Store:
                 .group_by(art.c.content_hash)
             ).all()
             exact.update((h, st) for h, st in rows)
-        keys = [
-            band_keys(a.signature) if a.signature and a.content_hash not in exact else []
-            for a in new
-        ]
-        # A bucket holds one row per story (its first article there), so a story
-        # copied a thousand times costs a lookup no more than one copied once.
-        bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        band = table(StoryBandRow)
-        for keys_chunk in _chunks(list({k for ks in keys for k in ks}), 500):
-            for k, st, aid in conn.execute(
-                select(band.c.key, band.c.story, band.c.article_id).where(
-                    band.c.key.in_(keys_chunk)
-                )
-            ).all():
-                bucket[k].append((int(st), int(aid)))
-        candidates: list[set[int]] = []
-        for ks in keys:
-            shared = Counter(st for k in ks for st, _ in bucket.get(k, ()))
-            candidates.append(
-                {aid for k in ks for st, aid in bucket.get(k, ()) if shared[st] >= MIN_BANDS}
-            )
+        self._catch_up(conn, now)
+        # An exact copy is not banded: its original's keys are in the index.
+        banding = {
+            i: a.signature for i, a in enumerate(new) if a.signature and a.content_hash not in exact
+        }
+        keyed = dict(zip(banding, band_keys_many(list(banding.values())), strict=True))
+        keys = [keyed.get(i, []) for i in range(len(new))]
+        bucket = self._index.lookup(k for ks in keys for k in ks)
+        candidates = [{aid for k in ks for aid in bucket.get(k, ())} for ks in keys]
         known: dict[int, tuple[str, Signature]] = {}
         window = now - timedelta(days=WINDOW_DAYS)
         for ids_chunk in _chunks(list({c for cs in candidates for c in cs}), 500):
@@ -612,65 +646,36 @@ class Store:
                 )
             ).all()
             known.update((int(i), (st, Signature(bytes(mh), int(n)))) for i, st, mh, n in rows)
-        out: list[tuple[str, bool]] = []
+        out: list[tuple[str, list[int] | None]] = []
         batch: list[tuple[str, set[int], Signature]] = []  # earlier articles of this batch
         for a, ks, cands in zip(new, keys, candidates, strict=True):
             story = exact.get(a.content_hash)
-            fresh_keys = story is None and a.signature is not None
-            if fresh_keys:
+            banded = story is None and a.signature is not None
+            if banded:
                 assert a.signature is not None
                 mine = set(ks)
                 pool = [known[c] for c in cands if c in known]
-                pool += [(st, sig) for st, bks, sig in batch if len(bks & mine) >= MIN_BANDS]
+                pool += [(st, sig) for st, bks, sig in batch if bks & mine]
                 story = best_story(a.signature, pool)
                 batch.append((story or a.content_hash[:16], mine, a.signature))
             story = story or a.content_hash[:16]
             exact.setdefault(a.content_hash, story)
-            out.append((story, fresh_keys))
+            out.append((story, ks if banded else None))
         return out
 
     def prune_stories(self, now: datetime | None = None) -> int:
-        """prune_story_window until done, a transaction per chunk; returns the total."""
-        total = 0
-        while (n := self.prune_story_window(now)) > 0:
-            total += n
-        return total
+        """Take articles older than the clustering window out of the story index.
 
-    def prune_story_window(self, now: datetime | None = None, limit: int = 2000) -> int:
-        """Take articles older than the clustering window out of the LSH buckets.
-
-        Keeps the buckets (and each lookup) the size of the window, not of the history.
-        Returns how many articles were taken out; call again while it returns `limit`.
+        Keeps the index (and each lookup) the size of the window, not of the history.
+        Returns how many articles were taken out.
         """
         cutoff = (now or utcnow()) - timedelta(days=WINDOW_DAYS)
-        art = table(ArticleRow)
-        with self.writing() as s:
-            conn = s.connection()
-            rows = conn.execute(
-                select(art.c.id, art.c.minhash, art.c.shingles)
-                .where(art.c.banded, art.c.first_seen_at < cutoff)
-                .limit(limit)
-            ).all()
-            if not rows:
-                return 0
-            band = table(StoryBandRow)
-            gone = [
-                {"b_key": k, "b_id": int(i)}
-                for i, mh, n in rows
-                if mh is not None
-                for k in band_keys(Signature(bytes(mh), int(n)))
-            ]
-            if gone:
-                conn.execute(
-                    band.delete().where(
-                        band.c.key == bindparam("b_key"), band.c.article_id == bindparam("b_id")
-                    ),
-                    gone,
-                )
-            conn.execute(
-                update(art).where(art.c.id.in_([int(r[0]) for r in rows])).values(banded=False)
-            )
-            return len(rows)
+        with self._story_lock:
+            return self._index.prune(cutoff.timestamp())
+
+    def indexed_articles(self) -> int:
+        """Articles in this process's story index (the clustering window)."""
+        return len(self._index)
 
     def articles_since(
         self, since: datetime, after_id: int = 0, limit: int = 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -55,23 +55,9 @@ class ArticleRow(SQLModel, table=True):
     updated_at: datetime
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # stories.py
     shingles: int = 0
-    banded: bool = False  # its band keys are in story_band (inside the clustering window)
-
-
-class StoryBandRow(SQLModel, table=True):
-    """LSH buckets of recent stories: a copy shares at least two keys with its story.
-
-    One row per key and story (stories.story_key), pointing at the story's first
-    article with that key.
-    """
-
-    __tablename__ = "story_band"
-    # The primary key is the only index; on SQLite the rows live in it (no rowid).
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    story: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    article_id: int = Field(foreign_key="article.id")
+    # Its band keys go into the story index while it is inside the clustering window
+    # (False for an exact copy: its original's keys are there).
+    banded: bool = False
 
 
 class EntryRow(SQLModel, table=True):

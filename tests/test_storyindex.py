@@ -1,0 +1,101 @@
+"""The in-memory story index: lookups, one entry per story and key, merges, pruning,
+and a bulk build equal to adding one by one."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from monitor import storyindex
+from monitor.stories import band_key_matrix, band_keys, band_keys_many, minhash_matrix, signature
+from monitor.storyindex import BandIndex, Indexed
+from monitor.types import Signature
+
+
+def sig(seed: int) -> Signature:
+    rnd = random.Random(seed)
+    words = [f"w{rnd.randrange(5000)}" for _ in range(200)]
+    s = signature(" ".join(words))
+    assert s is not None
+    return s
+
+
+def test_band_key_matrix_gives_each_signatures_band_keys() -> None:
+    sigs = [sig(i) for i in range(5)]
+    assert band_key_matrix(minhash_matrix([s.values for s in sigs])).tolist() == [
+        band_keys(s) for s in sigs
+    ]
+    assert band_keys_many(sigs) == [band_keys(s) for s in sigs] and band_keys_many([]) == []
+
+
+def test_lookup_finds_every_article_under_a_key_and_nothing_else() -> None:
+    idx = BandIndex()
+    idx.add([Indexed(1, "s1", 0.0, [10, 11]), Indexed(2, "s2", 0.0, [11, 12])])
+    assert idx.lookup([11, 10, 99]) == {11: [1, 2], 10: [1]}
+    assert idx.lookup([]) == {}
+    assert len(idx) == 2 and idx.entries == 4 and idx.last_id == 2
+
+
+def test_a_story_keeps_one_entry_per_key_its_first_article() -> None:
+    idx = BandIndex()
+    idx.add([Indexed(1, "s", 0.0, [10, 11])])
+    idx.add([Indexed(2, "s", 0.0, [11, 12]), Indexed(3, "t", 0.0, [11])])
+    assert idx.lookup([10, 11, 12]) == {10: [1], 11: [1, 3], 12: [2]}
+    idx.add([Indexed(2, "s", 0.0, [13])])  # the same article again (caught up, then committed)
+    assert idx.lookup([13]) == {}
+
+
+@pytest.mark.parametrize(("merge_at", "max_runs"), [(50, 1000), (10**9, 3)])
+def test_entries_stay_found_across_merges(
+    monkeypatch: pytest.MonkeyPatch, merge_at: int, max_runs: int
+) -> None:
+    """Recent runs merged into the base, or into one another."""
+    monkeypatch.setattr(storyindex, "MERGE_AT", merge_at)
+    monkeypatch.setattr(storyindex, "MAX_RUNS", max_runs)
+    idx = BandIndex()
+    rnd = random.Random(1)
+    added = {i: [rnd.getrandbits(63) for _ in range(8)] for i in range(1, 200)}
+    for i, ks in added.items():
+        idx.add([Indexed(i, f"s{i}", float(i), ks)])
+    merged = idx._base if merge_at == 50 else idx._recent[0]
+    assert merged.keys.size > 50 and np.all(np.diff(merged.keys) >= 0)
+    assert np.all(np.diff(merged.ids) > 0) and idx.entries == 8 * 199
+    for i, ks in added.items():
+        assert all(i in idx.lookup([k])[k] for k in ks)
+
+
+def test_prune_drops_articles_older_than_the_cutoff_from_both_levels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(storyindex, "MERGE_AT", 4)
+    idx = BandIndex()
+    idx.add([Indexed(1, "a", 100.0, [1, 2, 3, 4])])  # merged into the base
+    idx.add([Indexed(2, "b", 200.0, [1, 5])])  # recent
+    idx.add([Indexed(3, "c", 300.0, [1])])
+    assert idx.prune(250.0) == 2
+    assert idx.lookup([1, 2, 5]) == {1: [3]}
+    assert len(idx) == 1 and idx.entries == 1
+    assert idx.prune(250.0) == 0
+
+
+def test_a_bulk_build_equals_adding_one_by_one() -> None:
+    rnd = random.Random(2)
+    sigs = [sig(rnd.randrange(40)) for _ in range(120)]  # repeats: copies in one story
+    stories = [f"s{rnd.randrange(30)}" for _ in sigs]
+    one = BandIndex()
+    one.add(
+        Indexed(i + 1, st, float(i), band_keys(s))
+        for i, (s, st) in enumerate(zip(sigs, stories, strict=True))
+    )
+    bulk = BandIndex()
+    bulk.build(
+        np.arange(1, len(sigs) + 1),
+        stories,
+        np.arange(len(sigs), dtype=np.float64),
+        minhash_matrix([s.values for s in sigs]),
+    )
+    keys = {k for s in sigs for k in band_keys(s)}
+    assert bulk.lookup(keys) == one.lookup(keys)
+    assert bulk.entries == one.entries and len(bulk) == len(one) and bulk.last_id == one.last_id

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitor.stories import band_key_matrix, sorted_unique, story_key
+from monitor.stories import band_key_matrix, story_key
 
 MERGE_AT = 65_536  # entries in recent runs (about 2,000 articles) before a merge into the base
 MAX_RUNS = 8  # recent runs before they are merged into one
@@ -74,12 +74,12 @@ class BandIndex:
     def entries(self) -> int:
         return sum(r.keys.size for r in self._runs())
 
-    def lookup(self, keys: Iterable[int] | np.ndarray) -> dict[int, list[int]]:
-        """The indexed article ids under each key (keys no article has are left out)."""
-        q = sorted_unique(
-            keys if isinstance(keys, np.ndarray) else np.fromiter(keys, dtype=np.int64)
-        )
-        out: dict[int, list[int]] = {}
+    def matches(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (i, article id) such that the article is indexed under keys[i]."""
+        order = np.argsort(keys, kind="stable")
+        q = keys[order]
+        where: list[np.ndarray] = []
+        arts: list[np.ndarray] = []
         for run in self._runs():
             if not (run.keys.size and q.size):
                 continue
@@ -88,10 +88,22 @@ class BandIndex:
             lo = np.searchsorted(run.keys, q, "left")
             found = lo < run.keys.size
             found[found] = run.keys[lo[found]] == q[found]
-            hit, lo = q[found], lo[found]
-            hi = np.searchsorted(run.keys, hit, "right")
-            for k, a, b in zip(hit.tolist(), lo.tolist(), hi.tolist(), strict=True):
-                out.setdefault(k, []).extend(run.arts[a:b].tolist())
+            fi = np.flatnonzero(found)
+            n = np.searchsorted(run.keys, q[fi], "right") - lo[fi]
+            # Each found key's range of entries, laid end to end.
+            at = np.repeat(lo[fi] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+            where.append(order[np.repeat(fi, n)])
+            arts.append(run.arts[at])
+        if not where:
+            return np.empty(0, np.int64), np.empty(0, np.int32)
+        return np.concatenate(where), np.concatenate(arts)
+
+    def lookup(self, keys: Iterable[int]) -> dict[int, list[int]]:
+        """The indexed article ids under each key (keys no article has are left out)."""
+        q = np.fromiter(dict.fromkeys(keys), dtype=np.int64)
+        out: dict[int, list[int]] = {}
+        for i, a in zip(*(x.tolist() for x in self.matches(q)), strict=True):
+            out.setdefault(int(q[i]), []).append(a)
         return out
 
     def add(self, items: Iterable[Indexed]) -> None:
@@ -186,12 +198,10 @@ class BandIndex:
         keep = np.zeros(keys.size, dtype=bool)
         keep[first] = True
         # ... and across it, where the story already has the key.
-        found = self.lookup(keys)
-        if found:
-            had_keys = np.fromiter((k for k, a in found.items() for _ in a), np.int64)
-            had_arts = np.fromiter((x for a in found.values() for x in a), np.int32)
+        where, found = self.matches(keys)
+        if where.size:
             with np.errstate(over="ignore"):
-                had = had_keys ^ (self._stories_of(had_arts) * _PAIR)
+                had = keys[where] ^ (self._stories_of(found) * _PAIR)
             keep &= ~np.isin(pairs, had)
         order = np.argsort(keys[keep], kind="stable")
         self._recent.append(_Run(keys[keep][order], arts[keep][order], ids, stories, seen))

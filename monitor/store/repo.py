@@ -63,6 +63,10 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+# Articles of a transaction, not yet committed, by band key: (story, signature).
+_Pending = dict[int, list[tuple[str, Signature]]]
+
+
 def _epoch(t: datetime) -> float:
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
 
@@ -462,13 +466,17 @@ class Store:
         """One transaction; its articles join the story index once it has committed, so
         the index never holds an article the database does not."""
         fresh: list[Indexed] = []
+        pending: _Pending = {}
         with self.writing() as s:
             if self.engine.dialect.name == "postgresql":
                 # Story assignment reads then writes: one daemon at a time, so two
                 # copies saved at once by two daemons still meet. (On SQLite the
                 # write transaction, BEGIN IMMEDIATE, is already one at a time.)
                 s.execute(select(func.pg_advisory_xact_lock(_STORY_LOCK)))
-            out = [self._save(s, entries, feed_id, fresh) for feed_id, entries in feeds]
+            # Before this transaction inserts anything: the index must not take in
+            # rows that are not committed yet.
+            self._catch_up(s.connection(), utcnow())
+            out = [self._save(s, entries, feed_id, fresh, pending) for feed_id, entries in feeds]
             top = s.execute(select(func.max(col(ArticleRow.id)))).scalar()
         self._index.add(fresh)
         # Every id up to the highest now stored was committed by this transaction or
@@ -477,9 +485,15 @@ class Store:
         return out
 
     def _save(
-        self, s: Session, entries: Sequence[NewEntry], feed_id: int | None, fresh: list[Indexed]
+        self,
+        s: Session,
+        entries: Sequence[NewEntry],
+        feed_id: int | None,
+        fresh: list[Indexed],
+        pending: _Pending,
     ) -> list[SavedArticle]:
-        """Store one feed's entries; `fresh` gets the new articles for the story index."""
+        """Store one feed's entries; `fresh` gets the new articles for the story index,
+        `pending` (see _assign_stories) those of the transaction so far."""
         now = utcnow()
         conn = s.connection()
         by_url: dict[str, Article] = {}
@@ -500,7 +514,7 @@ class Store:
         new = [a for u, a in by_url.items() if u not in existing]
         ids: dict[str, tuple[int, str]] = {u: (v[0], v[3]) for u, v in existing.items()}
         if new:
-            stories = self._assign_stories(conn, new, now)
+            stories = self._assign_stories(conn, new, now, pending)
             ids.update(self._insert_articles(conn, new, stories, feed_id, now, fresh))
         for u, (aid, old_hash, old_source, _) in existing.items():
             a = by_url[u]
@@ -615,10 +629,14 @@ class Store:
         )
 
     def _assign_stories(
-        self, conn: Any, new: Sequence[Article], now: datetime
+        self, conn: Any, new: Sequence[Article], now: datetime, pending: _Pending
     ) -> list[tuple[str, list[int] | None]]:
         """The story of each new article: an earlier copy's, else a story of its own;
-        and its band keys for the index (None for an exact copy: its original's are there)."""
+        and its band keys for the index (None for an exact copy: its original's are there).
+
+        `pending`: the articles this transaction assigned so far, by band key (not in
+        the index until it commits); the new ones are added to it.
+        """
         art = table(ArticleRow)
         exact: dict[str, str] = {}
         for chunk in _chunks(list({a.content_hash for a in new}), 500):
@@ -628,15 +646,18 @@ class Store:
                 .group_by(art.c.content_hash)
             ).all()
             exact.update((h, st) for h, st in rows)
-        self._catch_up(conn, now)
         # An exact copy is not banded: its original's keys are in the index.
         banding = {
             i: a.signature for i, a in enumerate(new) if a.signature and a.content_hash not in exact
         }
         keyed = dict(zip(banding, band_keys_many(list(banding.values())), strict=True))
         keys = [keyed.get(i, []) for i in range(len(new))]
-        bucket = self._index.lookup(k for ks in keys for k in ks)
-        candidates = [{aid for k in ks for aid in bucket.get(k, ())} for ks in keys]
+        where, found = self._index.matches(np.fromiter((k for ks in keys for k in ks), np.int64))
+        owner = np.repeat(np.arange(len(keys)), [len(ks) for ks in keys])[where]
+        candidates: list[set[int]] = [set() for _ in keys]
+        # An article meets a candidate under several keys: each pair once.
+        for i, aid in set(zip(owner.tolist(), found.tolist(), strict=True)):
+            candidates[i].add(aid)
         known: dict[int, tuple[str, Signature]] = {}
         window = now - timedelta(days=WINDOW_DAYS)
         for ids_chunk in _chunks(list({c for cs in candidates for c in cs}), 500):
@@ -647,17 +668,18 @@ class Store:
             ).all()
             known.update((int(i), (st, Signature(bytes(mh), int(n)))) for i, st, mh, n in rows)
         out: list[tuple[str, list[int] | None]] = []
-        batch: list[tuple[str, set[int], Signature]] = []  # earlier articles of this batch
         for a, ks, cands in zip(new, keys, candidates, strict=True):
             story = exact.get(a.content_hash)
             banded = story is None and a.signature is not None
             if banded:
                 assert a.signature is not None
-                mine = set(ks)
                 pool = [known[c] for c in cands if c in known]
-                pool += [(st, sig) for st, bks, sig in batch if bks & mine]
-                story = best_story(a.signature, pool)
-                batch.append((story or a.content_hash[:16], mine, a.signature))
+                pool += [p for k in ks for p in pending.get(k, ())]
+                story = best_story(a.signature, pool) or a.content_hash[:16]
+                for k in ks:  # one entry per story and key, as in the index
+                    held = pending.setdefault(k, [])
+                    if all(st != story for st, _ in held):
+                        held.append((story, a.signature))
             story = story or a.content_hash[:16]
             exact.setdefault(a.content_hash, story)
             out.append((story, ks if banded else None))

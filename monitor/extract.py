@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import trafilatura
 from lxml import html as lxml_html
 
+from monitor.stories import signature
 from monitor.types import ExtractedPage
 
 _LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
@@ -65,7 +66,7 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
     declared = _LANG.search(body[:4096])
     lang = declared.group(1).decode("ascii").lower() if declared else None
     if doc is None or isinstance(doc, dict):  # dict only with as_dict=True, which we do not ask
-        return ExtractedPage(None, "", None, None, lang, None, _canonical(source))
+        return ExtractedPage(None, "", None, None, lang, None, _canonical(source), None)
     text = (doc.text or "").strip()
     return ExtractedPage(
         title=(doc.title or None),
@@ -75,6 +76,7 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
         language=guess_language(text, doc.language or lang),
         sitename=(doc.sitename or None),
         canonical_url=_canonical(source),
+        signature=signature(text),
     )
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import feedparser
 
+from monitor.dedup import content_hash
 from monitor.errors import FeedParseError
+from monitor.stories import signature
 from monitor.types import FeedItem, ParsedFeed
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
@@ -79,6 +81,8 @@ def _item(e: Any) -> FeedItem | None:
         summary=summary,
         author=(e.get("author") or None),
         published=_date(e.get("published_parsed") or e.get("updated_parsed")),
+        fingerprint=content_hash(title, summary),
+        signature=signature(summary or title),
     )
 
 

@@ -34,7 +34,6 @@ from monitor.store.repo import (
     key_hash,
     utcnow,
 )
-from monitor.stories import signature
 from monitor.types import Article, ExtractedPage, FeedItem, FetchResult, PollState
 
 log = structlog.get_logger()
@@ -104,11 +103,6 @@ def _unique_keys(items: Sequence[FeedItem]) -> list[FeedItem]:
     return list(seen.values())
 
 
-def entry_fingerprint(item: FeedItem) -> str:
-    """What makes an entry news: its title and summary, not its date or tracking parameters."""
-    return content_hash(item.title, item.summary)
-
-
 def article_from(
     item: FeedItem, page: ExtractedPage | None, url: str, feed_name: str | None
 ) -> Article:
@@ -116,9 +110,11 @@ def article_from(
     link = clean_url(item.link) if item.link else url
     if page is not None and page.text.strip():
         title = page.title or item.title
-        text, source = page.text, "page"
+        text, source, sig = page.text, "page", page.signature
+        fingerprint = content_hash(title, text)
     else:
-        title, text, source = item.title, item.summary, "feed"
+        title, text, source, sig = item.title, item.summary, "feed", item.signature
+        fingerprint = item.fingerprint  # the same hash, made with the item
     return Article(
         url=url,
         link=link,
@@ -130,9 +126,9 @@ def article_from(
         published=item.published or (page.published if page else None),
         language=page.language if page else None,
         source=source,
-        content_hash=content_hash(title or "", text),
-        # The body only: a republished copy has a headline of its own.
-        signature=signature(text or title or ""),
+        content_hash=fingerprint,
+        # The body only (made with it): a republished copy has a headline of its own.
+        signature=sig,
     )
 
 
@@ -199,10 +195,11 @@ class Pipeline:
             except SandboxError as exc:
                 raise FeedParseError(str(exc)) from exc
             items = _unique_keys(parsed.items)
-            prints = {i.key: entry_fingerprint(i) for i in items}
-            fresh = await self._db(self.store.fresh_entries, feed.id, list(prints.items()))
+            fresh = await self._db(
+                self.store.fresh_entries, feed.id, [(i.key, i.fingerprint) for i in items]
+            )
             todo = [i for i in items if i.key in fresh]
-            hits = await self._entries(feed, todo, prints, {k for k, edit in fresh.items() if edit})
+            hits = await self._entries(feed, todo, {k for k, edit in fresh.items() if edit})
             await self._polls.put(
                 PollRecord(
                     feed.id,
@@ -249,12 +246,11 @@ class Pipeline:
         self,
         feed: DueFeed,
         items: Sequence[FeedItem],
-        prints: dict[str, str],
         edited: set[str],
     ) -> list[int]:
         """Process a feed's new or edited entries; returns the new hit ids.
 
-        `prints`: each entry's fingerprint by key; `edited`: the keys of edited entries.
+        `edited`: the keys of edited entries.
 
         An article being processed for another feed right now (the same story in two
         feeds polled together) is left to that feed, then looked up: fetched once.
@@ -281,7 +277,7 @@ class Pipeline:
                 mine[url] = item
                 self._inflight[url] = asyncio.Event()
             try:
-                hits.extend(await self._process(feed, mine, prints, edited))
+                hits.extend(await self._process(feed, mine, edited))
             finally:
                 for url in mine:
                     self._inflight.pop(url).set()
@@ -291,7 +287,7 @@ class Pipeline:
         return hits
 
     async def _process(
-        self, feed: DueFeed, items: dict[str, FeedItem], prints: dict[str, str], edited: set[str]
+        self, feed: DueFeed, items: dict[str, FeedItem], edited: set[str]
     ) -> list[int]:
         """Entries whose URLs this task holds: fetch, extract, match and store them together."""
         if not items:
@@ -303,7 +299,7 @@ class Pipeline:
                 # Known by URL (listed by another feed, or with other tracking parameters):
                 # only an edit of this feed's own entry is worth fetching again.
                 if url in known and item.key not in edited:
-                    seen.append((item.key, prints[item.key], known[url]))
+                    seen.append((item.key, item.fingerprint, known[url]))
                 else:
                     todo.append((url, item))
             if seen:
@@ -324,7 +320,7 @@ class Pipeline:
                         article,
                         tuple(matcher.match(article.title, article.text)),
                         item.key,
-                        prints[item.key],
+                        item.fingerprint,
                     )
                 )
             saved = await self._saves.put((feed.id, batch)) if batch else []

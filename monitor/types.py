@@ -51,6 +51,9 @@ class FeedItem:
     summary: str  # plain text
     author: str | None
     published: datetime | None
+    # Computed with the item, in the parser worker, off the polling process:
+    fingerprint: str  # title and summary hashed (dedup.content_hash): what makes it news
+    signature: Signature | None  # of the summary (or title), for story clustering
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class ExtractedPage:
     language: str | None
     sitename: str | None
     canonical_url: str | None
+    signature: Signature | None  # of the text, computed in the extraction worker
 
 
 @dataclass(frozen=True)

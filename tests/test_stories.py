@@ -163,11 +163,13 @@ def test_the_exact_fingerprint_ignores_typography_but_not_words() -> None:
 
 
 def test_a_page_declaring_its_canonical_url_on_the_same_site_takes_that_identity() -> None:
-    page = ExtractedPage("T", "text", None, None, None, None, "https://www.news.example/story")
+    page = ExtractedPage(
+        "T", "text", None, None, None, None, "https://www.news.example/story", None
+    )
     assert Pipeline._page_url("https://news.example/feed-link", page) == canonical_url(
         "https://news.example/story"
     )
-    hostile = ExtractedPage("T", "text", None, None, None, None, "https://other.example/x")
+    hostile = ExtractedPage("T", "text", None, None, None, None, "https://other.example/x", None)
     assert Pipeline._page_url("https://news.example/a", hostile) == "https://news.example/a"
 
 
@@ -200,6 +202,32 @@ def test_two_copies_in_one_batch_share_a_story(store: Store) -> None:
         store, art("https://a.example/1", t), art("https://b.example/1", edit(t, 0.05, 3))
     )
     assert s1 == s2
+
+
+def test_copies_from_two_feeds_stored_in_one_transaction_share_a_story(store: Store) -> None:
+    t = REAL[0]
+    [[first], [copy]] = store.save_feeds(
+        [
+            (None, [NewEntry(art("https://a.example/1", t), ())]),
+            (None, [NewEntry(art("https://b.example/1", edit(t, 0.05, 3)), ())]),
+        ]
+    )
+    assert first.story == copy.story and store.indexed_articles() == 2
+
+
+def test_a_transaction_that_fails_leaves_the_story_index_as_it_was(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_add_hits_many", fail)
+    with pytest.raises(RuntimeError):
+        save(store, art("https://a.example/1", REAL[0]))
+    assert store.indexed_articles() == 0
+    monkeypatch.undo()
+    save(store, art("https://a.example/1", REAL[0]))
+    assert store.indexed_articles() == 1
 
 
 def test_stories_survive_a_restart(db_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import extract_domain, normalize_url
@@ -22,6 +23,7 @@ _AMP_PATH = (  # (pattern, replacement): /a/amp, /a/amp/, /amp/a, /a.amp.html, /
 )
 
 
+@lru_cache(maxsize=4096)  # an entry's link is cleaned for its identity and again for its link
 def clean_url(url: str) -> str:
     """The link as a reader should get it: tracking parameters and fragment removed.
 

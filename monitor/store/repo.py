@@ -399,14 +399,14 @@ class Store:
             return
         now = utcnow()
         rows = {
-            key_hash(k): {
+            h: {
                 "feed_id": feed_id,
-                "key_hash": key_hash(k),
+                "key_hash": h,
                 "fingerprint": fp,
                 "article_id": aid,
                 "seen_at": now,
             }
-            for k, fp, aid in seen
+            for h, fp, aid in ((key_hash(k), fp, aid) for k, fp, aid in seen)
         }
         stmt = self._insert(table(EntryRow))
         stmt = stmt.on_conflict_do_update(
@@ -674,7 +674,8 @@ class Store:
             if banded:
                 assert a.signature is not None
                 pool = [known[c] for c in cands if c in known]
-                pool += [p for k in ks for p in pending.get(k, ())]
+                # Met under several keys, an earlier article of the transaction counts once.
+                pool += {id(p): p for k in ks for p in pending.get(k, ())}.values()
                 story = best_story(a.signature, pool) or a.content_hash[:16]
                 for k in ks:  # one entry per story and key, as in the index
                     held = pending.setdefault(k, [])

@@ -31,7 +31,13 @@ from monitor.store.tables import (
     FeedRow,
     HitRow,
 )
-from monitor.stories import WINDOW_DAYS, band_keys_many, best_story, minhash_matrix
+from monitor.stories import (
+    WINDOW_DAYS,
+    band_key_matrix,
+    band_keys_many,
+    best_story,
+    minhash_matrix,
+)
 from monitor.storyindex import BandIndex, Indexed
 from monitor.types import (
     Article,
@@ -63,8 +69,8 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
-# Articles of a transaction, not yet committed, by band key: (story, signature).
-_Pending = dict[int, list[tuple[str, Signature]]]
+# Articles of a transaction, not yet committed, by band key: story -> signature.
+_Pending = dict[int, dict[str, Signature]]
 
 
 def _epoch(t: datetime) -> float:
@@ -650,10 +656,11 @@ class Store:
         banding = {
             i: a.signature for i, a in enumerate(new) if a.signature and a.content_hash not in exact
         }
-        keyed = dict(zip(banding, band_keys_many(list(banding.values())), strict=True))
+        matrix = band_key_matrix(minhash_matrix([sig.values for sig in banding.values()]))
+        keyed = dict(zip(banding, matrix.tolist(), strict=True))
         keys = [keyed.get(i, []) for i in range(len(new))]
-        where, found = self._index.matches(np.fromiter((k for ks in keys for k in ks), np.int64))
-        owner = np.repeat(np.arange(len(keys)), [len(ks) for ks in keys])[where]
+        where, found = self._index.matches(matrix.ravel())
+        owner = np.repeat(np.fromiter(banding, np.int64, len(banding)), matrix.shape[1])[where]
         candidates: list[set[int]] = [set() for _ in keys]
         # An article meets a candidate under several keys: each pair once.
         for i, aid in set(zip(owner.tolist(), found.tolist(), strict=True)):
@@ -675,12 +682,12 @@ class Store:
                 assert a.signature is not None
                 pool = [known[c] for c in cands if c in known]
                 # Met under several keys, an earlier article of the transaction counts once.
-                pool += {id(p): p for k in ks for p in pending.get(k, ())}.values()
+                pool += {
+                    id(sig): (st, sig) for k in ks for st, sig in pending.get(k, {}).items()
+                }.values()
                 story = best_story(a.signature, pool) or a.content_hash[:16]
                 for k in ks:  # one entry per story and key, as in the index
-                    held = pending.setdefault(k, [])
-                    if all(st != story for st, _ in held):
-                        held.append((story, a.signature))
+                    pending.setdefault(k, {}).setdefault(story, a.signature)
             story = story or a.content_hash[:16]
             exact.setdefault(a.content_hash, story)
             out.append((story, ks if banded else None))

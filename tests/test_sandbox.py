@@ -19,6 +19,9 @@ from monitor.types import FeedSource
 from tests.httpd import Reply, ScriptedServer, rss
 
 CORPUS_FEEDS = Path(__file__).parent / "fixtures" / "corpus-feeds"
+# 92 KB: one <author> of 92,000 letters, which feedparser's author-email regex scans
+# from every offset (RELIABILITY row 12: about 20 s of CPU here).
+SLOW_AUTHOR = Path(__file__).parent / "fixtures" / "feeds" / "slow_author_regex.xml"
 
 
 def spin(seconds: float) -> float:
@@ -122,6 +125,26 @@ def test_every_corpus_feed_gives_entries_or_a_recorded_error(
     # parsing happened in the workers: the polling process did not grow with the documents
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0 < 150 * 1024
     assert took < 60
+
+
+def test_a_feed_that_holds_feedparser_in_its_author_regex_costs_only_itself(
+    sqlite_store: Store, sandbox: Sandbox
+) -> None:
+    slow, calm = SLOW_AUTHOR.read_bytes(), rss([("Calm", "https://example.org/c", "c", "Text.")])
+    with ScriptedServer(
+        lambda path, h: Reply(200, slow if path == "/slow" else calm, {"Content-Type": "text/xml"})
+    ) as srv:
+        t0 = time.monotonic()
+        results = {
+            r.url.rsplit("/", 1)[1]: r
+            for r in poll_all(sqlite_store, [srv.base + "/slow", srv.base + "/calm"], sandbox)
+        }
+        took = time.monotonic() - t0
+    assert results["slow"].status == "error" and "over 1s" in (results["slow"].error or "")
+    assert results["calm"].status == "ok" and results["calm"].new_items == 1
+    assert took < 1.0 + 1.0 + 1.0  # the deadline + 1 s, and the calm feed's own poll
+    errors = {s.url.rsplit("/", 1)[1]: s.last_error for s in sqlite_store.feed_statuses()}
+    assert "parsing the feed took over 1s" in (errors["slow"] or "")
 
 
 def test_a_pathological_page_costs_only_its_own_extraction(

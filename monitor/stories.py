@@ -115,23 +115,14 @@ def signature(text: str) -> Signature | None:
     return Signature((mins >> _U64(32)).astype("<u4").tobytes(), int(h.size))
 
 
-def band_keys(sig: Signature) -> list[int]:
-    """One signed 64-bit key per band: equal keys mean equal minima in that band."""
-    return band_keys_many([sig])[0]
-
-
-def band_keys_many(sigs: Sequence[Signature]) -> list[list[int]]:
-    """band_keys of each signature, computed together."""
-    return band_key_matrix(minhash_matrix([s.values for s in sigs])).tolist() if sigs else []
-
-
 def minhash_matrix(values: Sequence[bytes]) -> np.ndarray:
     """Stored signature values as one (n, 128) uint32 array."""
     return np.frombuffer(b"".join(values), dtype="<u4").reshape(len(values), NUM_PERM)
 
 
 def band_key_matrix(minhashes: np.ndarray) -> np.ndarray:
-    """band_keys of many signatures at once: (n, 128) uint32 minima -> (n, BANDS) int64."""
+    """One signed 64-bit key per band of each signature: equal keys mean equal minima in
+    that band. (n, 128) uint32 minima -> (n, BANDS) int64."""
     v = minhashes[:, : BANDS * BAND_ROWS].astype(np.uint64).reshape(-1, BANDS, BAND_ROWS)
     with np.errstate(over="ignore"):
         combined = (v[:, :, 0] << _U64(32)) | (v[:, :, 1] & _MASK32)

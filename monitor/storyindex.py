@@ -98,14 +98,6 @@ class BandIndex:
             return np.empty(0, np.int64), np.empty(0, np.int32)
         return np.concatenate(where), np.concatenate(arts)
 
-    def lookup(self, keys: Iterable[int]) -> dict[int, list[int]]:
-        """The indexed article ids under each key (keys no article has are left out)."""
-        q = np.fromiter(dict.fromkeys(keys), dtype=np.int64)
-        out: dict[int, list[int]] = {}
-        for i, a in zip(*(x.tolist() for x in self.matches(q)), strict=True):
-            out.setdefault(int(q[i]), []).append(a)
-        return out
-
     def add(self, items: Iterable[Indexed]) -> None:
         """Index articles under their band keys, except keys their story already has."""
         items = list(items)

@@ -34,7 +34,6 @@ from monitor.store.tables import (
 from monitor.stories import (
     WINDOW_DAYS,
     band_key_matrix,
-    band_keys_many,
     best_story,
     minhash_matrix,
 )
@@ -628,7 +627,7 @@ class Store:
         rows = conn.execute(
             select(*cols).where(art.c.id > index.last_id, art.c.banded, window).order_by(art.c.id)
         ).all()
-        keyed = band_keys_many([Signature(bytes(r[3]), 0) for r in rows])
+        keyed = band_key_matrix(minhash_matrix([bytes(r[3]) for r in rows])).tolist()
         index.add(
             Indexed(int(i), st, _epoch(t), ks)
             for (i, st, t, _), ks in zip(rows, keyed, strict=True)

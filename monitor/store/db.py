@@ -27,7 +27,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # No server-side prepared statements: a generic plan cached while a table was small
+    # (a sequential scan) is kept for the connection's life where nothing re-analyzes
+    # the table, and IN lists of articles then took 150 ms at 100,000 rows.
+    connect_args = {"prepare_threshold": None} if u.get_driver_name() == "psycopg" else {}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args
+    )
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

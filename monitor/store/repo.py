@@ -608,11 +608,11 @@ class Store:
         first use, then the articles other daemons (or processes) stored since."""
         art = table(ArticleRow)
         cols = (art.c.id, art.c.story, art.c.first_seen_at, art.c.minhash)
-        window = art.c.first_seen_at >= now - timedelta(days=WINDOW_DAYS)
+        cutoff = now - timedelta(days=WINDOW_DAYS)
         index = self._index
         if not self._index_built:
             top = conn.execute(select(func.max(art.c.id))).scalar()
-            q = select(*cols).where(art.c.banded, window).order_by(art.c.id)
+            q = select(*cols).where(art.c.banded, art.c.first_seen_at >= cutoff).order_by(art.c.id)
             rows = conn.execute(q).all()
             if rows:
                 index.build(
@@ -624,9 +624,15 @@ class Store:
             index.last_id = max(index.last_id, int(top or 0))
             self._index_built = True
             return
-        rows = conn.execute(
-            select(*cols).where(art.c.id > index.last_id, art.c.banded, window).order_by(art.c.id)
-        ).all()
+        # The window is checked here, not in SQL: the newest rows by primary key, with
+        # no planner choosing the first-seen index (all of the window) instead.
+        rows = [
+            r
+            for r in conn.execute(
+                select(*cols).where(art.c.id > index.last_id, art.c.banded).order_by(art.c.id)
+            ).all()
+            if _epoch(r[2]) >= cutoff.timestamp()
+        ]
         keyed = band_key_matrix(minhash_matrix([bytes(r[3]) for r in rows])).tolist()
         index.add(
             Indexed(int(i), st, _epoch(t), ks)

@@ -61,7 +61,6 @@ class BandIndex:
     def __init__(self) -> None:
         self._base = _empty()
         self._recent: list[_Run] = []
-        self.last_id = 0  # every article up to this id has been seen (indexed or not)
 
     def _runs(self) -> list[_Run]:
         return [self._base, *self._recent]
@@ -100,13 +99,11 @@ class BandIndex:
 
     def add(self, items: Iterable[Indexed]) -> None:
         """Index articles under their band keys, except keys their story already has."""
-        items = list(items)
         top = self._top()
         fresh = sorted(
             (it for it in items if it.article_id > top),  # never the same article twice
             key=lambda it: it.article_id,
         )
-        self.last_id = max([self.last_id, *(it.article_id for it in items)])
         if not fresh:
             return
         self._add(
@@ -125,7 +122,6 @@ class BandIndex:
         if not len(ids):
             return
         keys = band_key_matrix(minhashes)
-        self.last_id = max(self.last_id, int(ids.max()))
         self._add(
             ids.astype(np.int32),
             np.fromiter((story_key(s) for s in stories), np.int64, len(stories)),

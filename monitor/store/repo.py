@@ -150,6 +150,7 @@ class Store:
         # lock makes this process's story assignments, and their index updates, one at a time.
         self._index = BandIndex()
         self._index_built = False
+        self._seen_id = 0  # every article up to this id is known to the index (or not banded)
         self._story_lock = threading.Lock()
 
     def session(self) -> Session:
@@ -486,7 +487,7 @@ class Store:
         self._index.add(fresh)
         # Every id up to the highest now stored was committed by this transaction or
         # before it (all article inserts hold the story lock): none to catch up on.
-        self._index.last_id = max(self._index.last_id, int(top or 0))
+        self._seen_id = max(self._seen_id, int(top or 0))
         return out
 
     def _save(
@@ -621,7 +622,7 @@ class Store:
                     np.fromiter((_epoch(r[2]) for r in rows), dtype=np.float64, count=len(rows)),
                     minhash_matrix([bytes(r[3]) for r in rows]),
                 )
-            index.last_id = max(index.last_id, int(top or 0))
+            self._seen_id = max(self._seen_id, int(top or 0))
             self._index_built = True
             return
         # The window is checked here, not in SQL: the newest rows by primary key, with
@@ -629,7 +630,7 @@ class Store:
         rows = [
             r
             for r in conn.execute(
-                select(*cols).where(art.c.id > index.last_id, art.c.banded).order_by(art.c.id)
+                select(*cols).where(art.c.id > self._seen_id, art.c.banded).order_by(art.c.id)
             ).all()
             if _epoch(r[2]) >= cutoff.timestamp()
         ]

@@ -117,17 +117,18 @@ class BandIndex:
     def build(
         self, ids: np.ndarray, stories: Sequence[str], first_seen: np.ndarray, minhashes: np.ndarray
     ) -> None:
-        """`add` for many articles at once, in id order after those already indexed;
-        `minhashes`: their signatures' values, one row of 128 uint32 each."""
-        if not len(ids):
+        """`add` for many articles at once, given in id order; `minhashes`: their
+        signatures' values, one row of 128 uint32 each."""
+        new = np.flatnonzero(ids > self._top())  # never the same article twice
+        if not new.size:
             return
-        keys = band_key_matrix(minhashes)
+        keys = band_key_matrix(minhashes[new])
         self._add(
-            ids.astype(np.int32),
-            np.fromiter((story_key(s) for s in stories), np.int64, len(stories)),
-            first_seen.astype(np.float64),
+            ids[new].astype(np.int32),
+            np.fromiter((story_key(stories[i]) for i in new.tolist()), np.int64, new.size),
+            first_seen[new].astype(np.float64),
             keys.ravel(),
-            np.full(len(ids), keys.shape[1]),
+            np.full(new.size, keys.shape[1]),
         )
 
     def prune(self, cutoff: float) -> int:

@@ -117,3 +117,8 @@ def test_a_bulk_build_equals_adding_one_by_one() -> None:
     keys = {k for s in sigs for k in band_keys(s)}
     assert lookup(bulk, keys) == lookup(one, keys)
     assert bulk.entries == one.entries and len(bulk) == len(one)
+    ids = np.arange(1, len(sigs) + 1)
+    bulk.build(  # the same articles again (read twice by a catch-up): nothing added
+        ids, stories, ids.astype(np.float64), minhash_matrix([s.values for s in sigs])
+    )
+    assert bulk.entries == one.entries and len(bulk) == len(one)

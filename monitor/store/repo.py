@@ -608,37 +608,28 @@ class Store:
         """Bring the story index up to date with the database: all of the window on
         first use, then the articles other daemons (or processes) stored since."""
         art = table(ArticleRow)
-        cols = (art.c.id, art.c.story, art.c.first_seen_at, art.c.minhash)
         cutoff = now - timedelta(days=WINDOW_DAYS)
-        index = self._index
-        if not self._index_built:
+        q = select(art.c.id, art.c.story, art.c.first_seen_at, art.c.minhash).where(art.c.banded)
+        if self._index_built:
+            # The window is checked below, not in SQL: the newest rows by primary key,
+            # with no planner choosing the first-seen index (all of the window) instead.
+            q = q.where(art.c.id > self._seen_id)
+        else:
             top = conn.execute(select(func.max(art.c.id))).scalar()
-            q = select(*cols).where(art.c.banded, art.c.first_seen_at >= cutoff).order_by(art.c.id)
-            rows = conn.execute(q).all()
-            if rows:
-                index.build(
-                    np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                    [r[1] for r in rows],
-                    np.fromiter((_epoch(r[2]) for r in rows), dtype=np.float64, count=len(rows)),
-                    minhash_matrix([bytes(r[3]) for r in rows]),
-                )
             self._seen_id = max(self._seen_id, int(top or 0))
-            self._index_built = True
-            return
-        # The window is checked here, not in SQL: the newest rows by primary key, with
-        # no planner choosing the first-seen index (all of the window) instead.
-        rows = [
-            r
-            for r in conn.execute(
-                select(*cols).where(art.c.id > self._seen_id, art.c.banded).order_by(art.c.id)
-            ).all()
-            if _epoch(r[2]) >= cutoff.timestamp()
-        ]
-        keyed = band_key_matrix(minhash_matrix([bytes(r[3]) for r in rows])).tolist()
-        index.add(
-            Indexed(int(i), st, _epoch(t), ks)
-            for (i, st, t, _), ks in zip(rows, keyed, strict=True)
-        )
+            q = q.where(art.c.first_seen_at >= cutoff)
+        fetched = conn.execute(q.order_by(art.c.id)).all()
+        rows = [r for r in fetched if _epoch(r[2]) >= cutoff.timestamp()]
+        if rows:
+            self._index.build(
+                np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                [r[1] for r in rows],
+                np.fromiter((_epoch(r[2]) for r in rows), dtype=np.float64, count=len(rows)),
+                minhash_matrix([bytes(r[3]) for r in rows]),
+            )
+        if fetched:  # committed rows: read once, whatever becomes of this transaction
+            self._seen_id = max(self._seen_id, int(fetched[-1][0]))
+        self._index_built = True
 
     def _assign_stories(
         self, conn: Any, new: Sequence[Article], now: datetime, pending: _Pending

@@ -30,8 +30,8 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check monitor tests benchmarks
-	$(BIN)/ruff format --check monitor tests benchmarks
+	$(BIN)/ruff check monitor tests benchmarks migrations
+	$(BIN)/ruff format --check monitor tests benchmarks migrations
 	$(BIN)/mypy
 
 clean:

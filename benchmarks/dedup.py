@@ -3,7 +3,7 @@
 The index holds N articles (default 100,000): the corpus pages' ground-truth text
 and the Russian news texts, plus synthetic articles from a word chain trained on
 them. Then for 400 originals it stores perturbed copies, each the way the daemon
-stores an article (`Store.save_articles`, a feed's worth at a time):
+stores a feed's articles (`Store.save_feeds`, 100 at a time):
 
   exact      the same text under another headline and URL
   boiler     the outlet's boilerplate added above and below
@@ -37,11 +37,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.dedup import content_hash
-from monitor.store import open_store
-from monitor.store.repo import NewEntry
-from monitor.stories import signature
-from monitor.types import Article
+from monitor.identity.fingerprint import content_hash
+from monitor.identity.minhash import signature
+from monitor.store import Store, open_store
+from monitor.types import Article, NewEntry, SavedArticle
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
@@ -135,6 +134,14 @@ def perturb(kind: str, text: str, rnd: random.Random, vocab: list[str]) -> str:
     raise ValueError(kind)
 
 
+def save(store: Store, articles: list[Article]) -> list[SavedArticle]:
+    """Store articles the way the daemon stores one feed's, in one transaction."""
+    [result] = store.save_feeds([(None, [NewEntry(a, ()) for a in articles])])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
 def make_article(i: str, text: str, title: str) -> Article:
     return Article(
         url=f"https://outlet{hash(i) % 50}.example/news/{i}",
@@ -207,7 +214,7 @@ def main() -> None:
             ]
             saved = []
             for b in batches(articles):
-                saved += store.save_articles([NewEntry(a, ()) for a in b])
+                saved += save(store, b)
             insert_s += time.perf_counter() - t0
             for j, a, sv in zip(which, articles, saved, strict=True):
                 if j >= 0:
@@ -236,7 +243,7 @@ def main() -> None:
                 make_article(f"q{start + m}", text, f"Another headline {start + m}")
                 for m, (_, _, text) in enumerate(chunk)
             ]
-            saved = store.save_articles([NewEntry(a, ()) for a in arts])
+            saved = save(store, arts)
             query_s += time.perf_counter() - t0
             t0 = time.perf_counter()
             hashes = [content_hash("", text) for _, _, text in chunk]

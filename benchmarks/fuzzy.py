@@ -23,11 +23,9 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.match import texts
-from monitor.match import Matcher
 from monitor.match import fuzzy as fz
-from monitor.watchlists import load_watchlists
-
-REPO = Path(__file__).resolve().parent.parent
+from monitor.match.matcher import Matcher
+from monitor.watchlists.load import BUNDLED, load_watchlists
 
 
 def naive_variants(key: str) -> frozenset[str]:
@@ -56,7 +54,7 @@ def typo(word: str, rng: random.Random, keep_first: bool) -> str:
 
 
 def measure(variants: object) -> dict[str, float]:
-    lists, _ = load_watchlists([REPO / "watchlists"])
+    lists, _ = load_watchlists([BUNDLED])
     fuzzy_lists = [
         dataclasses.replace(
             w, entities=tuple(dataclasses.replace(e, fuzzy=1) for e in w.entities), rule=None

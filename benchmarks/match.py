@@ -175,7 +175,7 @@ def rss_mb() -> float:
 
 
 def measure(size: int, baseline_budget_s: float) -> dict[str, float]:
-    from monitor.match import Matcher
+    from monitor.match.matcher import Matcher
 
     docs = texts()
     names = aliases(size)

@@ -179,25 +179,26 @@ class Run:
 
 async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool = True) -> Run:
     """Poll every URL once with the daemon's pipeline."""
+    from monitor.extract.sandbox import Sandbox, SandboxLimits
     from monitor.fetch.client import Fetcher, FetchPolicy
-    from monitor.match import Matcher
-    from monitor.pipeline import Pipeline
-    from monitor.sandbox import Sandbox, SandboxLimits
+    from monitor.match.matcher import Matcher
+    from monitor.pipeline.refresh import Pipeline
     from monitor.store import open_store
-    from monitor.types import FeedSource, PollState
-    from monitor.watchlists.load import load_watchlists
+    from monitor.types import FeedSource, PollRecord, PollState
+    from monitor.watchlists.load import BUNDLED, load_watchlists
 
     store = open_store(db)
     store.sync_feeds([FeedSource(u, None, 900, pages) for u in urls])
     feeds = store.due_feeds()
     if etags:  # the state after an earlier poll
-        for f in feeds:
-            i = f.source.url.rsplit("/", 1)[1].split(".")[0]
-            store.record_poll(
-                f.id, ok=True, next_poll_at=store_now(), state=PollState(f'"e{i}"', None)
-            )
+        store.record_polls(
+            [
+                PollRecord(f.id, True, store_now(), PollState(f'"e{etag_of(f.source.url)}"', None))
+                for f in feeds
+            ]
+        )
         feeds = store.due_feeds(store_now(3600))
-    lists, _ = load_watchlists([Path(__file__).resolve().parent.parent / "watchlists"])
+    lists, _ = load_watchlists([BUNDLED])
     matcher = Matcher(lists)
     with Sandbox(SandboxLimits(workers=workers)) as sandbox:
         await sandbox.run(len, b"")  # workers up before the clock starts
@@ -207,7 +208,7 @@ async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool 
             t0, cpu0 = time.perf_counter(), cpu_s()
             results = await asyncio.gather(*(pipe.refresh(f) for f in feeds))
             took, cpu = time.perf_counter() - t0, cpu_s() - cpu0
-    bad = [r for r in results if r.status == "error"]
+    bad = [r for r in results if r.failed]
     if bad:
         raise SystemExit(f"{len(bad)} feeds failed, first: {bad[0].error}")
     with store.engine.connect() as c:
@@ -219,19 +220,23 @@ async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool 
     return Run(took, cpu, articles)
 
 
+def etag_of(url: str) -> str:
+    return url.rsplit("/", 1)[1].split(".")[0]
+
+
 def store_now(plus_s: float = 0):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from monitor.store import utcnow
+    from monitor.clock import utcnow
 
     return utcnow() + timedelta(seconds=plus_s)
 
 
 def bare_trafilatura(pages: list[bytes], workers: int) -> float:
-    from monitor.extract import extract_page  # noqa: F401  (imported before the pool forks)
+    from monitor.extract.page import extract_page  # noqa: F401  (imported before the pool forks)
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["monitor.extract"])
+    ctx.set_forkserver_preload(["monitor.extract.page"])
     with ctx.Pool(workers) as pool:
         pool.map(_extract, pages[:workers])  # warm
         t0 = time.perf_counter()
@@ -240,7 +245,7 @@ def bare_trafilatura(pages: list[bytes], workers: int) -> float:
 
 
 def _extract(body: bytes) -> int:
-    from monitor.extract import extract_page
+    from monitor.extract.page import extract_page
 
     return len(extract_page(body, "http://127.0.0.1/p", "text/html; charset=utf-8").text)
 

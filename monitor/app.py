@@ -1,4 +1,6 @@
-"""The running application: settings wired to the store, watchlists, fetcher and digests."""
+"""The running application: settings wired to the store, the live watchlists, the
+fetcher, the parser workers and the digests. `run --once`, the daemon, the demo and
+the CLI's commands all start here."""
 
 from __future__ import annotations
 
@@ -8,35 +10,21 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from monitor.config import FeedEntry, OpmlEntry, Settings
+from monitor.config.settings import Settings
+from monitor.config.sources import feed_sources
+from monitor.digest.notices import Notifier, check_feeds
+from monitor.digest.schedule import is_due
 from monitor.digest.service import BACKLOG, DigestService, SendReport
+from monitor.errors import ConfigError
+from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.fetch.client import Fetcher, FetchPolicy
-from monitor.notices import Notifier, check_feeds
-from monitor.opml import read_opml
-from monitor.pipeline import Pipeline, RefreshResult
-from monitor.sandbox import Sandbox, SandboxLimits
-from monitor.schedule import is_due
-from monitor.store import Store, open_store, utcnow
-from monitor.store.repo import DueFeed
-from monitor.types import FeedSource
-from monitor.watchset import WatchSet
+from monitor.match.matcher import Matcher
+from monitor.pipeline.refresh import Pipeline
+from monitor.store import Store, open_store
+from monitor.types import DueFeed, FeedSource, RefreshResult
+from monitor.watchlists.liveset import LiveSet
 
 log = structlog.get_logger()
-
-
-def feed_sources(settings: Settings) -> list[FeedSource]:
-    """Configured feeds, OPML files expanded; the first mention of a URL wins."""
-    out: dict[str, FeedSource] = {}
-    default = settings.defaults.poll_every
-    for entry in settings.feeds:
-        if isinstance(entry, FeedEntry):
-            out.setdefault(
-                entry.url, FeedSource(entry.url, entry.name, entry.every or default, entry.pages)
-            )
-        elif isinstance(entry, OpmlEntry):
-            for url, name in read_opml(settings.path(entry.opml)):
-                out.setdefault(url, FeedSource(url, name, entry.every or default, entry.pages))
-    return list(out.values())
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -64,8 +52,12 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
 class App:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
+        self.watch: LiveSet[Matcher] = LiveSet(settings.watchlist_paths, Matcher)
+        if missing := self.watch.missing:
+            # A daemon must not start watching nothing because a path is mistyped.
+            where = settings.source or "monitor.yaml"
+            raise ConfigError("\n".join(f"{where}: watchlists: {m}" for m in missing))
         self.store = store or open_store(settings.database_url)
-        self.watch = WatchSet(settings.watchlist_paths)
         self.digests = DigestService(self.store, settings, self.watch.labels)
         self._pipeline: Pipeline | None = None
 
@@ -82,7 +74,7 @@ class App:
             pipe = self._pipeline = Pipeline(
                 self.store,
                 fetcher,
-                lambda: self.watch.matcher,
+                lambda: self.watch.compiled,
                 sandbox,
                 respect_robots=self.settings.fetch.respect_robots,
             )
@@ -90,14 +82,14 @@ class App:
 
     async def poll_all_once(self) -> list[RefreshResult]:
         """Poll every configured feed once, whatever its schedule."""
-        sources = self.sync_feeds()
-        feeds = [f for s in sources if (f := self.store.feed(s.url)) is not None]
+        self.sync_feeds()
+        feeds = self.store.active_feeds()
         with Sandbox(sandbox_limits(self.settings)) as sandbox:
             async with Fetcher(fetch_policy(self.settings)) as fetcher:
                 return await self.poll(feeds, fetcher, sandbox)
 
     def due_subscriptions(self, now: datetime | None = None) -> list[str]:
-        now = now or utcnow()
+        now = now or self.store.clock()
         due = []
         for sub in self.settings.subscriptions:
             # Due when the schedule has fired since the oldest hit still waiting: a hit
@@ -114,12 +106,12 @@ class App:
             self.store,
             Notifier(admin.notify),
             timedelta(seconds=admin.feed_down_after),
-            now or utcnow(),
+            now or self.store.clock(),
         )
 
     def send_due_digests(self, now: datetime | None = None) -> SendReport:
         """Create digests whose schedule has fired, and retry deliveries that are due."""
-        now = now or utcnow()
+        now = now or self.store.clock()
         report = SendReport()
         due = set(self.due_subscriptions(now))
         for sub in self.settings.subscriptions:

@@ -15,9 +15,10 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.app import App, fetch_policy, sandbox_limits
+from monitor.clock import utcnow
+from monitor.extract.sandbox import Sandbox
 from monitor.fetch.client import Fetcher
-from monitor.sandbox import Sandbox
-from monitor.store.repo import DueFeed, utcnow
+from monitor.types import DueFeed
 
 log = structlog.get_logger()
 
@@ -83,7 +84,7 @@ class Daemon:
         # Cancelling a task does not stop the worker thread it awaits; let
         # database work that already started finish (and log) before the
         # last line, so "daemon stopped" is really the end.
-        await _drain_threads(loop)
+        await drain_threads(loop)
 
     def stop(self) -> None:
         log.info("stopping")
@@ -120,7 +121,7 @@ class Daemon:
 
     async def prune_tick(self) -> None:
         try:
-            n = await asyncio.to_thread(self.app.store.prune_stories)
+            n = await asyncio.to_thread(self.app.store.stories.prune, self.app.store.clock())
             if n:
                 log.info("articles left the story window", articles=n)
         except Exception:  # housekeeping must never end the job for good
@@ -130,7 +131,7 @@ class Daemon:
         await asyncio.to_thread(self.app.watch.reload)
 
 
-async def _drain_threads(loop: asyncio.AbstractEventLoop) -> None:
+async def drain_threads(loop: asyncio.AbstractEventLoop) -> None:
     try:
         await asyncio.wait_for(loop.shutdown_default_executor(), DRAIN_TIMEOUT_S)
     except TimeoutError:

@@ -11,6 +11,10 @@ class ConfigError(MonitorError, ValueError):
     """monitor.yaml is invalid: the message names the file, key and line."""
 
 
+class YamlFileError(MonitorError, ValueError):
+    """A YAML file that cannot be loaded; the message starts with file:line:col."""
+
+
 class WatchlistError(MonitorError, ValueError):
     """A watchlist file is invalid; `problems` holds file:line:col messages."""
 
@@ -47,5 +51,13 @@ class FeedParseError(MonitorError):
     """Feed bytes that yield no feed at all."""
 
 
+class SandboxError(MonitorError):
+    """A parser task was stopped: over its deadline, over its memory, or its worker died."""
+
+
+class StoreError(MonitorError):
+    """The database refused a write (full disk, lost connection, ...): nothing of it was kept."""
+
+
 class DeliveryError(MonitorError):
-    """A digest could not be delivered to one destination."""
+    """A digest could not be delivered to one destination; the message says why."""

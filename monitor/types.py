@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+# Where an article's text came from: its page, or only the feed entry.
+ArticleSource = Literal["page", "feed"]
+# "error": the feed's own fault (fetch, parse); "internal-error": ours (storing, a bug).
+RefreshStatus = Literal["ok", "not-modified", "error", "internal-error"]
+DeliveryStatus = Literal["pending", "sent", "dead"]
+# The rendering a destination gets.
+Channel = Literal["email", "slack", "text"]
+# Entity labels shown in digests: watchlist -> entity id -> label.
+Labels = Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -90,14 +102,14 @@ class Article:
     author: str | None
     published: datetime | None
     language: str | None
-    source: str  # "page" when extracted from the page, "feed" when only the feed entry was usable
+    source: ArticleSource
     content_hash: str
     signature: Signature | None = None  # for story clustering; None: a text without words
 
 
 @dataclass(frozen=True)
 class Signature:
-    """A text's MinHash signature (see monitor.stories)."""
+    """A text's MinHash signature (see monitor.identity.minhash)."""
 
     values: bytes  # 128 little-endian uint32 minima
     shingles: int  # size of the shingle set, for the containment estimate
@@ -147,7 +159,7 @@ class HitView:
     snippets: tuple[Snippet, ...]
     story: str
     found_at: datetime
-    source: str
+    source: ArticleSource
 
 
 @dataclass(frozen=True)
@@ -182,3 +194,113 @@ class RenderedDigest:
     html: str
     text: str
     slack: str  # CommonMark, turned into Slack mrkdwn by apprise
+
+
+# -- what the store hands out and takes in -------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueFeed:
+    """A feed to poll now, with what its last poll left behind."""
+
+    id: int
+    source: FeedSource
+    state: PollState
+    errors: int = 0  # failures in a row so far
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """The outcome of one poll. `state` only after a success that stored everything:
+    the validators of a poll whose entries were not stored must not be kept."""
+
+    feed_id: int
+    ok: bool
+    next_poll_at: datetime
+    state: PollState | None = None
+    error: str | None = None
+    new_items: int = 0
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    url: str
+    name: str | None
+    active: bool
+    interval_s: int
+    last_success_at: datetime | None
+    last_polled_at: datetime | None
+    last_error: str | None
+    error_count: int
+    next_poll_at: datetime | None
+    items_seen: int
+    failing_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeenEntry:
+    """A feed entry processed: its key, its fingerprint and the article it became."""
+
+    key: str
+    fingerprint: str | None
+    article_id: int | None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An article to store with its matches and, when it came from a feed, the entry."""
+
+    article: Article
+    matches: tuple[WatchlistMatch, ...]
+    key: str | None = None  # the feed entry's key
+    fingerprint: str | None = None  # the feed entry's title and summary, hashed
+
+
+@dataclass(frozen=True)
+class SavedArticle:
+    article_id: int
+    new_hits: tuple[int, ...]
+    created: bool
+    story: str
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """An article's text as stored, for re-matching."""
+
+    article_id: int
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredDigest:
+    id: int
+    subscription: str
+    period_start: datetime | None
+    period_end: datetime
+    hit_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    id: int
+    digest_id: int
+    subscription: str
+    destination: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What one poll of a feed came to."""
+
+    url: str
+    status: RefreshStatus
+    new_items: int = 0
+    new_hits: tuple[int, ...] = ()
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("error", "internal-error")

@@ -7,7 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from monitor.batch import MAX_BATCH, Batcher
+from monitor.clock import utcnow
+from monitor.pipeline.batch import MAX_BATCH, Batcher
+from monitor.store import Store
+from monitor.types import FeedSource, PollRecord, PollState
+from tests.support.store import feed
 
 
 def test_concurrent_writes_share_transactions_and_each_caller_waits_for_its_own() -> None:
@@ -48,12 +52,8 @@ def test_a_failed_write_fails_every_caller_of_that_batch_and_the_next_batch_work
     assert calls == 2
 
 
-def test_store_record_polls_matches_one_by_one(sqlite_url: str) -> None:
-    from monitor.store import open_store, utcnow
-    from monitor.store.repo import PollRecord
-    from monitor.types import FeedSource, PollState
-
-    store = open_store(sqlite_url)
+def test_store_record_polls_matches_one_by_one(sqlite_store: Store) -> None:
+    store = sqlite_store
     store.sync_feeds([FeedSource(f"https://f{i}.example/", None, 60) for i in range(4)])
     ids = {f.source.url: f.id for f in store.due_feeds()}
     now = utcnow()
@@ -67,12 +67,11 @@ def test_store_record_polls_matches_one_by_one(sqlite_url: str) -> None:
     store.record_polls([PollRecord(ids["https://f0.example/"], True, now, new_items=2)])
     st = {s.url: s for s in store.feed_statuses()}
     assert st["https://f0.example/"].items_seen == 5
-    f0 = store.feed("https://f0.example/")
-    assert f0 is not None and f0.state == PollState('"a"', "Mon")  # kept when not given
+    f0 = feed(store, "https://f0.example/")
+    assert f0.state == PollState('"a"', "Mon")  # kept when not given
     assert st["https://f1.example/"].last_success_at is not None
     assert st["https://f2.example/"].error_count == 1 and st["https://f2.example/"].failing_since
     assert st["https://f3.example/"].last_polled_at is None
-    store.engine.dispose()
 
 
 @pytest.mark.parametrize("n", [1, MAX_BATCH + 1])
@@ -85,3 +84,16 @@ def test_batches_never_exceed_the_maximum(n: int) -> None:
 
     asyncio.run(go())
     assert sum(sizes) == n and max(sizes) <= MAX_BATCH
+
+
+def test_an_item_that_failed_fails_its_own_caller_only() -> None:
+    def write(items: Sequence[int]) -> list[int | Exception]:
+        return [ValueError(f"item {i} refused") if i % 2 else i * 10 for i in items]
+
+    async def go() -> list[int | BaseException | None]:
+        b: Batcher[int, int] = Batcher(write)
+        return await asyncio.gather(*(b.put(i) for i in range(6)), return_exceptions=True)
+
+    results = asyncio.run(go())
+    assert results[0::2] == [0, 20, 40]
+    assert [str(e) for e in results[1::2]] == ["item 1 refused", "item 3 refused", "item 5 refused"]

@@ -5,35 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+import typer.core
+import typer.main
 
+from monitor.cli.main import app
+from monitor.watchlists.load import BUNDLED
 from tests.conftest import FIXTURES, REPO
-from tests.e2e_sites import e2e_server, feed_urls
-from tests.test_e2e import write_config
+from tests.support.cli import cli
+from tests.support.config import write_config
+from tests.support.sites import e2e_server, feed_urls
 
-
-def monitor(
-    *args: str, config: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "monitor"]
-    if config is not None:
-        cmd += ["--config", str(config)]
-    return subprocess.run(
-        [*cmd, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=REPO,
-    )
+monitor = cli  # the commands run in this process; the daemon test below runs one for real
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +111,7 @@ def test_replay_finds_new_hits_after_a_watchlist_edit(polled: Any, tmp_path: Pat
     extra.mkdir()
     (extra / "wine.yaml").write_text("entities:\n  areni:\n    aliases: [Areni]\n")
     cfg2 = cfg.parent / "monitor-replay.yaml"
-    cfg2.write_text(
-        text.replace(
-            f"watchlists: {REPO / 'watchlists'}", f"watchlists: [{REPO / 'watchlists'}, {extra}]"
-        )
-    )
+    cfg2.write_text(text.replace(f"watchlists: {BUNDLED}", f"watchlists: [{BUNDLED}, {extra}]"))
     out = monitor("replay", "--since", "30d", "--watchlist", "wine", config=cfg2)
     assert out.returncode == 0 and "1 new hits" in out.stdout, out.stderr
     assert "0 new hits" in monitor("replay", config=cfg2).stdout
@@ -132,29 +120,29 @@ def test_replay_finds_new_hits_after_a_watchlist_edit(polled: Any, tmp_path: Pat
 def test_match_explains_why(tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
     page.write_text("Kremlin spokesman Dmitry Peskov said the CSTO summit would go ahead.")
-    out = monitor("match", "--watchlists", str(REPO / "watchlists"), str(page))
+    out = monitor("match", "--watchlists", str(BUNDLED), str(page))
     assert out.returncode == 0
     assert "MATCH officials" in out.stdout and "peskov (Dmitry Peskov)" in out.stdout
     assert "[Dmitry Peskov]" in out.stdout and "MATCH csto" in out.stdout
     assert "peskov: alias 'Dmitry Peskov' found as 'Dmitry Peskov'" in out.stdout
     ru = tmp_path / "ru.txt"
     ru.write_text("Слова Пескова о Карабахе прокомментировали в Ереване.")
-    out = monitor("match", "-w", str(REPO / "watchlists"), str(ru))
+    out = monitor("match", "-w", str(BUNDLED), str(ru))
     assert "peskov: alias 'Песков' found as 'Пескова'" in out.stdout
     assert "karabakh: alias 'Карабах' found as 'Карабахе'" in out.stdout
     html = monitor(
         "match",
         "-w",
-        str(REPO / "watchlists"),
+        str(BUNDLED),
         str(FIXTURES / "pages" / "tf-timesofisrael-com-washington.html"),
     )
     assert html.returncode == 0 and "MATCH" not in html.stdout and "no match" in html.stdout
 
 
 def test_watchlists_check_and_test(tmp_path: Path) -> None:
-    ok = monitor("watchlists", "check", str(REPO / "watchlists"))
+    ok = monitor("watchlists", "check", str(BUNDLED))
     assert ok.returncode == 0 and "3 watchlists OK" in ok.stdout
-    tested = monitor("watchlists", "test", str(REPO / "watchlists"))
+    tested = monitor("watchlists", "test", str(BUNDLED))
     assert tested.returncode == 0 and " 0 failed" in tested.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("entities:\n  a:\n    aliases: [Alpha]\n    colour: red\nmatch: a AND\n")
@@ -182,6 +170,18 @@ def test_bad_config_is_exit_1_with_place(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "none.yaml: cannot read" in missing.stderr
 
 
+def test_a_watchlist_path_that_does_not_exist_stops_the_start(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: [{BUNDLED}, lists/]\n")
+    for command in (["run", "--once"], ["run"], ["digest", "send"]):
+        out = monitor(*command, config=cfg)
+        assert out.returncode == 1 and out.exception is None, command
+        assert (
+            f"error: {cfg.resolve()}: watchlists: {tmp_path.resolve() / 'lists'}: no such file"
+            in out.stderr
+        )
+
+
 def test_usage_errors_are_exit_2() -> None:
     assert monitor("no-such-command").returncode == 2
     assert monitor("hits", "--format", "xml").returncode == 2
@@ -194,25 +194,24 @@ def test_db_upgrade(tmp_path: Path) -> None:
     assert out.returncode == 0 and "revision 0004" in out.stdout
 
 
+def commands(group: typer.core.TyperGroup, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command of the CLI, as the words that name it."""
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, typer.core.TyperGroup):
+            yield from commands(cmd, (*path, name))
+        else:
+            yield (*path, name)
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
-    commands = [
-        ["run"],
-        ["digest", "send"],
-        ["digest", "preview"],
-        ["hits"],
-        ["match"],
-        ["watchlists", "check"],
-        ["watchlists", "test"],
-        ["feeds", "list"],
-        ["feeds", "health"],
-        ["replay"],
-        ["db", "upgrade"],
-        ["demo"],
-    ]
-    for c in commands:
+    found = list(commands(typer.main.get_group(app)))
+    assert len(found) >= 13 and ("feeds", "import") in found
+    for c in found:
         out = monitor(*c, "--help")
         assert out.returncode == 0 and "Usage" in out.stdout, c
+        summary = out.stdout.split("Usage", 1)[1].split("\n\n", 2)[1].strip()
+        assert summary and not summary.startswith("╭"), (c, "no help text")
         assert f"monitor {' '.join(c)}" in readme, c
 
 
@@ -256,7 +255,7 @@ def test_stop_waits_for_worker_threads_already_running() -> None:
     import asyncio
     import threading
 
-    from monitor.daemon import _drain_threads
+    from monitor.daemon import drain_threads
 
     done: list[str] = []
     started = threading.Event()
@@ -272,7 +271,7 @@ def test_stop_waits_for_worker_threads_already_running() -> None:
         task.cancel()  # what a stop does to in-flight work
         await asyncio.gather(task, return_exceptions=True)
         assert done == []
-        await _drain_threads(asyncio.get_running_loop())
+        await drain_threads(asyncio.get_running_loop())
         assert done == ["delivered"]
 
     asyncio.run(main())

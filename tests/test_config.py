@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import FeedEntry, OpmlEntry, config_path, load_settings
+from monitor.config.settings import FeedEntry, OpmlEntry, config_path, load_settings
+from monitor.config.units import parse_duration, parse_size
 from monitor.errors import ConfigError
-from monitor.units import parse_duration, parse_size
 
 PRODUCT_EXAMPLE = """\
 database: sqlite:///data/monitor.db        # or postgresql+psycopg://user@host/db

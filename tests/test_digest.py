@@ -12,6 +12,7 @@ import pytest
 from monitor.digest.build import build_digest
 from monitor.digest.deliver import Destination, channel, destinations, send
 from monitor.digest.render import render
+from monitor.errors import DeliveryError
 from monitor.types import HitView, Snippet
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -161,8 +162,17 @@ def test_a_refused_email_raises_with_a_reason(smtp: Any) -> None:
     smtp.refuse = True
     r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
     [dest] = destinations([smtp.url()], Path("/nonexistent"))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DeliveryError, match="failed"):
         send(dest, r, 1, Path("/nonexistent"))
+
+
+def test_a_digest_folder_that_cannot_be_written_is_a_delivery_error(tmp_path: Path) -> None:
+    r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    [dest] = destinations([], blocked / "digests")
+    with pytest.raises(DeliveryError, match="cannot write the digest"):
+        send(dest, r, 1, blocked / "digests")
 
 
 def test_secrets_are_not_in_destination_labels() -> None:

@@ -12,35 +12,9 @@ from typing import Any
 import pytest
 
 from monitor.app import App
-from monitor.config import load_settings
-from tests.conftest import REPO
-from tests.e2e_sites import e2e_server, feed_urls
-
-
-def write_config(
-    tmp_path: Path, db_url: str, feeds: list[str], notify: list[str], schedule: str = "0 8 * * *"
-) -> Path:
-    feed_lines = "\n".join(f"  - url: {u}" for u in feeds)
-    notify_lines = "\n".join(f'      - "{u}"' for u in notify)
-    cfg = tmp_path / "monitor.yaml"
-    cfg.write_text(
-        f"""database: {db_url}
-watchlists: {REPO / "watchlists"}
-fetch:
-  allow_private_networks: true
-  timeout: 10s
-feeds:
-{feed_lines}
-subscriptions:
-  - name: security-desk
-    notify:
-{notify_lines}
-    schedule: "{schedule}"
-    timezone: Asia/Yerevan
-""",
-        encoding="utf-8",
-    )
-    return cfg
+from monitor.config.settings import load_settings
+from tests.support.config import write_config
+from tests.support.sites import e2e_server, feed_urls
 
 
 @pytest.fixture
@@ -69,7 +43,7 @@ def test_pipeline_end_to_end(
         assert (
             sum(
                 1
-                for r in server.requests
+                for r, _ in server.requests
                 if r.startswith("/caucasus-herald/armenia-csto-participation.html")
             )
             == 1
@@ -159,7 +133,7 @@ def test_scheduled_digest_is_sent_once_its_time_has_come(
 ) -> None:
     from datetime import timedelta
 
-    from monitor.store import utcnow
+    from monitor.clock import utcnow
 
     cfg = write_config(
         tmp_path, sqlite_url, feed_urls(server.base)[:1], [smtp.url()], schedule="0 8 * * *"

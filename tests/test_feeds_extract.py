@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.dedup import canonical_url, content_hash, outlet_of
 from monitor.errors import FeedParseError
-from monitor.extract import decode_html, extract_page
-from monitor.feeds import parse_feed, strip_doctype
-from monitor.match import Matcher
+from monitor.extract.page import decode_html, extract_page
+from monitor.feeds.parse import parse_feed, strip_doctype
+from monitor.identity.fingerprint import content_hash
+from monitor.identity.urls import canonical_url, outlet_of
+from monitor.match.matcher import Matcher
 from monitor.watchlists.model import Entity, Watchlist
 
 FIX = Path(__file__).parent / "fixtures"

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.fetch.robots import CACHE_S, Robots
-from tests.conftest import Canary
-from tests.httpd import Reply, ScriptedServer, rss
+from monitor.match.matcher import Matcher
+from monitor.pipeline.refresh import Pipeline
+from monitor.store import Store
+from monitor.types import FeedSource
+from tests.support.httpd import Reply, ScriptedServer, rss
+from tests.support.net import Canary
+from tests.support.store import feed
 
 
 class Clock:
@@ -97,13 +103,10 @@ def test_cached_for_at_most_a_day() -> None:
         assert len(srv.requests) == 2
 
 
-def test_a_disallowed_page_is_not_fetched_and_the_feed_entry_is_matched(sqlite_url: str) -> None:
-    from sqlalchemy import text
-
-    from monitor.match import Matcher
-    from monitor.pipeline import Pipeline
-    from monitor.store import open_store
-    from monitor.types import FeedSource
+def test_a_disallowed_page_is_not_fetched_and_the_feed_entry_is_matched(
+    sqlite_store: Store,
+) -> None:
+    store = sqlite_store
 
     page = (
         b"<html><body><article><p>"
@@ -119,15 +122,14 @@ def test_a_disallowed_page_is_not_fetched_and_the_feed_entry_is_matched(sqlite_u
             return Reply(200, rss(items))
         return Reply(200, page, {"Content-Type": "text/html"})
 
-    store = open_store(sqlite_url)
     with ScriptedServer(script) as srv:
         store.sync_feeds([FeedSource(srv.base + "/feed", None, 900)])
 
         async def go() -> None:
-            async with Fetcher(FetchPolicy(timeout_s=5, allow_private_networks=True)) as f:
-                feed = store.feed(srv.base + "/feed")
-                assert feed is not None
-                await Pipeline(store, f, lambda: Matcher([])).refresh(feed)
+            async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+                await Pipeline(store, f, lambda: Matcher([])).refresh(
+                    feed(store, srv.base + "/feed")
+                )
 
         asyncio.run(go())
         paths = [p for p, _ in srv.requests]
@@ -135,4 +137,3 @@ def test_a_disallowed_page_is_not_fetched_and_the_feed_entry_is_matched(sqlite_u
     with store.engine.connect() as c:
         rows = dict(c.execute(text("SELECT title, source FROM article")).all())
     assert rows == {"private": "feed", "public": "page"}
-    store.engine.dispose()

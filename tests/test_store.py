@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import inspect, text
 
-from monitor.store import Store, open_store, utcnow
+from monitor.clock import utcnow
+from monitor.store import Store, open_store
 from monitor.store.db import current_revision, make_engine, upgrade
-from monitor.types import Article, FeedSource, PollState, Snippet, WatchlistMatch
+from monitor.types import Article, DueFeed, FeedSource, PollState, Snippet, WatchlistMatch
+from tests.support.store import article_text, delivery_counts, feed, record_poll, save_article
 
 
 def article(
@@ -58,7 +60,8 @@ def test_feeds_sync_and_poll_state(store: Store) -> None:
     due = store.due_feeds()
     assert {d.source.url for d in due} == {"https://a.example/rss", "https://b.example/rss"}
     a = next(d for d in due if d.source.name == "A")
-    store.record_poll(
+    record_poll(
+        store,
         a.id,
         ok=True,
         next_poll_at=utcnow() + timedelta(seconds=300),
@@ -66,10 +69,14 @@ def test_feeds_sync_and_poll_state(store: Store) -> None:
         new_items=3,
     )
     assert {d.source.url for d in store.due_feeds()} == {"https://b.example/rss"}
-    got = store.feed("https://a.example/rss")
-    assert got is not None and got.state == PollState('"e1"', "Mon")
-    store.record_poll(a.id, ok=False, next_poll_at=utcnow(), error="HTTP 500")
-    store.record_poll(a.id, ok=False, next_poll_at=utcnow(), error="HTTP 502")
+    got = feed(store, "https://a.example/rss")
+    assert got.state == PollState('"e1"', "Mon") and got.errors == 0
+    record_poll(store, a.id, ok=False, next_poll_at=utcnow(), error="HTTP 500")
+    record_poll(store, a.id, ok=False, next_poll_at=utcnow(), error="HTTP 502")
+    # a failure keeps the validators: the next poll after it is a full one
+    assert feed(store, "https://a.example/rss") == DueFeed(
+        a.id, a.source, PollState('"e1"', "Mon"), 2
+    )
     status = next(s for s in store.feed_statuses() if s.url == "https://a.example/rss")
     assert status.error_count == 2 and status.last_error == "HTTP 502" and status.items_seen == 3
     # removed from the config: kept, but no longer polled
@@ -84,23 +91,28 @@ def test_article_stored_once_and_hits_unique(store: Store) -> None:
             FeedSource("https://b.example/rss", "B", 300),
         ]
     )
-    fa, fb = (store.feed("https://a.example/rss"), store.feed("https://b.example/rss"))
-    assert fa and fb
-    first = store.save_article(article(), [wm("officials", "putin")], feed_id=fa.id, entry_key="k1")
-    again = store.save_article(article(), [wm("officials", "putin")], feed_id=fb.id, entry_key="k2")
+    fa, fb = (feed(store, "https://a.example/rss"), feed(store, "https://b.example/rss"))
+    first = save_article(
+        store, article(), [wm("officials", "putin")], feed_id=fa.id, entry_key="k1"
+    )
+    again = save_article(
+        store, article(), [wm("officials", "putin")], feed_id=fb.id, entry_key="k2"
+    )
     assert first.created and not again.created
     assert first.article_id == again.article_id
     assert len(first.new_hits) == 1 and again.new_hits == ()
     assert len(store.hits()) == 1
-    assert store.fresh_entries(fa.id, [("k1", "x"), ("k3", "x")]) == {"k3": False}
-    assert store.fresh_entries(fb.id, [("k2", "x")]) == {}
+    # each feed's entry is seen by that feed (no fingerprint: not from a feed entry's text)
+    assert store.entry_fingerprints(fa.id, ["k1", "k3"]) == {"k1": None}
+    assert store.entry_fingerprints(fb.id, ["k1", "k2"]) == {"k2": None}
     # an edited article hits only for what it newly matches
-    edited = store.save_article(
+    edited = save_article(
+        store,
         article(text_="Putin and Lavrov spoke.", h="h2"),
         [wm("officials", "putin", "lavrov"), wm("karabakh", "k")],
     )
     assert len(edited.new_hits) == 1
-    assert store.article_text("https://news.example/a") == ("Title", "Putin and Lavrov spoke.")
+    assert article_text(store, "https://news.example/a") == ("Title", "Putin and Lavrov spoke.")
     [view] = store.hits(watchlists=["officials"])
     assert view.snippets[0].highlights == ((0, 5),) and view.story
 
@@ -109,7 +121,7 @@ def test_concurrent_saves_store_one_article(store: Store) -> None:
     results = []
 
     def save() -> None:
-        results.append(store.save_article(article(), [wm("officials", "putin")]))
+        results.append(save_article(store, article(), [wm("officials", "putin")]))
 
     threads = [threading.Thread(target=save) for _ in range(6)]
     for t in threads:
@@ -123,8 +135,8 @@ def test_concurrent_saves_store_one_article(store: Store) -> None:
 
 def test_digest_claims_each_hit_once(store: Store) -> None:
     ids = [
-        store.save_article(
-            article(f"https://n.example/{i}", h=str(i)), [wm("officials", "putin")]
+        save_article(
+            store, article(f"https://n.example/{i}", h=str(i)), [wm("officials", "putin")]
         ).new_hits[0]
         for i in range(3)
     ]
@@ -134,8 +146,7 @@ def test_digest_claims_each_hit_once(store: Store) -> None:
         "desk", ids, [("k1", "mailto://…"), ("k2", "json://…")], None, utcnow()
     )
     assert made is not None
-    _, claimed = made
-    assert sorted(claimed) == sorted(ids)
+    assert sorted(made.hit_ids) == sorted(ids) and made.subscription == "desk"
     # a second daemon trying the same hits gets nothing, and no empty digest is made
     assert store.create_digest("desk", ids, [("k1", "x")], None, utcnow()) is None
     assert store.undelivered_hits("desk", None, utcnow() - timedelta(days=1)) == []
@@ -149,13 +160,13 @@ def test_digest_claims_each_hit_once(store: Store) -> None:
     assert [d.id for d in left] == [deliveries[1].id] and left[0].attempts == 1
     store.delivery_failed(deliveries[1].id, "SMTP refused", None)
     assert store.pending_deliveries("desk") == []
-    assert store.delivery_counts() == {"sent": 1, "dead": 1}
+    assert delivery_counts(store) == {"sent": 1, "dead": 1}
     assert store.last_digest_end("desk") is not None
 
 
 def test_reopening_keeps_data(db_url: str) -> None:
     s1 = open_store(db_url)
-    s1.save_article(article(), [wm("officials", "putin")])
+    save_article(s1, article(), [wm("officials", "putin")])
     s1.engine.dispose()
     s2 = open_store(db_url)
     assert len(s2.hits()) == 1

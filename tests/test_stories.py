@@ -14,21 +14,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from monitor.config import Settings, Subscription
-from monitor.dedup import canonical_url, content_hash
+from monitor.clock import utcnow
+from monitor.config.settings import Settings, Subscription
 from monitor.digest.service import DigestService
-from monitor.feeds import parse_feed
+from monitor.errors import StoreError
+from monitor.feeds.parse import parse_feed
 from monitor.fetch.client import Fetcher, FetchPolicy
-from monitor.match import Matcher
-from monitor.pipeline import Pipeline, RefreshResult
-from monitor.store import Store, open_store, utcnow
-from monitor.store.repo import NewEntry
-from monitor.stories import jaccard, signature
-from monitor.types import Article, ExtractedPage, FeedSource, WatchlistMatch
+from monitor.identity.fingerprint import content_hash
+from monitor.identity.minhash import jaccard, signature
+from monitor.identity.urls import canonical_url, entry_url, page_url
+from monitor.match.matcher import Matcher
+from monitor.pipeline.refresh import Pipeline
+from monitor.store import Store, open_store
+from monitor.types import Article, FeedSource, NewEntry, RefreshResult, WatchlistMatch
 from monitor.watchlists.model import Entity, Watchlist
 from tests.conftest import FIXTURES
-from tests.httpd import Reply, ScriptedServer
-from tests.httpd import rss as rss_of
+from tests.support.httpd import Reply, ScriptedServer
+from tests.support.httpd import rss as rss_of
+from tests.support.store import article_text, feed, save_articles
 
 
 def real_texts() -> list[str]:
@@ -96,7 +99,7 @@ def art(url: str, body: str, title: str = "Headline", outlet: str = "Outlet") ->
 
 
 def save(store: Store, *articles: Article) -> list[str]:
-    return [sv.story for sv in store.save_articles([NewEntry(a, ()) for a in articles])]
+    return [sv.story for sv in save_articles(store, [NewEntry(a, ()) for a in articles])]
 
 
 def test_the_fixtures_hold_enough_real_text() -> None:
@@ -163,14 +166,26 @@ def test_the_exact_fingerprint_ignores_typography_but_not_words() -> None:
 
 
 def test_a_page_declaring_its_canonical_url_on_the_same_site_takes_that_identity() -> None:
-    page = ExtractedPage(
-        "T", "text", None, None, None, None, "https://www.news.example/story", None
-    )
-    assert Pipeline._page_url("https://news.example/feed-link", page) == canonical_url(
+    declared = "https://www.news.example/story"
+    assert page_url("https://news.example/feed-link", declared) == canonical_url(
         "https://news.example/story"
     )
-    hostile = ExtractedPage("T", "text", None, None, None, None, "https://other.example/x", None)
-    assert Pipeline._page_url("https://news.example/a", hostile) == "https://news.example/a"
+    hostile = "https://other.example/x"
+    assert page_url("https://news.example/a", hostile) == "https://news.example/a"
+    assert page_url("https://news.example/a", None) == "https://news.example/a"
+    assert page_url("https://news.example/a", "http://[::1") == "https://news.example/a"
+
+
+def test_an_entry_without_a_usable_link_is_its_own_article() -> None:
+    feed_url = "https://news.example/rss?utm_source=x"
+    assert entry_url(feed_url, "https://news.example/a?utm_source=rss", "k") == (
+        "https://news.example/a"
+    )
+    own = entry_url(feed_url, None, "guid-1")
+    assert own.startswith("https://news.example/rss#entry-") and own != entry_url(
+        feed_url, None, "guid-2"
+    )
+    assert entry_url(feed_url, "http://[::1", "guid-1") == own
 
 
 # -- story clusters on real pages -------------------------------------------------------
@@ -206,28 +221,37 @@ def test_two_copies_in_one_batch_share_a_story(store: Store) -> None:
 
 def test_copies_from_two_feeds_stored_in_one_transaction_share_a_story(store: Store) -> None:
     t = REAL[0]
-    [[first], [copy]] = store.save_feeds(
+    [one, two] = store.save_feeds(
         [
             (None, [NewEntry(art("https://a.example/1", t), ())]),
             (None, [NewEntry(art("https://b.example/1", edit(t, 0.05, 3)), ())]),
         ]
     )
-    assert first.story == copy.story and store.indexed_articles() == 2
+    assert isinstance(one, list) and isinstance(two, list)
+    assert one[0].story == two[0].story and len(store.stories) == 2
 
 
-def test_a_transaction_that_fails_leaves_the_story_index_as_it_was(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def fail(*args: object) -> None:
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(store, "_add_hits_many", fail)
-    with pytest.raises(RuntimeError):
-        save(store, art("https://a.example/1", REAL[0]))
-    assert store.indexed_articles() == 0
-    monkeypatch.undo()
+def test_a_transaction_that_fails_leaves_the_story_index_as_it_was(store: Store) -> None:
+    # No such feed (a foreign key): the transaction fails after its story was assigned.
+    doomed = [NewEntry(art("https://a.example/1", REAL[0]), (), key="k1")]
+    with pytest.raises(StoreError, match="entries not stored"):
+        save_articles(store, doomed, feed_id=999_999)
+    assert len(store.stories) == 0
     save(store, art("https://a.example/1", REAL[0]))
-    assert store.indexed_articles() == 1
+    assert len(store.stories) == 1
+
+
+def test_a_feed_whose_entries_fail_costs_only_itself_in_a_shared_transaction(
+    store: Store,
+) -> None:
+    good = [NewEntry(art("https://a.example/1", REAL[0]), ())]
+    doomed = [NewEntry(art("https://b.example/1", REAL[1]), (), key="k1")]
+    ok, failed = store.save_feeds([(None, good), (999_999, doomed)])
+    assert isinstance(ok, list) and ok[0].created
+    assert isinstance(failed, StoreError) and "entries not stored" in str(failed)
+    assert store.known_articles(["https://a.example/1", "https://b.example/1"]) == {
+        "https://a.example/1": ok[0].article_id
+    }
 
 
 def test_stories_survive_a_restart(db_url: str) -> None:
@@ -264,7 +288,7 @@ def test_a_running_daemon_catches_up_with_what_another_daemon_stored(db_url: str
     save(b, art("https://b.example/1", REAL[6]))  # both indexes built
     [story] = save(a, art("https://a.example/2", REAL[7]))  # b's index has not seen it
     assert save(b, art("https://b.example/2", edit(REAL[7], 0.05, 9))) == [story]
-    assert b.indexed_articles() == 4
+    assert len(b.stories) == 4
     for d in (a, b):
         d.engine.dispose()
 
@@ -273,21 +297,21 @@ def test_a_near_copy_outside_the_window_starts_a_new_story_but_an_exact_one_does
     store: Store,
 ) -> None:
     [old] = save(store, art("https://a.example/1", REAL[3]))
-    assert store.indexed_articles() == 1
+    assert len(store.stories) == 1
     # Twenty days on, for the database and for the hourly pruning.
     with store.engine.begin() as c:
         c.execute(
             text("UPDATE article SET first_seen_at = :t"), {"t": utcnow() - timedelta(days=20)}
         )
-    assert store.prune_stories(utcnow() + timedelta(days=20)) == 1
-    assert store.indexed_articles() == 0
+    assert store.stories.prune(utcnow() + timedelta(days=20)) == 1
+    assert len(store.stories) == 0
     [near] = save(store, art("https://b.example/1", edit(REAL[3], 0.05, 5)))
     [exact] = save(store, art("https://c.example/1", REAL[3]))
     assert near != old and exact == old
     # A daemon starting now builds its index from the window only.
     restarted = Store(store.engine)
     [near2] = save(restarted, art("https://d.example/1", edit(REAL[3], 0.05, 6)))
-    assert near2 == near and restarted.indexed_articles() == 2  # near and near2
+    assert near2 == near and len(restarted.stories) == 2  # near and near2
 
 
 def test_an_old_article_still_in_a_running_index_is_not_a_candidate(store: Store) -> None:
@@ -297,7 +321,7 @@ def test_an_old_article_still_in_a_running_index_is_not_a_candidate(store: Store
         c.execute(
             text("UPDATE article SET first_seen_at = :t"), {"t": utcnow() - timedelta(days=20)}
         )
-    assert store.indexed_articles() == 1  # not pruned yet
+    assert len(store.stories) == 1  # not pruned yet
     [near] = save(store, art("https://b.example/1", edit(REAL[3], 0.05, 5)))
     assert near != old
 
@@ -311,10 +335,9 @@ def watching(*names: str) -> Matcher:
 
 def poll(store: Store, url: str, matcher: Matcher) -> RefreshResult:
     async def go() -> RefreshResult:
-        async with Fetcher(FetchPolicy(timeout_s=5, allow_private_networks=True)) as f:
-            feed = store.feed(url)
-            assert feed is not None
-            return await Pipeline(store, f, lambda: matcher, respect_robots=False).refresh(feed)
+        async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+            pipe = Pipeline(store, f, lambda: matcher, respect_robots=False)
+            return await pipe.refresh(feed(store, url))
 
     return asyncio.run(go())
 
@@ -351,7 +374,7 @@ def test_an_edited_entry_updates_its_article_and_hits_only_what_it_newly_matches
         edited = poll(store, url, m)
         assert edited.new_items == 1 and len(edited.new_hits) == 1
         assert store.hits(ids=list(edited.new_hits))[0].watchlist == "pashinyan"
-        assert store.article_text(canonical_url(srv.base + "/story")) == (
+        assert article_text(store, canonical_url(srv.base + "/story")) == (
             "Talks in Moscow",
             "Lavrov met Pashinyan.",
         )
@@ -389,7 +412,7 @@ def test_an_item_republished_under_a_new_guid_and_date_is_one_story(sqlite_url: 
 
 def hit_on(store: Store, a: Article, watchlist: str = "csto") -> int:
     m = WatchlistMatch(watchlist, ("csto",), ())
-    [saved] = store.save_articles([NewEntry(a, (m,))])
+    [saved] = save_articles(store, [NewEntry(a, (m,))])
     return saved.new_hits[0]
 
 

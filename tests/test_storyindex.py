@@ -9,9 +9,8 @@ from collections.abc import Iterable
 import numpy as np
 import pytest
 
-from monitor import storyindex
-from monitor.stories import BAND_ROWS, BANDS, band_key_matrix, minhash_matrix, signature
-from monitor.storyindex import BandIndex, Indexed
+from monitor.identity.bandindex import BandIndex, Indexed
+from monitor.identity.minhash import BAND_ROWS, BANDS, band_key_matrix, minhash_matrix, signature
 from monitor.types import Signature
 
 
@@ -66,30 +65,27 @@ def test_a_story_keeps_one_entry_per_key_its_first_article() -> None:
 
 
 @pytest.mark.parametrize(("merge_at", "max_runs"), [(50, 1000), (10**9, 3)])
-def test_entries_stay_found_across_merges(
-    monkeypatch: pytest.MonkeyPatch, merge_at: int, max_runs: int
-) -> None:
+def test_entries_stay_found_across_merges(merge_at: int, max_runs: int) -> None:
     """Recent runs merged into the base, or into one another."""
-    monkeypatch.setattr(storyindex, "MERGE_AT", merge_at)
-    monkeypatch.setattr(storyindex, "MAX_RUNS", max_runs)
-    idx = BandIndex()
+    idx = BandIndex(merge_at=merge_at, max_runs=max_runs)
     rnd = random.Random(1)
     added = {i: [rnd.getrandbits(63) for _ in range(8)] for i in range(1, 200)}
     for i, ks in added.items():
         idx.add([Indexed(i, f"s{i}", float(i), ks)])
-    merged = idx._base if merge_at == 50 else idx._recent[0]
-    assert merged.keys.size > 50 and np.all(np.diff(merged.keys) >= 0)
-    assert np.all(np.diff(merged.ids) > 0) and idx.entries == 8 * 199
+    base, *recent = idx.levels
+    if merge_at == 50:
+        assert base > 50 and sum(recent) < 50  # merged into the base as they grew
+    else:
+        assert base == 0 and len(recent) <= max_runs and max(recent) > 50  # into one another
+    assert idx.entries == 8 * 199
     for i, ks in added.items():
         assert all(i in lookup(idx, [k])[k] for k in ks)
 
 
-def test_prune_drops_articles_older_than_the_cutoff_from_both_levels(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(storyindex, "MERGE_AT", 4)
-    idx = BandIndex()
+def test_prune_drops_articles_older_than_the_cutoff_from_both_levels() -> None:
+    idx = BandIndex(merge_at=4)
     idx.add([Indexed(1, "a", 100.0, [1, 2, 3, 4])])  # merged into the base
+    assert idx.levels == (4,)
     idx.add([Indexed(2, "b", 200.0, [1, 5])])  # recent
     idx.add([Indexed(3, "c", 300.0, [1])])
     assert idx.prune(250.0) == 2

@@ -6,9 +6,16 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import WatchlistError
-from monitor.match import Matcher
-from monitor.watchlists import load_watchlist_file, load_watchlists
-from monitor.watchlists.load import _WatchlistSpec
+from monitor.match.examples import run_examples
+from monitor.match.matcher import Matcher
+from monitor.watchlists.liveset import LiveSet
+from monitor.watchlists.load import (
+    BUNDLED,
+    SCHEMA,
+    load_watchlist_file,
+    load_watchlists,
+    watchlist_schema,
+)
 from monitor.watchlists.rules import (
     And,
     Near,
@@ -21,8 +28,6 @@ from monitor.watchlists.rules import (
     term_key,
 )
 
-REPO = Path(__file__).parent.parent
-
 
 def write(tmp_path: Path, text: str, name: str = "wl.yaml") -> Path:
     p = tmp_path / name
@@ -31,7 +36,7 @@ def write(tmp_path: Path, text: str, name: str = "wl.yaml") -> Path:
 
 
 def test_bundled_watchlists_are_valid_and_their_examples_pass() -> None:
-    lists, problems = load_watchlists([REPO / "watchlists"])
+    lists, problems = load_watchlists([BUNDLED])
     assert problems == []
     assert {w.name for w in lists} >= {"csto", "karabakh", "officials"}
     officials = next(w for w in lists if w.name == "officials")
@@ -39,14 +44,20 @@ def test_bundled_watchlists_are_valid_and_their_examples_pass() -> None:
     assert {"putin", "lavrov", "peskov", "pashinyan", "aliyev"} <= ids
     for e in officials.entities:  # English and Russian aliases
         assert any(a.isascii() for a in e.aliases) and any(not a.isascii() for a in e.aliases), e.id
-    n = 0
-    for wl in lists:
-        m = Matcher([wl])
-        for ex in wl.examples:
-            got = m.match("", ex.text)
-            assert sorted(got[0].entities if got else []) == sorted(ex.expect), (wl.name, ex.text)
-            n += 1
-    assert n >= 10
+    results = run_examples(lists)
+    assert [(r.watchlist.name, r.example.text) for r in results if not r.passed] == []
+    assert len(results) >= 10
+
+
+def test_an_example_that_does_not_match_fails(tmp_path: Path) -> None:
+    wl = load_watchlist_file(
+        write(
+            tmp_path,
+            "entities:\n  a:\n    aliases: [Alpha]\nexamples:\n  - text: Beta\n    expect: [a]\n",
+        )
+    )
+    [r] = run_examples([wl])
+    assert not r.passed and r.found == () and r.example.expect == ("a",)
 
 
 def test_product_watchlist_example(tmp_path: Path) -> None:
@@ -207,8 +218,8 @@ def test_rule_evaluation_on_positions() -> None:
 
 
 def test_json_schema_in_repo_is_current() -> None:
-    shipped = json.loads((REPO / "schema" / "watchlist.schema.json").read_text())
-    generated = _WatchlistSpec.model_json_schema()
+    shipped = json.loads(SCHEMA.read_text())
+    generated = watchlist_schema()
     assert shipped["properties"] == generated["properties"]
     assert shipped["$defs"] == generated["$defs"]
 
@@ -216,12 +227,10 @@ def test_json_schema_in_repo_is_current() -> None:
 def test_hot_reload_keeps_the_last_good_version(tmp_path: Path) -> None:
     import os
 
-    from monitor.watchset import WatchSet
-
     f = write(tmp_path, "entities:\n  a:\n    aliases: [Alpha]\n", "desk.yaml")
-    ws = WatchSet([tmp_path])
-    old = ws.matcher
-    assert [r.entities for r in ws.matcher.match("", "Alpha and Beta")] == [("a",)]
+    ws = LiveSet([tmp_path], Matcher)
+    old = ws.compiled
+    assert [r.entities for r in ws.compiled.match("", "Alpha and Beta")] == [("a",)]
 
     def touch(text: str, step: int) -> None:
         f.write_text(text, encoding="utf-8")
@@ -230,26 +239,55 @@ def test_hot_reload_keeps_the_last_good_version(tmp_path: Path) -> None:
 
     touch("entities:\n  a:\n    aliases: [Alpha]\n  b:\n    aliases: [Beta]\n", 1)
     assert ws.reload() is True
-    assert ws.matcher is not old  # built aside, then swapped in
-    assert [r.entities for r in ws.matcher.match("", "Alpha and Beta")] == [("a", "b")]
+    assert ws.compiled is not old  # built aside, then swapped in
+    assert [r.entities for r in ws.compiled.match("", "Alpha and Beta")] == [("a", "b")]
 
     touch("entities:\n  a:\n    aliases: [Alpha]\n  b:\n    aliases: [Beta]\nmatch: a AND (\n", 2)
     ws.reload()
     assert ws.problems and "desk.yaml:6:" in ws.problems[0]
-    assert [r.entities for r in ws.matcher.match("", "Alpha and Beta")] == [("a", "b")]  # last good
+    assert [r.entities for r in ws.compiled.match("", "Alpha and Beta")] == [
+        ("a", "b")
+    ]  # last good
 
     touch("entities:\n  c:\n    aliases: [Gamma]\n", 3)
     ws.reload()
     assert ws.problems == []
-    assert [r.entities for r in ws.matcher.match("", "Alpha and Gamma")] == [("c",)]
+    assert [r.entities for r in ws.compiled.match("", "Alpha and Gamma")] == [("c",)]
     assert ws.reload() is False  # nothing changed
 
 
 def test_a_broken_file_at_start_leaves_the_others_running(tmp_path: Path) -> None:
-    from monitor.watchset import WatchSet
-
     write(tmp_path, "entities:\n  a:\n    aliases: [Alpha]\n", "good.yaml")
     write(tmp_path, "entities: [oops\n", "bad.yaml")
-    ws = WatchSet([tmp_path])
+    ws = LiveSet([tmp_path], Matcher)
     assert [w.name for w in ws.watchlists] == ["good"]
     assert any("bad.yaml" in p for p in ws.problems)
+
+
+def test_a_watchlist_path_that_does_not_exist_is_a_problem_not_an_empty_set(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    write(folder, "entities:\n  a:\n    aliases: [Alpha]\n", "desk.yaml")
+    nope = tmp_path / "nope.yaml"
+    ws = LiveSet([folder, nope], Matcher)
+    assert ws.missing == [f"{nope}: no such file or folder"]
+    assert ws.problems == [f"{nope}: no such file or folder"]
+    assert [w.name for w in ws.watchlists] == ["desk"]
+    # A folder moved away while running: what was loaded from it stays, and it is said.
+    folder.rename(tmp_path / "elsewhere")
+    ws.reload()
+    assert [w.name for w in ws.watchlists] == ["desk"]
+    assert f"{folder}: no such file or folder" in ws.problems
+    assert [r.entities for r in ws.compiled.match("", "Alpha")] == [("a",)]
+    # ... until it is back, edited.
+    (tmp_path / "elsewhere").rename(folder)
+    write(folder, "entities:\n  b:\n    aliases: [Beta]\n", "desk.yaml")
+    import os
+
+    st = (folder / "desk.yaml").stat()
+    os.utime(folder / "desk.yaml", (st.st_atime, st.st_mtime + 5))
+    assert ws.reload() is True
+    assert [r.entities for r in ws.compiled.match("", "Alpha Beta")] == [("b",)]
+    assert ws.problems == [f"{nope}: no such file or folder"]

@@ -5,18 +5,29 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
-from monitor.config import FeedEntry, FetchSettings, Settings, Subscription
+from monitor.app import App
+from monitor.config.settings import FeedEntry, FetchSettings, Settings, Subscription
 from monitor.demo.server import serve_sites
 from monitor.demo.sites import load_sites
+from monitor.errors import MonitorError
+from monitor.types import HitView
+from monitor.watchlists.load import BUNDLED
 
-BUNDLED_WATCHLISTS = Path(__file__).resolve().parents[2] / "watchlists"
+
+@dataclass(frozen=True)
+class DemoReport:
+    base: str  # where the sample sites were served
+    feeds: int
+    articles: int
+    hits: tuple[HitView, ...]
+    digests: int
+    digest: Path  # the HTML digest left in the output folder
 
 
-def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED_WATCHLISTS) -> Settings:
+def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED) -> Settings:
     return Settings(
         database=f"sqlite:///{workdir / 'demo.db'}",
         watchlists=[str(watchlists)],
@@ -32,30 +43,29 @@ def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED_WATCHLIST
     )
 
 
-def run_demo(out: Path) -> Path:
-    from monitor.app import App
-    from monitor.cli import hit_record
-
+def run_demo(out: Path) -> DemoReport:
+    """Poll the sample sites into a temporary database and leave the digest in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="monitor-demo-") as tmp, serve_sites() as server:
         workdir = Path(tmp)
         app = App(demo_settings(server.base, workdir))
-        results = asyncio.run(app.poll_all_once())
-        report = app.digests.run()
-        hits = app.store.hits()
-        typer.echo(f"served {len(results)} sample feeds on {server.base}")
-        typer.echo(f"{sum(r.new_items for r in results)} articles, {len(hits)} hits:")
-        for h in hits:
-            r = hit_record(h)
-            typer.echo(
-                f"  {r['watchlist']:<10} {','.join(r['entities']):<32.32} {r['outlet']:<16.16} {r['title'][:60]}"
-            )
-        typer.echo(f"{report.digests} digest built")
-        digest_dir = workdir / "data" / "digests"
-        htmls = sorted(digest_dir.glob("digest-*.html"))
+        try:
+            results = asyncio.run(app.poll_all_once())
+            report = app.digests.run()
+            hits = app.store.hits()
+        finally:
+            app.store.engine.dispose()
+        htmls = sorted((workdir / "data" / "digests").glob("digest-*.html"))
         if not htmls:
-            raise RuntimeError("the demo produced no digest")
+            failed = "; ".join(f"{r.url}: {r.error}" for r in results if r.failed)
+            raise MonitorError(f"the demo produced no digest ({failed or 'no hits'})")
         shutil.copy(htmls[-1], out / "digest.html")
         shutil.copy(htmls[-1].with_suffix(".txt"), out / "digest.txt")
-        app.store.engine.dispose()
-    return (out / "digest.html").resolve()
+    return DemoReport(
+        server.base,
+        len(results),
+        sum(r.new_items for r in results),
+        tuple(hits),
+        report.digests,
+        (out / "digest.html").resolve(),
+    )

@@ -1,1 +1,2 @@
-"""Digests: build (pure), render per channel, deliver through apprise with an outbox."""
+"""Digests: build (pure), render per channel, schedule, deliver through the outbox, operator
+notices, and the service that strings them together."""

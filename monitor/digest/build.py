@@ -10,9 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from monitor.types import Digest, DigestGroup, DigestItem, HitView
-
-Labels = Mapping[str, Mapping[str, str]]  # watchlist -> entity id -> label
+from monitor.types import Digest, DigestGroup, DigestItem, HitView, Labels
 
 
 def build_digest(

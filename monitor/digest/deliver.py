@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,8 @@ from pathlib import Path
 import apprise
 import structlog
 
-from monitor.types import RenderedDigest
+from monitor.errors import DeliveryError
+from monitor.types import Channel, RenderedDigest
 
 log = structlog.get_logger()
 
@@ -32,7 +34,7 @@ class Destination:
     url: str | None  # None: write files under the digest folder
 
 
-def destinations(notify: list[str], digest_dir: Path) -> list[Destination]:
+def destinations(notify: Sequence[str], digest_dir: Path) -> list[Destination]:
     if not notify:
         return [Destination(FILE_DESTINATION, str(digest_dir), None)]
     out = []
@@ -54,8 +56,8 @@ def retry_delay(attempts: int) -> timedelta | None:
     return timedelta(seconds=RETRY_DELAYS[attempts])
 
 
-def channel(url: str) -> str:
-    """Which rendering a destination gets: "email", "slack" or "text"."""
+def channel(url: str) -> Channel:
+    """Which rendering a destination gets."""
     from apprise.plugins.email.base import NotifyEmail
     from apprise.plugins.slack import NotifySlack
 
@@ -68,14 +70,17 @@ def channel(url: str) -> str:
 
 
 def send(dest: Destination, rendered: RenderedDigest, digest_id: int, digest_dir: Path) -> None:
-    """Send one digest to one destination; raises with a reason on failure."""
+    """Send one digest to one destination; raises DeliveryError saying why it failed."""
     if dest.url is None:
-        write_files(rendered, digest_id, digest_dir)
+        try:
+            write_files(rendered, digest_id, digest_dir)
+        except OSError as exc:
+            raise DeliveryError(f"{digest_dir}: cannot write the digest: {exc.strerror}") from exc
         return
     kind = channel(dest.url)
     a = apprise.Apprise()
     if not a.add(dest.url):
-        raise ValueError(f"apprise does not understand the URL {dest.label}")
+        raise DeliveryError(f"apprise does not understand the URL {dest.label}")
     if kind == "email":
         body, fmt = rendered.html, apprise.NotifyFormat.HTML
     elif kind == "slack":
@@ -86,7 +91,7 @@ def send(dest: Destination, rendered: RenderedDigest, digest_id: int, digest_dir
         ok = a.notify(title=rendered.subject, body=body, body_format=fmt)
     if not ok:
         detail = " ".join(output.getvalue().split())[-500:] or "no detail from apprise"
-        raise RuntimeError(f"{dest.label}: {detail}")
+        raise DeliveryError(f"{dest.label}: {detail}")
 
 
 def write_files(rendered: RenderedDigest, digest_id: int, digest_dir: Path) -> Path:

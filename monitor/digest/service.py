@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from monitor.config import Settings, Subscription
-from monitor.digest.build import Labels, build_digest
+from monitor.config.settings import Settings, Subscription
+from monitor.digest.build import build_digest
 from monitor.digest.deliver import Destination, destinations, retry_delay, send
 from monitor.digest.render import render
-from monitor.store.repo import Store, utcnow
-from monitor.types import Digest, RenderedDigest
+from monitor.errors import DeliveryError
+from monitor.store import Store
+from monitor.types import Digest, Labels, RenderedDigest
 
 log = structlog.get_logger()
 
@@ -46,7 +47,7 @@ class DigestService:
         return destinations(sub.notify, self.digest_dir)
 
     def preview(self, sub: Subscription, now: datetime | None = None) -> Digest:
-        now = now or utcnow()
+        now = now or self.store.clock()
         hits = self.store.undelivered_hits(sub.name, sub.watchlists, now - BACKLOG)
         start = self.store.last_digest_end(sub.name)
         sent = self.store.stories_sent(sub.name, [h.story for h in hits])
@@ -54,7 +55,7 @@ class DigestService:
 
     def create(self, sub: Subscription, now: datetime | None = None) -> int | None:
         """Claim this subscription's undelivered hits into a new digest; None when there are none."""
-        now = now or utcnow()
+        now = now or self.store.clock()
         hits = self.store.undelivered_hits(sub.name, sub.watchlists, now - BACKLOG)
         sent = self.store.stories_sent(sub.name, [h.story for h in hits])
         if all((h.watchlist, h.story) in sent for h in hits):
@@ -64,14 +65,14 @@ class DigestService:
         start = self.store.last_digest_end(sub.name)  # None: the first digest
         dests = [(d.key, d.label) for d in self._dests(sub)]
         made = self.store.create_digest(sub.name, [h.hit_id for h in hits], dests, start, now)
-        return made[0] if made else None
+        return made.id if made else None
 
     def built(self, digest_id: int) -> Digest:
         """A stored digest, rebuilt from its hits (stories sent by earlier digests as lines)."""
-        name, start, end, ids = self.store.digest_info(digest_id)
-        hits = self.store.hits(ids=ids)
-        sent = self.store.stories_sent(name, [h.story for h in hits], before_digest=digest_id)
-        return build_digest(name, hits, self.labels(), start, end, sent)
+        d = self.store.digest(digest_id)
+        hits = self.store.hits(ids=d.hit_ids)
+        sent = self.store.stories_sent(d.subscription, [h.story for h in hits], before_digest=d.id)
+        return build_digest(d.subscription, hits, self.labels(), d.period_start, d.period_end, sent)
 
     def rendered(self, digest_id: int, sub: Subscription) -> RenderedDigest:
         return render(self.built(digest_id), sub.timezone)
@@ -89,7 +90,7 @@ class DigestService:
                 cache[p.digest_id] = self.rendered(p.digest_id, sub)
             try:
                 send(dest, cache[p.digest_id], p.digest_id, self.digest_dir)
-            except Exception as exc:  # one failing destination must not stop the others
+            except DeliveryError as exc:  # one failing destination must not stop the others
                 delay = retry_delay(p.attempts)
                 self.store.delivery_failed(p.id, str(exc), delay)
                 report.failed += 1

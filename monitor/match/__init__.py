@@ -1,5 +1,2 @@
-"""Normalise text, find aliases, evaluate rules, cut snippets."""
-
-from monitor.match.matcher import Matcher, document
-
-__all__ = ["Matcher", "document"]
+"""Matching: normalise text, find aliases (with word forms and typos), evaluate rules, cut
+snippets, explain a match, run watchlist examples."""

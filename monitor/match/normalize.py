@@ -46,12 +46,14 @@ def _build_table() -> dict[int, str]:
     return table
 
 
-_TABLE = _build_table()
+# Characters folded or dropped: accents to ASCII letters, dashes and odd spaces to a
+# space, apostrophes to one.
+FOLD_TABLE = _build_table()
 # The characters that change or go. A text holds few of them, so finding them with a
 # regex beats str.translate walking every character of non-ASCII text. Every key of
-# _TABLE lies in these ranges (ranges match faster than hundreds of single characters);
-# a character found here but not in _TABLE is left as it is.
-_SPECIAL_OR_MARK = re.compile(
+# FOLD_TABLE lies in these ranges (ranges match faster than hundreds of single characters);
+# a character found here but not in FOLD_TABLE is left as it is.
+SPECIAL_OR_MARK = re.compile(
     "["
     + re.escape(_DASHES + _SPACES + _APOSTROPHES)
     + "\u00c0-\u024f\u1e00-\u1eff\u0451\u0401\u0127"
@@ -124,18 +126,18 @@ class NormText:
 
 def normalize(text: str) -> NormText:
     if text.isascii():
-        translated = text.translate(_TABLE)  # C's fast path for ASCII
+        translated = text.translate(FOLD_TABLE)  # C's fast path for ASCII
         marks = False
     else:
         if not unicodedata.is_normalized("NFC", text):
             return _slow(text)
         # One scan finds the few distinct characters that change or go.
-        found = set(_SPECIAL_OR_MARK.findall(text))
+        found = set(SPECIAL_OR_MARK.findall(text))
         marks = bool(_MARKS.search("".join(found)))
         translated = text
         for ch in found:
-            if ord(ch) in _TABLE:
-                translated = translated.replace(ch, _TABLE[ord(ch)])
+            if ord(ch) in FOLD_TABLE:
+                translated = translated.replace(ch, FOLD_TABLE[ord(ch)])
     lowered = translated.lower()
     if len(lowered) != len(translated):  # e.g. 'İ' lower-cases to two characters
         return _slow(text)
@@ -214,7 +216,7 @@ def _slow(text: str) -> NormText:
         for ch in cluster:
             if unicodedata.combining(ch):
                 continue  # marks with no precomposed form (stress accents) are dropped
-            ch = ch.translate(_TABLE)
+            ch = ch.translate(FOLD_TABLE)
             low = ch.lower()
             up = ch if len(low) == 1 else low
             for k, c in enumerate(low):

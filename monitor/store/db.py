@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# migrations/ at the top of the project, installed as the package monitor.migrations
+# (pyproject's package-dir), so an installed wheel still upgrades its own database.
+MIGRATIONS = "monitor.migrations"
 _WRITE = "sqlite_write"
 _LOCK_ID = int.from_bytes(hashlib.sha256(b"news-monitor migrations").digest()[:8], "big") >> 1
 
@@ -61,7 +64,7 @@ def for_writing(engine: Engine) -> Engine:
 
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(files(MIGRATIONS)))
     cfg.attributes["engine"] = engine
     return cfg
 

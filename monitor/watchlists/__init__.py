@@ -1,13 +1,2 @@
-"""Watchlist files: loading, validation, the rule language."""
-
-from monitor.watchlists.load import load_watchlist_file, load_watchlists, watchlist_files
-from monitor.watchlists.model import Entity, Example, Watchlist
-
-__all__ = [
-    "Entity",
-    "Example",
-    "Watchlist",
-    "load_watchlist_file",
-    "load_watchlists",
-    "watchlist_files",
-]
+"""Watchlist files: the model, the rule language, loading with file:line:col errors, the
+live set that reloads edited files; the bundled watchlists and their JSON Schema."""

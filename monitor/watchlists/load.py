@@ -8,14 +8,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from monitor.errors import WatchlistError
+from monitor.config.yamlfile import YamlDoc, load_yaml
+from monitor.errors import WatchlistError, YamlFileError
 from monitor.match.normalize import normalize
 from monitor.watchlists.model import Entity, Example, Watchlist
 from monitor.watchlists.rules import RuleSyntaxError, parse_rule, term_columns, terms
-from monitor.yamlfile import YamlDoc, YamlFileError, load_yaml
+
+# Package data: the watchlists `make run` and the demo use, and the JSON Schema that
+# editors validate watchlist files against (its first line names it).
+BUNDLED = Path(__file__).resolve().parent / "bundled"
+SCHEMA = Path(__file__).resolve().parent / "schema" / "watchlist.schema.json"
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _RESERVED = {"and", "or", "not"}
@@ -45,7 +51,13 @@ class _WatchlistSpec(_Strict):
     examples: list[_ExampleSpec] = Field(default_factory=list)
 
 
+def watchlist_schema() -> dict[str, Any]:
+    """The JSON Schema of a watchlist file, as SCHEMA holds it."""
+    return _WatchlistSpec.model_json_schema()
+
+
 def watchlist_files(paths: Iterable[Path]) -> list[Path]:
+    """The files of `paths`: a folder's *.yaml and *.yml, a file as it is."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -55,6 +67,11 @@ def watchlist_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def missing_paths(paths: Iterable[Path]) -> list[str]:
+    """A problem for each configured file or folder that does not exist."""
+    return [f"{p}: no such file or folder" for p in paths if not p.exists()]
+
+
 def load_watchlists(paths: Iterable[Path]) -> tuple[list[Watchlist], list[str]]:
     """Every valid watchlist under `paths`, and the problems of the invalid ones."""
     lists: list[Watchlist] = []
@@ -62,7 +79,7 @@ def load_watchlists(paths: Iterable[Path]) -> tuple[list[Watchlist], list[str]]:
     names: dict[str, Path] = {}
     for f in watchlist_files(paths):
         if not f.exists():
-            problems.append(f"{f}: no such file or folder")
+            problems.extend(missing_paths([f]))
             continue
         try:
             wl = load_watchlist_file(f)

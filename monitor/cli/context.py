@@ -1,0 +1,59 @@
+"""What every command shares: the config file the root options chose, and the way a
+user's mistake is reported (one line, exit 1) rather than a traceback."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+import typer.core
+
+from monitor.config.settings import Settings, load_settings
+from monitor.config.units import parse_duration
+from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+
+class MonitorGroup(typer.core.TyperGroup):
+    """The root command: a MonitorError raised by any command is a user's mistake, said
+    in one line (`error: <what and where>`) with exit code 1, not a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MonitorError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+
+class State:
+    config: Path = Path("monitor.yaml")
+
+    def settings(self) -> Settings:
+        return load_settings(self.config)
+
+    def app(self) -> App:
+        from monitor.app import App  # the whole pipeline: only for the commands that run it
+
+        return App(self.settings())
+
+
+state = State()
+
+
+def check_subscription(settings: Settings, name: str | None) -> None:
+    if name is not None and name not in {s.name for s in settings.subscriptions}:
+        known = ", ".join(s.name for s in settings.subscriptions) or "none"
+        raise MonitorError(f"{state.config}: no subscription named {name!r} (configured: {known})")
+
+
+def duration_option(value: str, option: str) -> timedelta:
+    """A duration given on the command line; a bad one is a usage error naming the option."""
+    try:
+        return timedelta(seconds=parse_duration(value))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc

@@ -1,0 +1,62 @@
+"""`monitor digest send | preview`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from monitor.cli.context import check_subscription, state
+from monitor.errors import MonitorError
+
+app = typer.Typer(help="Build, preview and send digests.", no_args_is_help=True)
+
+
+class PreviewFormat(StrEnum):
+    html = "html"
+    text = "text"
+    slack = "slack"
+
+
+@app.command("send")
+def send(
+    subscription: Annotated[str | None, typer.Option(help="Only this subscription.")] = None,
+) -> None:
+    """Build and deliver pending digests now, whatever the schedule."""
+    application = state.app()
+    check_subscription(application.settings, subscription)
+    report = application.digests.run(subscription)
+    typer.echo(
+        f"{report.digests} digests built, {report.sent} deliveries sent, {report.failed} failed"
+    )
+    for e in report.errors:
+        typer.echo(f"  {e}", err=True)
+    if report.failed and not report.sent:
+        raise typer.Exit(1)
+
+
+@app.command("preview")
+def preview(
+    subscription: Annotated[
+        str | None, typer.Option(help="Subscription to preview (default: the first).")
+    ] = None,
+    format: Annotated[
+        PreviewFormat, typer.Option("--format", help="html, text or slack.")
+    ] = PreviewFormat.text,
+) -> None:
+    """Show the next digest without sending it or marking anything delivered."""
+    from monitor.digest.render import render
+
+    application = state.app()
+    subs = application.settings.subscriptions
+    if not subs:
+        raise MonitorError(f"{state.config}: no subscriptions are configured")
+    check_subscription(application.settings, subscription)
+    sub = next(s for s in subs if subscription in (None, s.name))
+    d = application.digests.preview(sub)
+    if d.count == 0:
+        typer.echo(f"nothing new for {sub.name}", err=True)
+        return
+    r = render(d, sub.timezone)
+    typer.echo({"html": r.html, "text": r.text, "slack": r.slack}[format.value])

@@ -1,0 +1,49 @@
+"""`monitor match`: what would match these pages, and why."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.cli.context import state
+from monitor.errors import MonitorError
+
+
+def match(
+    targets: Annotated[
+        list[str],
+        typer.Argument(metavar="FILE_OR_URL...", help="HTML or text files, or http(s) URLs."),
+    ],
+    watchlists: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--watchlists", "-w", help="Watchlist file or folder (default: the config's)."
+        ),
+    ] = None,
+) -> None:
+    """Show what would match these pages, and why: entities, aliases and sentences."""
+    from monitor.app import fetch_policy
+    from monitor.extract.target import load_target
+    from monitor.fetch.client import FetchPolicy
+    from monitor.match.explain import describe_match
+    from monitor.match.matcher import Matcher
+    from monitor.watchlists.load import load_watchlists
+
+    settings = (
+        state.settings()
+        if not watchlists or any(t.startswith(("http://", "https://")) for t in targets)
+        else None
+    )
+    paths = watchlists or (settings.watchlist_paths if settings else [])
+    lists, problems = load_watchlists(paths)
+    if problems:
+        raise MonitorError("\n".join(problems))
+    matcher = Matcher(lists)
+    policy = fetch_policy(settings) if settings else FetchPolicy()
+    color = sys.stdout.isatty()
+    for t in targets:
+        title, text = load_target(t, policy)
+        typer.echo(describe_match(t, title, text, matcher.match(title, text), lists, color))

@@ -1,0 +1,41 @@
+"""`monitor run`: the daemon, or one pass for cron with --once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from monitor.cli.context import state
+
+# `run --once` when a feed's entries could not be stored (a full disk, a database
+# error): an internal failure, so cron reports it; the next run stores them.
+EXIT_NOT_STORED = 3
+
+
+def run(
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll every feed once, send due digests, exit.")
+    ] = False,
+) -> None:
+    """Run the daemon: poll feeds, match, store hits, send digests on schedule."""
+    application = state.app()
+    if not once:
+        from monitor.daemon import Daemon
+
+        asyncio.run(Daemon(application).run())
+        return
+    results = asyncio.run(application.poll_all_once())
+    report = application.send_due_digests()
+    failed = [r for r in results if r.failed]
+    hits = sum(len(r.new_hits) for r in results)
+    typer.echo(
+        f"polled {len(results)} feeds: {sum(r.new_items for r in results)} new items, "
+        f"{hits} new hits, {len(failed)} feed errors; "
+        f"{report.digests} digests, {report.sent} deliveries sent, {report.failed} failed"
+    )
+    for r in failed:
+        typer.echo(f"  feed error: {r.url}: {r.error}", err=True)
+    if any(r.status == "internal-error" for r in results):
+        raise typer.Exit(EXIT_NOT_STORED)

@@ -1,0 +1,279 @@
+"""monitor.yaml -> Settings.
+
+Unknown keys are errors; every error names the file, the key and its line.
+`${VAR}` is substituted only in `notify` (of subscriptions and `admin`) and `database`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
+
+from monitor.config.units import parse_duration, parse_size
+from monitor.config.yamlfile import YamlDoc, load_yaml
+from monitor.errors import ConfigError, YamlFileError
+
+DEFAULT_CONFIG = "monitor.yaml"
+DEFAULT_USER_AGENT = (
+    "news-monitor/0.1 (self-hosted news monitor; set fetch.user_agent to add your contact)"
+)
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FetchSettings(_Strict):
+    allow_private_networks: bool = False
+    timeout: Duration = 20
+    max_bytes: Size = 10 * 1024 * 1024
+    user_agent: str = DEFAULT_USER_AGENT
+    concurrency: int = Field(default=16, ge=1, le=256)
+    per_host: int = Field(default=2, ge=1, le=32)
+    respect_robots: bool = True  # robots.txt of article pages (RFC 9309); feeds are polled anyway
+    proxy: str | None = None  # the only proxy used; HTTP_PROXY and friends are ignored
+    parse_timeout: Duration = 15  # a feed or page parsed longer than this is stopped
+    parse_memory: Size = 1024 * 1024 * 1024  # address-space limit of each parser worker
+    parse_workers: int | None = Field(default=None, ge=1, le=64)  # default: one per core
+
+
+class Defaults(_Strict):
+    poll_every: Duration = 15 * 60
+
+
+class FeedEntry(_Strict):
+    url: str
+    name: str | None = None
+    every: Duration | None = None
+    pages: bool = True  # false for feeds that carry the full text: no page is fetched
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", v, re.IGNORECASE):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+
+class OpmlEntry(_Strict):
+    opml: str
+    every: Duration | None = None
+    pages: bool = True
+
+
+def _feed_kind(value: Any) -> str:
+    return "opml" if isinstance(value, dict) and "opml" in value else "url"
+
+
+FeedOrOpml = Annotated[
+    Annotated[FeedEntry, Tag("url")] | Annotated[OpmlEntry, Tag("opml")],
+    Discriminator(_feed_kind),
+]
+
+
+class Subscription(_Strict):
+    name: str = Field(min_length=1)
+    notify: list[str] = Field(default_factory=list)
+    watchlists: list[str] | None = None  # None: all watchlists
+    schedule: str = "0 8 * * *"
+    timezone: str = "UTC"
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _empty_notify(cls, v: Any) -> Any:
+        return [] if v is None else v  # `notify:` with nothing under it: no channels
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if v.strip().lower() == "immediate":
+            return "immediate"
+        try:
+            CronTrigger.from_crontab(v)
+        except ValueError as exc:
+            raise ValueError(f"{v!r} is not a cron expression or 'immediate': {exc}") from exc
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+
+class AdminSettings(_Strict):
+    """Notices to the operator: a feed down for longer than `feed_down_after`, and
+    its recovery. Without `notify` they go to the log only."""
+
+    notify: list[str] = Field(default_factory=list)
+    feed_down_after: Duration = 6 * 3600
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        return [v] if isinstance(v, str) else v
+
+
+class Settings(_Strict):
+    database: str = "sqlite:///data/monitor.db"
+    watchlists: str | list[str] = "watchlists/"
+    fetch: FetchSettings = FetchSettings()
+    defaults: Defaults = Defaults()
+    feeds: list[FeedOrOpml] = Field(default_factory=list)
+    subscriptions: list[Subscription] = Field(default_factory=list)
+    admin: AdminSettings = AdminSettings()
+
+    # Not read from the file: where the file is, so relative paths resolve against it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _unique_names(cls, subs: list[Subscription]) -> list[Subscription]:
+        seen: set[str] = set()
+        for s in subs:
+            if s.name in seen:
+                raise ValueError(f"subscription name {s.name!r} is used twice")
+            seen.add(s.name)
+        return subs
+
+    def path(self, value: str | Path) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the config file."""
+        prefix = "sqlite:///"
+        if self.database.startswith(prefix) and not self.database.startswith(prefix + "/"):
+            rest = self.database[len(prefix) :]
+            if rest and rest != ":memory:":
+                return prefix + str(self.path(rest).resolve())
+        return self.database
+
+    @property
+    def watchlist_paths(self) -> list[Path]:
+        items = [self.watchlists] if isinstance(self.watchlists, str) else self.watchlists
+        return [self.path(p) for p in items]
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path("data")
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("MONITOR_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
+    try:
+        doc = load_yaml(path)
+    except YamlFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{doc.where([])}: the config must be a mapping of keys")
+    data = _substitute(doc, data, os.environ if environ is None else environ)
+    try:
+        settings = Settings.model_validate(
+            {**data, "base_dir": path.parent.resolve(), "source": path.resolve()}
+        )
+    except ValidationError as exc:
+        raise ConfigError(_describe(doc, exc)) from exc
+    for i, sub in enumerate(settings.subscriptions):
+        for j, url in enumerate(sub.notify):
+            if not url.strip():
+                raise ConfigError(f"{doc.where(['subscriptions', i, 'notify', j])}: empty URL")
+    return settings
+
+
+def _substitute(doc: YamlDoc, data: dict[str, Any], env: Any) -> dict[str, Any]:
+    def sub(value: Any, loc: list[str | int]) -> Any:
+        if not isinstance(value, str):
+            return value
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in env:
+                raise ConfigError(
+                    f"{doc.where(loc)}: environment variable {name} is not set "
+                    f"(used in {'.'.join(map(str, loc))})"
+                )
+            return str(env[name])
+
+        return _VAR.sub(repl, value)
+
+    out = dict(data)
+    if "database" in out:
+        out["database"] = sub(out["database"], ["database"])
+    subs = out.get("subscriptions")
+    if isinstance(subs, list):
+        new_subs = []
+        for i, s in enumerate(subs):
+            if isinstance(s, dict) and isinstance(s.get("notify"), list):
+                s = {
+                    **s,
+                    "notify": [
+                        sub(u, ["subscriptions", i, "notify", j]) for j, u in enumerate(s["notify"])
+                    ],
+                }
+            new_subs.append(s)
+        out["subscriptions"] = new_subs
+    admin = out.get("admin")
+    if isinstance(admin, dict):
+        urls = admin.get("notify")
+        if isinstance(urls, str):
+            admin = {**admin, "notify": sub(urls, ["admin", "notify"])}
+        elif isinstance(urls, list):
+            admin = {
+                **admin,
+                "notify": [sub(u, ["admin", "notify", j]) for j, u in enumerate(urls)],
+            }
+        out["admin"] = admin
+    return out
+
+
+def _describe(doc: YamlDoc, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = _without_union_tag(list(err["loc"]))
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}" if loc else "unknown key"
+        msg = msg.removeprefix("Value error, ")
+        lines.append(f"{doc.where(loc)}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _without_union_tag(loc: list[str | int]) -> list[str | int]:
+    # pydantic puts the union branch tag after the list index: feeds.0.url.every
+    if len(loc) >= 3 and loc[0] == "feeds" and loc[2] in ("url", "opml"):
+        return loc[:2] + loc[3:]
+    return loc

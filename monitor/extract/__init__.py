@@ -1,0 +1,1 @@
+"""Untrusted bytes -> text: page extraction, and the worker processes that parse with limits."""

@@ -1,0 +1,102 @@
+"""Page bytes -> ExtractedPage with trafilatura: main text without comments, and metadata."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import trafilatura
+from lxml import html as lxml_html
+
+from monitor.identity.minhash import signature
+from monitor.types import ExtractedPage
+
+_LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """HTTP charset, then BOM, then <meta> declaration, then UTF-8 with replacement."""
+    charset = None
+    if content_type:
+        m = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+        charset = m.group(1) if m else None
+    if not charset:
+        if body.startswith(b"\xef\xbb\xbf"):
+            charset = "utf-8-sig"
+        elif body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            charset = "utf-16"
+        else:
+            m2 = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", body[:4096], re.IGNORECASE)
+            charset = m2.group(1).decode("ascii", "replace") if m2 else None
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return body.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+def guess_language(text: str, declared: str | None) -> str | None:
+    if declared:
+        return declared.lower()
+    sample = text[:2000]
+    cyr, lat = len(_CYRILLIC.findall(sample)), len(_LATIN.findall(sample))
+    if cyr == lat == 0:
+        return None
+    return "ru" if cyr > lat else "en"
+
+
+def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
+    source = decode_html(body, content_type)
+    doc = trafilatura.bare_extraction(
+        source,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        # Precision drops "top stories" blocks that name watched people; on the corpus it
+        # costs under 1% of ground-truth sentences (0.944 -> 0.939).
+        favor_precision=True,
+        with_metadata=True,
+        deduplicate=False,
+    )
+    declared = _LANG.search(body[:4096])
+    lang = declared.group(1).decode("ascii").lower() if declared else None
+    if doc is None or isinstance(doc, dict):  # dict only with as_dict=True, which we do not ask
+        return ExtractedPage(None, "", None, None, lang, None, _canonical(source), None)
+    text = (doc.text or "").strip()
+    return ExtractedPage(
+        title=(doc.title or None),
+        text=text,
+        author=(doc.author or None),
+        published=_date(doc.date),
+        language=guess_language(text, doc.language or lang),
+        sitename=(doc.sitename or None),
+        canonical_url=_canonical(source),
+        signature=signature(text),
+    )
+
+
+def _canonical(source: str) -> str | None:
+    m = re.search(r"<link[^>]+rel=[\"']?canonical[\"']?[^>]*>", source[:200_000], re.IGNORECASE)
+    if not m:
+        return None
+    try:
+        el = lxml_html.fragment_fromstring(m.group(0))
+    except Exception:  # lxml raises several types on junk markup
+        return None
+    href = (el.get("href") or "").strip()
+    return href if href.startswith(("http://", "https://")) else None
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Feed bytes -> entries (feedparser, given bytes only)."""

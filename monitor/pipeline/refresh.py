@@ -1,0 +1,255 @@
+"""Refresh one feed: fetch -> parse -> decide what is new -> fetch pages -> extract ->
+match -> store -> record the poll.
+
+The only place that strings the stages together, and the one per-feed error
+boundary: whatever goes wrong is recorded as that feed's failure and the daemon
+goes on. A poll whose entries could not be stored keeps the feed's old ETag and
+Last-Modified, so the next poll gets the whole feed again and stores them then.
+Parsing runs in the parser workers and database calls in threads, so the event
+loop keeps polling other feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+import structlog
+
+from monitor.clock import Clock
+from monitor.errors import FeedParseError, FetchError, RetryLater, SandboxError, StoreError
+from monitor.extract.page import extract_page
+from monitor.extract.sandbox import Sandbox
+from monitor.feeds.parse import parse_feed
+from monitor.fetch.client import Fetcher, redact
+from monitor.fetch.robots import Robots
+from monitor.identity.urls import entry_url, page_url
+from monitor.match.matcher import Matcher
+from monitor.pipeline.article import article_from
+from monitor.pipeline.batch import Batcher
+from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
+from monitor.pipeline.inflight import InFlight
+from monitor.pipeline.schedule import next_poll
+from monitor.store import Store
+from monitor.store.articles import FeedBatch
+from monitor.types import (
+    DueFeed,
+    ExtractedPage,
+    FeedItem,
+    FetchResult,
+    NewEntry,
+    ParsedFeed,
+    PollRecord,
+    PollState,
+    RefreshResult,
+    RefreshStatus,
+    SavedArticle,
+)
+
+log = structlog.get_logger()
+P = ParamSpec("P")
+T = TypeVar("T")
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+PAGES_PER_WORKER = 16  # pages fetched or being extracted at once, per parser worker
+SAVE_BATCH = 20  # feeds whose new articles are stored in one transaction
+
+_NO_LIMIT = contextlib.nullcontext()
+
+
+async def _none() -> None:
+    return None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        matcher: Callable[[], Matcher],
+        sandbox: Sandbox | None = None,
+        respect_robots: bool = True,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.matcher = matcher  # called per batch of articles: a reload swaps it in between
+        self.sandbox = sandbox
+        self.robots = Robots(fetcher, fetcher.policy.user_agent) if respect_robots else None
+        self.clock = clock or store.clock
+        self.rng = rng or random.Random()
+        self._inflight = InFlight()
+        self._polls: Batcher[PollRecord, None] = Batcher(store.record_polls)
+        # Feeds finishing together share one transaction: a burst of new articles
+        # costs a commit per batch of feeds, not per feed.
+        self._saves: Batcher[FeedBatch, list[SavedArticle]] = Batcher(
+            store.save_feeds, max_batch=SAVE_BATCH
+        )
+        # Pages between fetch and extraction hold their bodies in memory: without a
+        # bound, a thousand feeds polled at once queue gigabytes for the parsers.
+        workers = sandbox.limits.workers if sandbox is not None else 2
+        self._page_slots = asyncio.Semaphore(PAGES_PER_WORKER * workers)
+        # A feed's articles are stored together once all its pages are in: feeds take
+        # turns fetching pages, so a thousand feeds do not each hold a few extracted
+        # pages while waiting for the rest.
+        self._feed_slots = asyncio.Semaphore(PAGES_PER_WORKER * workers)
+
+    async def refresh(self, feed: DueFeed) -> RefreshResult:
+        """Poll one feed. Never raises: a failure is recorded as the feed's error."""
+        url = feed.source.url
+        try:
+            return await self._refresh(feed)
+        except RetryLater as exc:
+            return await self._failed(feed, "error", str(exc), exc.after_s)
+        except (FetchError, FeedParseError) as exc:
+            return await self._failed(feed, "error", str(exc))
+        except StoreError as exc:  # the database refused the entries: stored next poll
+            return await self._failed(feed, "internal-error", str(exc))
+        except Exception as exc:  # ours (storing, a bug): it costs this feed's poll only
+            log.exception("feed refresh failed", feed=redact(url))
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            return await self._failed(feed, "internal-error", f"{type(exc).__name__}: {first}")
+
+    async def _refresh(self, feed: DueFeed) -> RefreshResult:
+        src = feed.source
+        result = await self.fetcher.get(src.url, feed.state, accept=FEED_ACCEPT)
+        if not isinstance(result, FetchResult):
+            await self._polls.put(self._success(feed, result.max_age_s))
+            log.debug("feed not modified", feed=redact(src.url))
+            return RefreshResult(src.url, "not-modified")
+        parsed = await self._parse(result)
+        items = unique_items(parsed.items)
+        seen = await self._db(self.store.entry_fingerprints, feed.id, [i.key for i in items])
+        fresh = fresh_items(items, seen)
+        hits = await self._entries(feed, fresh)
+        # Only now, with every entry stored: the validators of a poll whose entries
+        # were not stored must not be kept, or the feed answers 304 from then on.
+        hint = max(result.max_age_s or 0, parsed.ttl_s or 0)
+        state = PollState(result.etag, result.last_modified)
+        await self._polls.put(self._success(feed, hint, state, len(fresh)))
+        log.info(
+            "feed polled", feed=redact(src.url), items=len(items), new=len(fresh), hits=len(hits)
+        )
+        return RefreshResult(src.url, "ok", len(fresh), tuple(hits))
+
+    def _success(
+        self, feed: DueFeed, hint_s: float | None, state: PollState | None = None, new: int = 0
+    ) -> PollRecord:
+        at = next_poll(feed.source.interval_s, 0, self.clock(), self.rng, hint_s)
+        return PollRecord(feed.id, True, at, state=state, new_items=new)
+
+    async def _failed(
+        self,
+        feed: DueFeed,
+        status: RefreshStatus,
+        error: str,
+        retry_after_s: float | None = None,
+    ) -> RefreshResult:
+        errors = feed.errors + 1
+        at = next_poll(
+            feed.source.interval_s, errors, self.clock(), self.rng, retry_after_s=retry_after_s
+        )
+        url = redact(feed.source.url)
+        log.warning("feed failed", feed=url, error=error, errors=errors)
+        try:
+            await self._polls.put(PollRecord(feed.id, False, at, error=error))
+        except Exception:  # the database itself is failing: the poll is retried when due
+            log.warning("feed failure not recorded", feed=url, exc_info=True)
+        return RefreshResult(feed.source.url, status, error=error)
+
+    async def _parse(self, result: FetchResult) -> ParsedFeed:
+        try:
+            return await self._cpu(
+                "parsing the feed", parse_feed, result.body, result.url, result.content_type
+            )
+        except SandboxError as exc:
+            raise FeedParseError(str(exc)) from exc
+
+    async def _entries(self, feed: DueFeed, fresh: Sequence[Fresh]) -> list[int]:
+        """Process a feed's new and edited entries; returns the new hit ids.
+
+        An article being processed for another feed right now (the same story in two
+        feeds polled together) is left to that feed, then looked up: fetched once.
+        """
+        pending = [(entry_url(feed.source.url, f.item.link, f.item.key), f) for f in fresh]
+        hits: list[int] = []
+        while pending:
+            claim = self._inflight.claim(pending)
+            try:
+                hits += await self._process(feed, claim.mine)
+            finally:
+                self._inflight.release(claim.mine)
+            await claim.wait()
+            pending = claim.later
+        return hits
+
+    async def _process(self, feed: DueFeed, entries: dict[str, Fresh]) -> list[int]:
+        """Entries whose URLs this task holds: fetch, extract, match and store them together."""
+        if not entries:
+            return []
+        known = await self._db(self.store.known_articles, list(entries))
+        seen, todo = split_known(entries, known)
+        if seen:
+            await self._db(self.store.mark_seen, feed.id, seen)
+        fetching = feed.source.pages
+        async with self._feed_slots if fetching else _NO_LIMIT:
+            pages = await asyncio.gather(
+                *(self._page(f.item) if f.item.link and fetching else _none() for _, f in todo)
+            )
+        matcher = self.matcher()
+        batch = []
+        for (url, f), page in zip(todo, pages, strict=True):
+            own = page_url(url, page.canonical_url if page else None)
+            article = article_from(f.item, page, own, feed.source.name)
+            matches = tuple(matcher.match(article.title, article.text))
+            batch.append(NewEntry(article, matches, f.item.key, f.item.fingerprint))
+        if not batch:
+            return []
+        saved = await self._saves.put((feed.id, batch))
+        return [h for sv in saved or () for h in sv.new_hits]
+
+    async def _page(self, item: FeedItem) -> ExtractedPage | None:
+        assert item.link
+        if self.robots is not None and not await self.robots.allowed(item.link):
+            log.info(
+                "page disallowed by robots.txt; matching the feed entry", url=redact(item.link)
+            )
+            return None
+        async with self._page_slots:
+            return await self._fetch_and_extract(item.link)
+
+    async def _fetch_and_extract(self, link: str) -> ExtractedPage | None:
+        """The page's text, or None when it cannot be had: the feed entry is matched instead."""
+        try:
+            res = await self.fetcher.get(link, accept=PAGE_ACCEPT)
+        except FetchError as exc:
+            log.info("page not fetched; matching the feed entry", url=redact(link), error=str(exc))
+            return None
+        if not isinstance(res, FetchResult):
+            return None
+        try:
+            return await self._cpu(
+                "extracting the page", extract_page, res.body, res.url, res.content_type
+            )
+        except SandboxError as exc:
+            log.warning(
+                "page not extracted; matching the feed entry", url=redact(res.url), error=str(exc)
+            )
+            return None
+
+    async def _cpu(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Parse untrusted bytes: in the sandbox when there is one, else in a thread."""
+        if self.sandbox is not None:
+            return await self.sandbox.run(fn, *args, what=what)
+        return await asyncio.to_thread(fn, *args)
+
+    @staticmethod
+    async def _db(fn: Callable[P, T], *args: P.args, **kw: P.kwargs) -> T:
+        return await asyncio.to_thread(fn, *args, **kw)

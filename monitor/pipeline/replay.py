@@ -1,0 +1,39 @@
+"""Re-run matching over stored articles after a watchlist edit; store the new hits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from monitor.errors import MonitorError
+from monitor.match.matcher import Matcher
+from monitor.store import Store
+from monitor.watchlists.model import Watchlist
+
+Progress = Callable[[int, int], None]  # (articles re-matched, new hits) so far
+
+
+def replay(
+    store: Store,
+    lists: Sequence[Watchlist],
+    since: datetime,
+    watchlist: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Re-match the articles first seen since `since`; returns (articles, new hits)."""
+    if watchlist is not None:
+        lists = [w for w in lists if w.name == watchlist]
+        if not lists:
+            raise MonitorError(f"no watchlist named {watchlist!r}")
+    matcher = Matcher(lists)
+    last_id = n_articles = n_hits = 0
+    while page := store.texts_since(since, after_id=last_id):
+        for t in page:
+            matches = matcher.match(t.title, t.text)
+            if matches:
+                n_hits += len(store.add_hits(t.article_id, matches))
+            last_id = t.article_id
+            n_articles += 1
+        if progress is not None:
+            progress(n_articles, n_hits)
+    return n_articles, n_hits

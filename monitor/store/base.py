@@ -1,0 +1,79 @@
+"""What every part of the store shares: the engine, sessions, write transactions, the clock.
+
+Each public method of the store is one transaction. Rows never leave the store:
+callers get the dataclasses of monitor.types or plain values.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlmodel import Session
+
+from monitor.clock import Clock, utcnow
+from monitor.errors import StoreError
+from monitor.store.db import for_writing
+
+T = TypeVar("T")
+
+CHUNK = 500  # ids or keys per IN list
+
+
+def table(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def store_error(what: str, exc: Exception) -> Exception:
+    """A database error as a StoreError saying what was not stored and the driver's reason
+    (SQLAlchemy's message adds the statement and a link); any other error as it is."""
+    if isinstance(exc, DBAPIError):
+        reason = (
+            str(exc.orig).strip().splitlines()[0]
+            if str(exc.orig).strip()
+            else type(exc.orig).__name__
+        )
+        return StoreError(f"{what}: {reason}")
+    if isinstance(exc, SQLAlchemyError):
+        return StoreError(f"{what}: {type(exc).__name__}: {exc}")
+    return exc
+
+
+class StoreBase:
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._writer = for_writing(engine)
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction. On SQLite, this process's writers take turns here:
+        waiting on SQLite's own lock means its busy handler's sleeps, which cost
+        more than the writes when many feeds finish at once."""
+        with self._write_lock, Session(self._writer, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    def insert(self, target: Any) -> Any:
+        """INSERT with ON CONFLICT, in the dialect of the database."""
+        dialect = postgresql if self.postgres else sqlite
+        return dialect.insert(target)

@@ -1,0 +1,97 @@
+"""Digests: the hits each one claimed for its subscription, and the stories it held."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from monitor.store.base import StoreBase, chunks, table
+from monitor.store.tables import ArticleRow, DeliveryRow, DigestItemRow, DigestRow, HitRow
+from monitor.types import StoredDigest
+
+
+class DigestsMixin(StoreBase):
+    def stories_sent(
+        self, subscription: str, stories: Iterable[str], before_digest: int | None = None
+    ) -> set[tuple[str, str]]:
+        """(watchlist, story) pairs among `stories` that digests of the subscription held
+        (only those made before `before_digest`, when given)."""
+        found: set[tuple[str, str]] = set()
+        with self.session() as s:
+            for chunk in chunks(list(set(stories))):
+                q = (
+                    select(col(HitRow.watchlist), col(ArticleRow.story))
+                    .join(DigestItemRow, col(DigestItemRow.hit_id) == col(HitRow.id))
+                    .join(ArticleRow, col(ArticleRow.id) == col(HitRow.article_id))
+                    .where(col(DigestItemRow.subscription) == subscription)
+                    .where(col(ArticleRow.story).in_(chunk))
+                    .distinct()
+                )
+                if before_digest is not None:
+                    q = q.where(col(DigestItemRow.digest_id) < before_digest)
+                found.update((w, st) for w, st in s.execute(q).all())
+        return found
+
+    def last_digest_end(self, subscription: str) -> datetime | None:
+        with self.session() as s:
+            end: datetime | None = s.execute(
+                select(func.max(col(DigestRow.period_end))).where(
+                    col(DigestRow.subscription) == subscription
+                )
+            ).scalar()
+            return end
+
+    def create_digest(
+        self,
+        subscription: str,
+        hit_ids: Sequence[int],
+        destinations: Sequence[tuple[str, str]],
+        period_start: datetime | None,
+        period_end: datetime,
+    ) -> StoredDigest | None:
+        """Claim the hits for one digest and queue one delivery per (key, label) destination.
+
+        Hits another digest claimed first (another daemon) are left out; with none
+        left, nothing is created and None is returned.
+        """
+        with self.writing() as s:
+            digest = DigestRow(
+                subscription=subscription,
+                period_start=period_start,
+                period_end=period_end,
+                created_at=self.clock(),
+            )
+            s.add(digest)
+            s.flush()
+            assert digest.id is not None
+            item = table(DigestItemRow)
+            claimed = []
+            for hid in hit_ids:
+                r = s.execute(
+                    self.insert(item)
+                    .values(digest_id=digest.id, subscription=subscription, hit_id=hid)
+                    .on_conflict_do_nothing(index_elements=["subscription", "hit_id"])
+                    .returning(item.c.hit_id)
+                ).first()
+                if r is not None:
+                    claimed.append(int(r[0]))
+            if not claimed:
+                s.rollback()
+                return None
+            for key, label in destinations:
+                s.add(DeliveryRow(digest_id=digest.id, destination=key, label=label[:500]))
+            return StoredDigest(digest.id, subscription, period_start, period_end, tuple(claimed))
+
+    def digest(self, digest_id: int) -> StoredDigest:
+        with self.session() as s:
+            d = s.get(DigestRow, digest_id)
+            assert d is not None and d.id is not None
+            ids = s.execute(
+                select(col(DigestItemRow.hit_id)).where(col(DigestItemRow.digest_id) == digest_id)
+            ).all()
+            return StoredDigest(
+                d.id, d.subscription, d.period_start, d.period_end, tuple(int(r[0]) for r in ids)
+            )

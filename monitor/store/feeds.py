@@ -1,0 +1,185 @@
+"""The feed table: the configured feeds, their poll state and their outages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlmodel import col
+
+from monitor.store.base import StoreBase, table
+from monitor.store.tables import FeedRow
+from monitor.types import DueFeed, FeedSource, FeedStatus, PollRecord, PollState
+
+# A feed's outage: failing_since set by its first failure, down_notified once the
+# operator is told; a success clears failing_since, and the recovery notice clears
+# down_notified. Each flip is a conditional UPDATE, so one daemon of several sends it.
+_DOWN_UNTOLD = (col(FeedRow.failing_since).is_not(None), col(FeedRow.down_notified).is_(False))
+_BACK_UNTOLD = (col(FeedRow.failing_since).is_(None), col(FeedRow.down_notified))
+
+
+def _due(r: FeedRow) -> DueFeed:
+    assert r.id is not None
+    return DueFeed(
+        r.id,
+        FeedSource(r.url, r.name, r.interval_s, r.fetch_pages),
+        PollState(r.etag, r.last_modified),
+        r.error_count,
+    )
+
+
+def _status(r: FeedRow) -> FeedStatus:
+    return FeedStatus(
+        r.url,
+        r.name,
+        r.active,
+        r.interval_s,
+        r.last_success_at,
+        r.last_polled_at,
+        r.last_error,
+        r.error_count,
+        r.next_poll_at,
+        r.items_seen,
+        r.failing_since,
+    )
+
+
+class FeedsMixin(StoreBase):
+    def sync_feeds(self, sources: Sequence[FeedSource]) -> None:
+        """Make the feed table hold the configured feeds; others are kept but inactive."""
+        now = self.clock()
+        wanted = {s.url: s for s in sources}
+        with self.writing() as s:
+            for url, src in wanted.items():
+                stmt = (
+                    self.insert(table(FeedRow))
+                    .values(
+                        url=url,
+                        name=src.name,
+                        interval_s=src.interval_s,
+                        fetch_pages=src.pages,
+                        active=True,
+                        created_at=now,
+                        error_count=0,
+                        items_seen=0,
+                    )
+                    .on_conflict_do_update(
+                        index_elements=["url"],
+                        set_={
+                            "name": src.name,
+                            "interval_s": src.interval_s,
+                            "fetch_pages": src.pages,
+                            "active": True,
+                        },
+                    )
+                )
+                s.execute(stmt)
+            s.execute(
+                update(FeedRow).where(col(FeedRow.url).not_in(list(wanted))).values(active=False)
+            )
+
+    def due_feeds(self, now: datetime | None = None) -> list[DueFeed]:
+        """Active feeds whose next poll time has come, the most overdue first."""
+        now = now or self.clock()
+        with self.session() as s:
+            rows = s.execute(
+                select(FeedRow)
+                .where(col(FeedRow.active))
+                .where((col(FeedRow.next_poll_at).is_(None)) | (col(FeedRow.next_poll_at) <= now))
+                .order_by(col(FeedRow.next_poll_at))
+            ).all()
+            return [_due(r[0]) for r in rows]
+
+    def active_feeds(self) -> list[DueFeed]:
+        """Every configured feed, whatever its schedule (`run --once`)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(FeedRow).where(col(FeedRow.active)).order_by(col(FeedRow.id))
+            ).all()
+            return [_due(r[0]) for r in rows]
+
+    def record_polls(self, records: Sequence[PollRecord]) -> None:
+        """Store the outcome of many polls in one transaction (one commit, one fsync).
+
+        Successes share two statement shapes (with or without new validators) and go
+        as executemany: building one SQLAlchemy statement per feed costs more CPU than
+        the poll itself when thousands of feeds answer 304. A failure keeps the feed's
+        validators, so its next poll is a full one.
+        """
+        now = self.clock()
+        feed = table(FeedRow)
+        ok_values = {
+            "last_polled_at": now,
+            "last_success_at": now,
+            "error_count": 0,
+            "last_error": None,
+            "failing_since": None,
+            "next_poll_at": bindparam("b_next"),
+            "items_seen": feed.c.items_seen + bindparam("b_new"),
+        }
+        plain = update(feed).where(feed.c.id == bindparam("b_id")).values(**ok_values)
+        with_state = plain.values(etag=bindparam("b_etag"), last_modified=bindparam("b_lm"))
+        rows: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+        for r in records:
+            if r.ok:
+                row = {"b_id": r.feed_id, "b_next": r.next_poll_at, "b_new": r.new_items}
+                if r.state is not None:
+                    row.update(b_etag=r.state.etag, b_lm=r.state.last_modified)
+                rows[r.state is not None].append(row)
+        with self.writing() as s:
+            conn = s.connection()
+            if rows[False]:
+                conn.execute(plain, rows[False])
+            if rows[True]:
+                conn.execute(with_state, rows[True])
+            for r in records:
+                if r.ok:
+                    continue
+                conn.execute(
+                    update(feed)
+                    .where(feed.c.id == r.feed_id)
+                    .values(
+                        last_polled_at=now,
+                        next_poll_at=r.next_poll_at,
+                        last_error=(r.error or "unknown error")[:2000],
+                        last_error_at=now,
+                        error_count=feed.c.error_count + 1,
+                        failing_since=func.coalesce(feed.c.failing_since, now),
+                    )
+                )
+
+    def feed_statuses(self, *where: Any) -> list[FeedStatus]:
+        """Every feed's status, or those meeting the `where` conditions."""
+        with self.session() as s:
+            rows = s.execute(select(FeedRow).where(*where).order_by(col(FeedRow.url))).all()
+            return [_status(r) for (r,) in rows]
+
+    def down_since(self, before: datetime) -> list[FeedStatus]:
+        """Feeds failing since before `before` whose outage the operator has not been told of."""
+        return self.feed_statuses(
+            col(FeedRow.active), col(FeedRow.failing_since) <= before, *_DOWN_UNTOLD
+        )
+
+    def recovered(self) -> list[FeedStatus]:
+        """Feeds reported down that have succeeded since."""
+        return self.feed_statuses(*_BACK_UNTOLD)
+
+    def claim_down_notice(self, url: str) -> bool:
+        """True for exactly one caller (of several daemons) per outage."""
+        return self._claim_notice(url, _DOWN_UNTOLD, down_notified=True)
+
+    def claim_recovery_notice(self, url: str) -> bool:
+        """True once after a feed that was reported down has succeeded again."""
+        return self._claim_notice(url, _BACK_UNTOLD, down_notified=False)
+
+    def _claim_notice(self, url: str, untold: tuple[Any, ...], down_notified: bool) -> bool:
+        with self.writing() as s:
+            res = s.execute(
+                update(FeedRow)
+                .where(col(FeedRow.url) == url, *untold)
+                .values(down_notified=down_notified)
+                .returning(col(FeedRow.id))
+            )
+            return res.first() is not None

@@ -1,0 +1,73 @@
+"""The shape of the house: no import circle between modules, rooms that keep to their
+stage, and modules small enough to read."""
+
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "monitor"
+MAX_LINES = 400
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    """Each module of monitor/ and the modules of monitor/ it imports, at any depth of code."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from monitor.cli import run` names a module; `from monitor.x import f`, a name.
+                targets = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            for t in targets:
+                while t and t not in modules:
+                    t = t.rpartition(".")[0]
+                if t.startswith("monitor") and t != name:
+                    graph[name].add(t)
+    return graph
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    try:
+        order = list(TopologicalSorter(imports()).static_order())
+    except CycleError as exc:
+        raise AssertionError(f"import circle: {' -> '.join(exc.args[1])}") from None
+    assert "monitor.types" in order
+
+
+def test_rooms_keep_to_their_stage() -> None:
+    """Pure stages do no I/O of their own: they import neither the store nor the network,
+    and nothing below the CLI reaches up into it or into the running app."""
+    graph = imports()
+    upward = {"monitor.cli", "monitor.app", "monitor.daemon", "monitor.demo"}
+    for name, deps in graph.items():
+        room = name.split(".")[1] if "." in name else name
+        if room not in ("cli", "app", "daemon", "demo", "__main__"):
+            reached = {d for d in deps if any(d == u or d.startswith(u + ".") for u in upward)}
+            assert not reached, f"{name} reaches up into {sorted(reached)}"
+        if room in ("identity", "match", "watchlists", "feeds"):
+            io = {d for d in deps if d.startswith(("monitor.store", "monitor.fetch"))}
+            assert not io, f"{name} is pure but imports {sorted(io)}"
+    for name in graph:
+        if not name.startswith("monitor.store"):
+            assert "monitor.store.tables" not in graph[name], f"{name} uses the tables"
+
+
+def test_no_module_is_too_long_to_read() -> None:
+    long = {
+        str(p.relative_to(REPO)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}

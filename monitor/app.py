@@ -57,9 +57,25 @@ class App:
             # A daemon must not start watching nothing because a path is mistyped.
             where = settings.source or "monitor.yaml"
             raise ConfigError("\n".join(f"{where}: watchlists: {m}" for m in missing))
+        if not self.watch.problems:  # a broken file's name cannot be known
+            self._check_subscriptions()
         self.store = store or open_store(settings.database_url)
         self.digests = DigestService(self.store, settings, self.watch.labels)
         self._pipeline: Pipeline | None = None
+
+    def _check_subscriptions(self) -> None:
+        """Each watchlist a subscription names exists: a typo would silently send nothing."""
+        names = {w.name for w in self.watch.watchlists}
+        problems = [
+            f"{self.settings.where(['subscriptions', i, 'watchlists', j])}: "
+            f"subscriptions.{i}.watchlists: no watchlist named {name!r} "
+            f"(loaded: {', '.join(sorted(names)) or 'none'})"
+            for i, sub in enumerate(self.settings.subscriptions)
+            for j, name in enumerate(sub.watchlists or ())
+            if name not in names
+        ]
+        if problems:
+            raise ConfigError("\n".join(problems))
 
     def sync_feeds(self) -> list[FeedSource]:
         sources = feed_sources(self.settings)

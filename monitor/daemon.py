@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,11 +31,33 @@ PRUNE_EVERY_S = 3600  # articles older than the story window leave the LSH bucke
 DRAIN_TIMEOUT_S = 30
 
 
+class SingleFlight:
+    """Runs `fn` one call at a time. A call made while a run is on waits for the next
+    run, which covers every call made meanwhile: nothing asked for is skipped, and two
+    runs never overlap (two digest sends at once would send the same digest twice)."""
+
+    def __init__(self, fn: Callable[[], Awaitable[None]]) -> None:
+        self._fn = fn
+        self._lock = asyncio.Lock()
+        self._asked = False
+
+    async def run(self) -> None:
+        self._asked = True
+        async with self._lock:
+            if not self._asked:  # a run that started after this call has covered it
+                return
+            self._asked = False
+            await self._fn()
+
+
 class Daemon:
     def __init__(self, app: App) -> None:
         self.app = app
         self.in_flight: dict[int, asyncio.Task[object]] = {}
         self.stopping = asyncio.Event()
+        # The scheduled tick and every feed that found hits for an immediate
+        # subscription ask for a send; one send runs at a time.
+        self._digests = SingleFlight(self._send_digests)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -108,6 +131,10 @@ class Daemon:
             self.in_flight.pop(feed.id, None)
 
     async def digest_tick(self) -> None:
+        """Send the digests that are due, and retry due deliveries; one send at a time."""
+        await self._digests.run()
+
+    async def _send_digests(self) -> None:
         try:
             await asyncio.to_thread(self.app.send_due_digests)
         except Exception:  # a database hiccup must not end the job for good

@@ -11,7 +11,6 @@ from typing import Literal
 ArticleSource = Literal["page", "feed"]
 # "error": the feed's own fault (fetch, parse); "internal-error": ours (storing, a bug).
 RefreshStatus = Literal["ok", "not-modified", "error", "internal-error"]
-DeliveryStatus = Literal["pending", "sent", "dead"]
 # The rendering a destination gets.
 Channel = Literal["email", "slack", "text"]
 # Entity labels shown in digests: watchlist -> entity id -> label.
@@ -160,6 +159,7 @@ class HitView:
     story: str
     found_at: datetime
     source: ArticleSource
+    language: str | None = None  # of the article, as extraction found it
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class RenderedDigest:
     subject: str
     html: str
     text: str
-    slack: str  # CommonMark, turned into Slack mrkdwn by apprise
+    slack: str  # Slack mrkdwn, sent through apprise as it is
 
 
 # -- what the store hands out and takes in -------------------------------------------

@@ -24,6 +24,14 @@ setup_logging("WARNING", json=True)
 
 
 @pytest.fixture
+def info_logs() -> Iterator[None]:
+    """Logs at INFO, as JSON lines, for the test; the suite's WARNING after it."""
+    setup_logging("INFO", json=True)
+    yield
+    setup_logging("WARNING", json=True)
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'monitor.db'}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -76,8 +77,15 @@ def test_hits_filters_and_formats(polled: Any) -> None:
         "title",
     ]
     assert all(" csto " in line for line in table.stdout.splitlines()[1:])
+    # times with their zone: 2026-12-01 10:15 UTC
+    assert all(
+        re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d [A-Z+-]\w*  ", line)
+        for line in table.stdout.splitlines()[1:]
+    )
     rows = list(csv.DictReader(io.StringIO(monitor("hits", "--format", "csv", config=cfg).stdout)))
-    assert rows and {"url", "watchlist", "entities", "snippets"} <= set(rows[0])
+    records = json.loads(monitor("hits", "--format", "json", config=cfg).stdout)
+    assert rows and list(rows[0]) == list(records[0])  # the same fields as JSON, in order
+    assert json.loads(rows[0]["highlights"]) == records[0]["highlights"]
     assert monitor("hits", "--since", "soon", config=cfg).returncode == 2
 
 
@@ -87,7 +95,7 @@ def test_digest_preview_then_send_to_files(polled: Any) -> None:
         out = monitor("digest", "preview", "--format", fmt, config=cfg)
         assert out.returncode == 0 and marker in out.stdout, (fmt, out.stderr)
     sent = monitor("digest", "send", config=cfg)
-    assert sent.returncode == 0 and "1 digests built, 1 deliveries sent" in sent.stdout
+    assert sent.returncode == 0 and "1 digest built, 1 delivery sent" in sent.stdout
     digests = list((cfg.parent / "data" / "digests").glob("digest-*.html"))
     assert len(digests) == 1
     assert "nothing new" in monitor("digest", "preview", config=cfg).stderr
@@ -102,6 +110,26 @@ def test_feeds_list_and_health(polled: Any) -> None:
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 4
     health = monitor("feeds", "health", config=cfg)
     assert health.returncode == 0 and "mirror/feed.xml" in health.stdout
+    # polled just now: the last success and a next poll to come, each with its zone
+    rows = health.stdout.splitlines()[1:]
+    assert rows and all(len(re.findall(r"\d\d:\d\d [A-Z+-]\w*", r)) == 2 for r in rows)
+
+
+def test_feeds_health_says_due_for_a_next_poll_in_the_past(tmp_path: Path) -> None:
+    from monitor.store import open_store
+    from monitor.types import FeedSource
+    from tests.support.store import feed, record_poll
+
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\n")
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    store.sync_feeds([FeedSource("https://a.example/rss", None, 900)])
+    record_poll(store, feed(store, "https://a.example/rss").id, ok=True, next_poll_at=store.clock())
+    store.engine.dispose()
+    out = monitor("feeds", "health", config=cfg)
+    assert out.returncode == 0 and re.search(
+        r"https://a.example/rss\s+\S+ \S+ \S+\s+0\s+due", out.stdout
+    )
 
 
 def test_replay_finds_new_hits_after_a_watchlist_edit(polled: Any, tmp_path: Path) -> None:
@@ -113,8 +141,19 @@ def test_replay_finds_new_hits_after_a_watchlist_edit(polled: Any, tmp_path: Pat
     cfg2 = cfg.parent / "monitor-replay.yaml"
     cfg2.write_text(text.replace(f"watchlists: {BUNDLED}", f"watchlists: [{BUNDLED}, {extra}]"))
     out = monitor("replay", "--since", "30d", "--watchlist", "wine", config=cfg2)
-    assert out.returncode == 0 and "1 new hits" in out.stdout, out.stderr
+    assert out.returncode == 0 and "1 new hit" in out.stdout and "1 new hits" not in out.stdout, (
+        out.stderr
+    )
     assert "0 new hits" in monitor("replay", config=cfg2).stdout
+
+
+def test_match_goes_on_after_a_file_it_cannot_read(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("The CSTO met.")
+    out = monitor("match", "-w", str(BUNDLED), str(tmp_path / "nofile.html"), str(good))
+    assert out.returncode == 1 and out.exception is None
+    assert "nofile.html: cannot read: No such file or directory" in out.stderr
+    assert "MATCH csto" in out.stdout
 
 
 def test_match_explains_why(tmp_path: Path) -> None:
@@ -154,7 +193,8 @@ def test_watchlists_check_and_test(tmp_path: Path) -> None:
         "entities:\n  a:\n    aliases: [Alpha]\nexamples:\n  - text: no match here\n    expect: [a]\n"
     )
     failed = monitor("watchlists", "test", str(wrong))
-    assert failed.returncode == 1 and "FAIL" in failed.stdout and "1 failed" in failed.stdout
+    assert failed.returncode == 1 and "1 failed" in failed.stdout
+    assert f"FAIL {wrong}:5:5: wrong: 'no match here'" in failed.stdout  # the example's place
 
 
 def test_bad_config_is_exit_1_with_place(tmp_path: Path) -> None:
@@ -180,6 +220,63 @@ def test_a_watchlist_path_that_does_not_exist_stops_the_start(tmp_path: Path) ->
             f"error: {cfg.resolve()}: watchlists: {tmp_path.resolve() / 'lists'}: no such file"
             in out.stderr
         )
+
+
+def test_a_mistake_in_a_subscription_or_a_watchlist_stops_run_once(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {BUNDLED}\n"
+        "subscriptions:\n  - name: desk\n    watchlists: [csto, nope]\n"
+    )
+    out = monitor("run", "--once", config=cfg)
+    assert out.returncode == 1 and out.exception is None
+    assert f"{cfg}:5:24: subscriptions.0.watchlists: no watchlist named 'nope'" in out.stderr
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "good.yaml").write_text("entities:\n  a:\n    aliases: [Alpha]\n")
+    (lists / "bad.yaml").write_text("entities:\n  a:\n    aliases: [Alpha]\nmatch: a AND\n")
+    cfg.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {lists}\n")
+    out = monitor("run", "--once", config=cfg)
+    assert out.returncode == 1 and f"{lists / 'bad.yaml'}:4:" in out.stderr
+    assert "polled" not in out.stdout  # nothing was polled without it
+
+
+@pytest.mark.parametrize(
+    ("database", "expected"),
+    [
+        (
+            "postgresql+psycopg://postgres:s3cret@127.0.0.1:5432/monitor_nope",
+            "error: cannot connect to postgresql+psycopg://postgres:***@127.0.0.1:5432/monitor_nope: "
+            'database "monitor_nope" does not exist — create it with createdb monitor_nope',
+        ),
+        (
+            "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/x",
+            "Connection refused — is PostgreSQL running on 127.0.0.1:1?",
+        ),
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_line(
+    tmp_path: Path, database: str, expected: str
+) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: {database}\nwatchlists: {BUNDLED}\n")
+    for command in (["hits"], ["run", "--once"], ["db", "upgrade"], ["feeds", "health"]):
+        out = monitor(*command, config=cfg)
+        assert out.returncode == 1 and out.exception is None, command
+        assert expected in out.stderr and len(out.stderr.strip().splitlines()) == 1, command
+        assert "s3cret" not in out.stderr
+
+
+def test_options_go_before_or_after_the_command(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text("fetch:\n  timout: 5s\n")
+    for args in (
+        ["feeds", "list", "--config", str(cfg)],
+        ["feeds", "list", f"--config={cfg}", "--log-level", "warning"],
+        ["--log-level", "ERROR", "feeds", "list", "-c", str(cfg)],
+    ):
+        out = cli(*args)
+        assert out.returncode == 1 and "fetch.timout: unknown key" in out.stderr, args
 
 
 def test_usage_errors_are_exit_2() -> None:
@@ -213,6 +310,65 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         summary = out.stdout.split("Usage", 1)[1].split("\n\n", 2)[1].strip()
         assert summary and not summary.startswith("╭"), (c, "no help text")
         assert f"monitor {' '.join(c)}" in readme, c
+
+
+def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {BUNDLED}\n"
+        "subscriptions:\n  - name: desk\n"
+    )
+    text = tmp_path / "page.txt"
+    text.write_text("The CSTO met.")
+    opml = tmp_path / "a.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline xmlUrl="https://a.example/"/></body></opml>'
+    )
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    missing = str(tmp_path / "missing")
+    valid = {"targets": str(text), "opml": str(opml)}  # required arguments
+    bad = {
+        "config": missing,
+        "log_level": "LOUD",
+        "since": "2weeks",
+        "format": "xml",
+        "subscription": "nope",
+        "watchlist": "nope",
+        "watchlists": missing,
+        "targets": missing,
+        "paths": missing,
+        "opml": missing,
+        "out": str(a_file / "demo"),  # a folder that cannot be made
+    }
+    harmless = {("hits", "watchlist")}  # a name with no hits: an empty list
+    root = typer.main.get_group(app)
+    tried = 0
+    for path in [(), *commands(root)]:
+        cmd = root
+        for word in path:
+            cmd = cmd.commands[word]  # type: ignore[attr-defined]
+        for param in cmd.params:
+            if param.name == "help" or getattr(param, "is_flag", False):
+                continue
+            assert param.name in bad, f"no bad value for {path} {param.name}: add one"
+            args = list(path)
+            for other in cmd.params:
+                if other.name in valid and other.name != param.name:
+                    args.append(valid[other.name])
+            if param.param_type_name == "argument":
+                args.append(bad[param.name])
+            else:
+                args += [param.opts[0], bad[param.name]]
+            if not path:
+                args += ["feeds", "list"]
+            out = cli(*args, config=cfg if param.name != "config" else None)
+            said = out.stdout + out.stderr
+            tried += 1
+            assert out.exception is None and "Traceback" not in said, (args, out.exception)
+            if (*path, param.name) not in harmless:
+                assert out.returncode in (1, 2), (args, out.returncode, said)
+    assert tried >= 15
 
 
 def test_daemon_polls_sends_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
@@ -321,4 +477,68 @@ def test_feeds_import_adds_the_opml_and_keeps_comments(tmp_path: Path) -> None:
     bad.write_text('<?xml version="1.0"?>\n<opml><body><outline xmlUrl="x"</body></opml>')
     out = monitor("feeds", "import", str(bad), config=cfg)
     assert out.returncode == 1 and f"{bad}:2:" in out.stderr
+    page = tmp_path / "page.opml"
+    page.write_text("<!DOCTYPE html>\n<html><body><p>Not a feed list</p></body></html>")
+    out = monitor("feeds", "import", str(page), config=cfg)
+    assert out.returncode == 1 and f"{page}: an HTML page, not OPML" in out.stderr
+    odd = tmp_path / "odd.opml"
+    odd.write_text(
+        '<opml version="2.0"><body><outline xmlUrl="feed://a.example/rss"/>'
+        '<outline xmlUrl="ftp://b.example/x"/></body></opml>'
+    )
+    out = monitor("feeds", "import", str(odd), config=cfg)
+    assert out.returncode == 1
+    assert (
+        "none of its 2 feed outlines is an http(s) URL (the first is 'feed://a.example/rss')"
+        in out.stderr
+    )
     assert cfg.read_text() == text
+
+
+def test_feeds_import_keeps_every_other_byte_of_the_bundled_config(tmp_path: Path) -> None:
+    bundled = (REPO / "monitor.yaml").read_text(encoding="utf-8")
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(bundled, encoding="utf-8")
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "caucasus.opml").write_text(
+        (REPO / "feeds" / "caucasus.opml").read_text()
+    )
+    opml = tmp_path / "desk.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline xmlUrl="https://desk.example/rss"/></body></opml>'
+    )
+    out = monitor("feeds", "import", str(opml), config=cfg)
+    assert out.returncode == 0, out.stderr
+    before, after = (
+        bundled.splitlines(keepends=True),
+        cfg.read_text(encoding="utf-8").splitlines(keepends=True),
+    )
+    added = [line for line in after if line not in before]
+    assert added == ["  - opml: desk.opml\n"]
+    at = after.index(added[0])
+    assert after[:at] + after[at + 1 :] == before  # byte for byte, but the one line
+    assert after[at - 1] == "  - opml: feeds/caucasus.opml\n"  # at the end of feeds:
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("database: x\n", "database: x\nfeeds:\n  - opml: d.opml\n"),
+        ("feeds:\n# later\n", "feeds:\n  - opml: d.opml\n# later\n"),
+        (
+            "feeds:\n    - url: https://a/\n      name: A  # A\n\n# subs\nsubscriptions: []\n",
+            "feeds:\n    - url: https://a/\n      name: A  # A\n    - opml: d.opml\n\n# subs\nsubscriptions: []\n",
+        ),
+        (
+            "feeds:\r\n  - url: https://a/\r\n",
+            "feeds:\r\n  - url: https://a/\r\n  - opml: d.opml\r\n",
+        ),
+        ("feeds:\n  - url: https://a/", "feeds:\n  - url: https://a/\n  - opml: d.opml\n"),
+    ],
+)
+def test_an_opml_entry_goes_at_the_end_of_feeds_in_its_indentation(
+    text: str, expected: str
+) -> None:
+    from monitor.config.editor import with_feed
+
+    assert with_feed(text, "opml: d.opml", Path("m.yaml")) == expected

@@ -47,13 +47,13 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), (45, 45)]
+    ("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), ("1.5m", 90)]
 )
 def test_durations(text: object, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("bad", ["15", "15 minutes", "-5m", "0s", "m", True])
+@pytest.mark.parametrize("bad", ["15", "15 minutes", "-5m", "0s", "m", True, 45, 1.5])
 def test_bad_durations(bad: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(bad)
@@ -62,8 +62,33 @@ def test_bad_durations(bad: object) -> None:
 def test_sizes() -> None:
     assert parse_size("500KB") == 500 * 1024
     assert parse_size("10MB") == 10 * 1024 * 1024
-    with pytest.raises(ValueError):
-        parse_size("10 parsecs")
+    for bad in ("10 parsecs", 10, "10"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "defaults:\n  poll_every: 15\n",
+            ":2:3: defaults.poll_every: 15 has no unit: write 15s, 15m, 15h or 15d",
+        ),
+        (
+            "fetch:\n  max_bytes: 10\n",
+            ":2:3: fetch.max_bytes: 10 has no unit: write 10B, 10KB or 10MB",
+        ),
+        (
+            "feeds:\n  - url: https://a.example/rss\n    every: 5\n",
+            ":3:5: feeds.0.every: 5 has no unit",
+        ),
+    ],
+)
+def test_a_bare_number_is_asked_for_its_unit(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert f"{path}{expected}" in str(err.value)
 
 
 def test_product_example_loads(tmp_path: Path) -> None:
@@ -150,3 +175,13 @@ def test_bundled_config_is_valid() -> None:
     s = load_settings(Path(__file__).parent.parent / "monitor.yaml")
     assert len(s.feeds) >= 8
     assert s.subscriptions and not s.subscriptions[0].notify  # digests go to files and the log
+
+
+def test_a_feed_with_both_url_and_opml_says_so(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "feeds:\n  - url: https://a.example/rss\n  - url: https://b.example/rss\n    opml: x.opml\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value) == f"{path}:3:5: feeds.1: a feed has either url: or opml:, not both"

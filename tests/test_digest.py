@@ -4,7 +4,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +13,8 @@ from monitor.digest.deliver import Destination, channel, destinations, send
 from monitor.digest.render import render
 from monitor.errors import DeliveryError
 from monitor.types import HitView, Snippet
+from tests.support.slack import URL as SLACK
+from tests.support.slack import render_mrkdwn, slack_webhook
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 EVIL_TITLE = "<script>alert(1)</script> <!channel> <@U123> <https://evil.example|click> *bold*\r\nBcc: x@evil.example"
@@ -94,6 +95,14 @@ def test_rendered_parts_show_every_field() -> None:
     assert "*CSTO*" in r.slack
 
 
+def test_items_say_their_time_zone_and_their_language() -> None:
+    ru = HitView(**{**hit(2, title="Песков о саммите").__dict__, "language": "ru"})
+    d = build_digest("desk", [hit(1), ru], LABELS, None, NOW)
+    r = render(d, "Asia/Yerevan")
+    assert "22 Nov 2026 11:00 +04" in r.html and "22 Nov 2026 11:00 +04" in r.text
+    assert r.html.count(' lang="ru"') == 1 and '<div class="item">' in r.html
+
+
 def test_feed_summary_hits_say_so() -> None:
     r = render(build_digest("d", [hit(1, source="feed")], LABELS, None, NOW))
     assert "feed summary" in r.html and "feed summary" in r.text and "feed summary" in r.slack
@@ -116,28 +125,58 @@ def test_untrusted_text_is_escaped_for_each_channel() -> None:
     assert "\nBcc:" not in r.text.split("\n\n", 1)[1]
 
 
-def test_slack_payload_has_no_live_mentions_or_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    import apprise.plugins.slack as slack
+def slack_payload(*hits: HitView, tz: str = "UTC") -> dict[str, Any]:
+    """What apprise posts to Slack's webhook for a digest of these hits."""
+    assert channel(SLACK) == "slack"
+    r = render(build_digest("desk", list(hits), LABELS, None, NOW), tz)
+    [dest] = destinations([SLACK], Path("/nonexistent"))
+    with slack_webhook() as receiver:
+        send(dest, r, 1, Path("/nonexistent"))
+    [payload] = receiver.bodies
+    return payload
 
-    sent: list[dict[str, Any]] = []
 
-    def fake_request(method: str, url: str, **kw: Any) -> Any:
-        sent.append(json.loads(kw["data"]))
-        return SimpleNamespace(status_code=200, text="ok", content=b"ok", headers={})
-
-    monkeypatch.setattr(slack.requests, "request", fake_request)
-    url = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
-    assert channel(url) == "slack"
+def test_slack_payload_has_no_live_mentions_or_links() -> None:
     evil = hit(
-        1, title=EVIL_TITLE, snippet="Leak <!channel> CSTO <@U999> <https://evil.example|here>"
+        1,
+        title=EVIL_TITLE,
+        snippet="Leak <!channel> CSTO <@U999> <https://evil.example|here> !here> @U1> @b|c>",
+        outlet="Mail us at news@outlet.example",
+        url="https://medium.example/@someone!x",
     )
-    r = render(build_digest("desk", [evil], LABELS, None, NOW))
-    [dest] = destinations([url], Path("/nonexistent"))
-    send(dest, r, 1, Path("/nonexistent"))
-    payload = json.dumps(sent)
-    for live in ("<!channel>", "<@U123>", "<@U999>", "<https://evil.example|"):
-        assert live not in payload
-    assert "<https://news.example/1|" in payload  # our own link is a real Slack link
+    payload = slack_payload(evil, hit(2, title="Ends with a name @desk", outlet="x!here"))
+    raw = json.dumps(payload)
+    for live in ("<!channel>", "<!here>", "<@U123>", "<@U999>", "<@U1>", "<https://evil.example|"):
+        assert live not in raw
+    shown = render_mrkdwn(payload["attachments"][0]["text"])
+    assert "MENTION" not in shown and 'href="https://evil.example' not in shown
+    # our own links are real Slack links
+    assert '<a href="https://medium.example/%40someone%21x">' in shown
+    assert '<a href="https://news.example/2">Ends with a name @desk</a>' in shown
+
+
+def test_slack_shows_the_digest_as_written() -> None:
+    ru = "Президент заявил, что на саммите ОДКБ в Минске в 13:10 обсудят air-defence."
+    en = "The summit of the Collective Security Treaty Organization that opens today."
+    hits = [
+        HitView(
+            **{
+                **hit(1, title="Саммит ОДКБ & «Минск»").__dict__,
+                "snippets": (
+                    Snippet(ru, ((ru.index("ОДКБ"), ru.index("ОДКБ") + 4),), ("csto",)),
+                    Snippet(en, ((en.index("Coll"), en.index(" that")),), ("csto",)),
+                ),
+            }
+        )
+    ]
+    text = slack_payload(*hits, tz="Asia/Yerevan")["attachments"][0]["text"]
+    shown = render_mrkdwn(text)
+    assert "\\" not in text  # Slack shows backslashes as they are
+    assert "на саммите <b>ОДКБ</b> в Минске в 13:10 обсудят air-defence." in shown
+    assert "the <b>Collective Security Treaty Organization</b> that opens" in shown
+    assert '<a href="https://news.example/1">Саммит ОДКБ & «Минск»</a>' in shown
+    assert "<b>csto</b>" in shown  # the watchlist heading
+    assert "22 Nov 2026 11:00 +04" in shown  # times with their zone
 
 
 def test_email_has_html_and_text_parts(smtp: Any) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 import time
 
 import pytest
@@ -161,6 +162,17 @@ def test_redirects_are_followed_at_most_five_times() -> None:
             fetch(base + "/0")
     finally:
         httpd.shutdown()
+
+
+def test_a_connection_error_reads_as_a_sentence() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens here once it is closed
+    with pytest.raises(FetchError) as err:
+        fetch(f"http://127.0.0.1:{port}/feed")
+    assert str(err.value) == "could not connect to 127.0.0.1: nothing answered"
+    with pytest.raises(FetchError, match=r"^no such host: no-such-host\.invalid$"):
+        fetch("http://no-such-host.invalid/feed", allow_private_networks=True)
 
 
 def test_http_errors_are_fetch_errors() -> None:

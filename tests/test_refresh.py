@@ -86,7 +86,7 @@ def test_run_once_counts_a_failed_save_as_a_feed_error_and_exits_3(
             c.execute(text(FULL))
         out = cli("run", "--once", config=cfg)
         assert out.returncode == 3, out.stderr
-        assert "1 feed errors" in out.stdout
+        assert "1 feed error;" in out.stdout
         assert f"feed error: {url}: " in out.stderr and "disk is full" in out.stderr
         health = cli("feeds", "health", config=cfg)
         assert health.returncode == 0 and "disk is full" in health.stdout

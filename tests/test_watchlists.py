@@ -291,3 +291,27 @@ def test_a_watchlist_path_that_does_not_exist_is_a_problem_not_an_empty_set(
     assert ws.reload() is True
     assert [r.entities for r in ws.compiled.match("", "Alpha Beta")] == [("b",)]
     assert ws.problems == [f"{nope}: no such file or folder"]
+
+
+@pytest.mark.parametrize("rule", ["a NEAR/abc b", "a NEAR b", "a NEAR/ b", "(a near b)"])
+def test_near_without_its_number_says_so(rule: str) -> None:
+    with pytest.raises(
+        RuleSyntaxError, match=r"NEAR needs the number of words it allows, as in NEAR/5"
+    ) as err:
+        parse_rule(rule)
+    assert err.value.column == rule.lower().index("near") + 1
+
+
+def test_a_watchlist_file_added_or_removed_is_logged(tmp_path: Path, info_logs: None) -> None:
+    from structlog.testing import capture_logs
+
+    write(tmp_path, "entities:\n  a:\n    aliases: [Alpha]\n", "one.yaml")
+    with capture_logs() as logs:
+        ws = LiveSet([tmp_path], Matcher)
+        assert logs == []  # the first load is the start's, said by the daemon
+        two = write(tmp_path, "entities:\n  b:\n    aliases: [Beta]\n", "two.yaml")
+        ws.reload()
+        two.unlink()
+        ws.reload()
+    events = [(e["event"], Path(e["file"]).name) for e in logs]
+    assert events == [("watchlist file added", "two.yaml"), ("watchlist file removed", "two.yaml")]

@@ -3,6 +3,7 @@ user's mistake is reported (one line, exit 1) rather than a traceback."""
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,32 @@ if TYPE_CHECKING:
     from monitor.app import App
 
 
+# The root's options, also accepted after the command (`monitor run --config x.yaml`).
+ROOT_OPTIONS = ("--config", "-c", "--log-level")
+
+
+def hoist_root_options(args: list[str]) -> list[str]:
+    """`args` with the root's options (and their values) moved before the command."""
+    front: list[str] = []
+    rest: list[str] = []
+    it = iter(args)
+    for a in it:
+        if a in ROOT_OPTIONS:
+            front += [a, next(it, "")]
+        elif a.startswith(tuple(o + "=" for o in ROOT_OPTIONS if o.startswith("--"))):
+            front.append(a)
+        else:
+            rest.append(a)
+    return front + rest
+
+
 class MonitorGroup(typer.core.TyperGroup):
     """The root command: a MonitorError raised by any command is a user's mistake, said
     in one line (`error: <what and where>`) with exit code 1, not a traceback."""
+
+    def main(self, args: Any = None, *more: Any, **kw: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        return super().main(hoist_root_options(argv), *more, **kw)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import check_subscription, state
+from monitor.cli.output import count
 from monitor.errors import MonitorError
 
 app = typer.Typer(help="Build, preview and send digests.", no_args_is_help=True)
@@ -21,14 +22,18 @@ class PreviewFormat(StrEnum):
 
 @app.command("send")
 def send(
-    subscription: Annotated[str | None, typer.Option(help="Only this subscription.")] = None,
+    subscription: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this subscription.")
+    ] = None,
 ) -> None:
-    """Build and deliver pending digests now, whatever the schedule."""
+    """Build and deliver pending digests now, whatever the schedule; retry failed
+    deliveries now."""
     application = state.app()
     check_subscription(application.settings, subscription)
     report = application.digests.run(subscription)
     typer.echo(
-        f"{report.digests} digests built, {report.sent} deliveries sent, {report.failed} failed"
+        f"{count(report.digests, 'digest')} built, "
+        f"{count(report.sent, 'delivery', 'deliveries')} sent, {report.failed} failed"
     )
     for e in report.errors:
         typer.echo(f"  {e}", err=True)
@@ -39,7 +44,8 @@ def send(
 @app.command("preview")
 def preview(
     subscription: Annotated[
-        str | None, typer.Option(help="Subscription to preview (default: the first).")
+        str | None,
+        typer.Option(metavar="NAME", help="Subscription to preview (default: the first)."),
     ] = None,
     format: Annotated[
         PreviewFormat, typer.Option("--format", help="html, text or slack.")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import state
-from monitor.cli.output import short_time, table
+from monitor.cli.output import count, short_time, table
 
 app = typer.Typer(help="The feeds and their health.", no_args_is_help=True)
 
@@ -32,10 +32,10 @@ def import_(
 
     report = import_opml(state.config, opml)
     if not report.added:
-        typer.echo(f"{report.opml} is already in {state.config}: {report.feeds} feeds")
+        typer.echo(f"{report.opml} is already in {state.config}: {count(report.feeds, 'feed')}")
         return
     typer.echo(
-        f"added {report.opml} to {state.config}: {report.feeds} feeds, {report.new} new "
+        f"added {report.opml} to {state.config}: {count(report.feeds, 'feed')}, {report.new} new "
         "(a running daemon polls them after a restart)"
     )
 
@@ -43,15 +43,17 @@ def import_(
 @app.command("health")
 def health() -> None:
     """Last success, last error, error count, next poll and items seen, per feed."""
+    from monitor.clock import aware
     from monitor.store import open_store
 
     store = open_store(state.settings().database_url)
+    now = store.clock()
     rows = [
         (
             s.url,
             short_time(s.last_success_at) if s.last_success_at else "never",
             str(s.error_count),
-            short_time(s.next_poll_at) if s.next_poll_at else "now",
+            short_time(s.next_poll_at) if s.next_poll_at and aware(s.next_poll_at) > now else "due",
             str(s.items_seen),
             (s.last_error or "") if s.error_count else "",
         )
@@ -64,5 +66,5 @@ def health() -> None:
     table(
         ["feed", "last success", "errors", "next poll", "items", "last error"],
         rows,
-        [50, 16, 6, 16, 6, 60],
+        [50, 20, 6, 20, 6, 60],
     )

@@ -19,8 +19,12 @@ class HitsFormat(StrEnum):
 
 
 def hits(
-    since: Annotated[str, typer.Option(help="How far back, e.g. 12h, 7d.")] = "7d",
-    watchlist: Annotated[str | None, typer.Option(help="Only this watchlist.")] = None,
+    since: Annotated[
+        str, typer.Option(metavar="DURATION", help="How far back, e.g. 12h, 7d.")
+    ] = "7d",
+    watchlist: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this watchlist.")
+    ] = None,
     format: Annotated[
         HitsFormat, typer.Option("--format", help="table, json or csv.")
     ] = HitsFormat.table,
@@ -43,4 +47,4 @@ def hits(
             (short_time(h.found_at), h.watchlist, ",".join(h.entities), h.outlet, h.title)
             for h in found
         ]
-        table(["found", "watchlist", "entities", "outlet", "title"], rows, [16, 14, 28, 20, 60])
+        table(["found", "watchlist", "entities", "outlet", "title"], rows, [20, 14, 28, 20, 60])

@@ -16,7 +16,7 @@ import typer
 from monitor.cli import db, demo, digest, feeds, hits, match, replay, run, watchlists
 from monitor.cli.context import MonitorGroup, state
 from monitor.config.settings import config_path
-from monitor.logs import setup_logging
+from monitor.logs import LogLevel, setup_logging
 
 app = typer.Typer(
     cls=MonitorGroup,
@@ -36,13 +36,18 @@ def _root(
         typer.Option(
             "--config",
             "-c",
-            help="monitor.yaml to use (default: $MONITOR_CONFIG or ./monitor.yaml).",
+            metavar="PATH",
+            help="monitor.yaml to use (default: $MONITOR_CONFIG or ./monitor.yaml); "
+            "also accepted after the command.",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(case_sensitive=False, help="How much to log: DEBUG, INFO, WARNING or ERROR."),
+    ] = LogLevel.INFO,
 ) -> None:
     state.config = config_path(config)
-    setup_logging(log_level.upper())
+    setup_logging(log_level.value)
 
 
 app.command()(run.run)

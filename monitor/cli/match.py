@@ -44,6 +44,14 @@ def match(
     matcher = Matcher(lists)
     policy = fetch_policy(settings) if settings else FetchPolicy()
     color = sys.stdout.isatty()
+    failed = 0
     for t in targets:
-        title, text = load_target(t, policy)
+        try:
+            title, text = load_target(t, policy)
+        except MonitorError as exc:  # this one cannot be read; the others still can
+            typer.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
         typer.echo(describe_match(t, title, text, matcher.match(title, text), lists, color))
+    if failed:
+        raise typer.Exit(1)

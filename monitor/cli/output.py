@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,21 +13,30 @@ import typer
 
 from monitor.types import HitView
 
-HIT_CSV_FIELDS = [
-    "found_at",
-    "watchlist",
-    "entities",
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 feed`, `2 feeds`; `plural` where adding an s is wrong (deliveries)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+# A hit's fields in JSON and CSV alike, in this order.
+HIT_FIELDS = (
+    "url",
+    "title",
     "outlet",
     "published",
-    "title",
-    "url",
-    "story",
+    "watchlist",
+    "entities",
     "snippets",
-]
+    "highlights",
+    "story",
+    "found_at",
+    "matched_in",
+)
 
 
 def hit_record(h: HitView) -> dict[str, Any]:
-    """A hit as `monitor hits --format json` prints it."""
+    """A hit as `monitor hits --format json` prints it (HIT_FIELDS)."""
     return {
         "url": h.url,
         "title": h.title,
@@ -43,18 +53,25 @@ def hit_record(h: HitView) -> dict[str, Any]:
 
 
 def hits_csv(records: Sequence[dict[str, Any]]) -> str:
+    """The JSON records' fields, in their order: lists joined, highlights as JSON."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=HIT_CSV_FIELDS, extrasaction="ignore")
+    w = csv.DictWriter(buf, fieldnames=HIT_FIELDS)
     w.writeheader()
     for r in records:
         w.writerow(
-            {**r, "entities": " ".join(r["entities"]), "snippets": " | ".join(r["snippets"])}
+            {
+                **r,
+                "entities": " ".join(r["entities"]),
+                "snippets": " | ".join(r["snippets"]),
+                "highlights": json.dumps(r["highlights"]),
+            }
         )
     return buf.getvalue()
 
 
 def short_time(d: datetime) -> str:
-    return d.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A time in this machine's zone, with the zone: `2026-12-01 10:15 UTC`."""
+    return d.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> None:

@@ -8,11 +8,16 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import duration_option, state
+from monitor.cli.output import count
 
 
 def replay(
-    since: Annotated[str, typer.Option(help="Articles stored in this period, e.g. 30d.")] = "30d",
-    watchlist: Annotated[str | None, typer.Option(help="Only this watchlist.")] = None,
+    since: Annotated[
+        str, typer.Option(metavar="DURATION", help="Articles stored in this period, e.g. 30d.")
+    ] = "30d",
+    watchlist: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this watchlist.")
+    ] = None,
 ) -> None:
     """Re-match stored articles after a watchlist edit and store the new hits."""
     from monitor.pipeline.replay import replay as rematch
@@ -34,4 +39,4 @@ def replay(
     )
     if on_terminal:
         typer.echo(err=True)
-    typer.echo(f"re-matched {n_articles} articles: {n_hits} new hits")
+    typer.echo(f"re-matched {count(n_articles, 'article')}: {count(n_hits, 'new hit')}")

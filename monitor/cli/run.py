@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import state
+from monitor.cli.output import count
+from monitor.errors import MonitorError
 
 # `run --once` when a feed's entries could not be stored (a full disk, a database
 # error): an internal failure, so cron reports it; the next run stores them.
@@ -21,6 +23,9 @@ def run(
 ) -> None:
     """Run the daemon: poll feeds, match, store hits, send digests on schedule."""
     application = state.app()
+    if once and application.watch.problems:
+        # Under cron nobody reads the log: nothing is matched without these watchlists.
+        raise MonitorError("\n".join(application.watch.problems))
     if not once:
         from monitor.daemon import Daemon
 
@@ -31,9 +36,10 @@ def run(
     failed = [r for r in results if r.failed]
     hits = sum(len(r.new_hits) for r in results)
     typer.echo(
-        f"polled {len(results)} feeds: {sum(r.new_items for r in results)} new items, "
-        f"{hits} new hits, {len(failed)} feed errors; "
-        f"{report.digests} digests, {report.sent} deliveries sent, {report.failed} failed"
+        f"polled {count(len(results), 'feed')}: "
+        f"{count(sum(r.new_items for r in results), 'new item')}, {count(hits, 'new hit')}, "
+        f"{count(len(failed), 'feed error')}; {count(report.digests, 'digest')}, "
+        f"{count(report.sent, 'delivery', 'deliveries')} sent, {report.failed} failed"
     )
     for r in failed:
         typer.echo(f"  feed error: {r.url}: {r.error}", err=True)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import state
+from monitor.cli.output import count
 from monitor.errors import MonitorError
 
 app = typer.Typer(help="Validate and test watchlist files.", no_args_is_help=True)
@@ -27,11 +28,13 @@ def check(paths: Paths = None) -> None:
     for p in problems:
         typer.echo(p, err=True)
     files = watchlist_files(targets)
+    entities = sum(len(w.entities) for w in lists)
+    aliases = sum(len(e.aliases) for w in lists for e in w.entities)
     typer.echo(
-        f"{len(lists)} watchlists OK"
-        + (f", {len(problems)} errors" if problems else "")
-        + f" ({len(files)} files, {sum(len(w.entities) for w in lists)} entities, "
-        f"{sum(len(e.aliases) for w in lists for e in w.entities)} aliases)"
+        f"{count(len(lists), 'watchlist')} OK"
+        + (f", {count(len(problems), 'error')}" if problems else "")
+        + f" ({count(len(files), 'file')}, {count(entities, 'entity', 'entities')}, "
+        f"{count(aliases, 'alias', 'aliases')})"
     )
     if problems:
         raise typer.Exit(1)
@@ -50,7 +53,7 @@ def test(paths: Paths = None) -> None:
     failed = [r for r in results if not r.passed]
     for r in failed:
         typer.echo(
-            f"FAIL {r.watchlist.path}: {r.watchlist.name}: {r.example.text!r}\n"
+            f"FAIL {r.example.where or r.watchlist.path}: {r.watchlist.name}: {r.example.text!r}\n"
             f"     expected {sorted(r.example.expect)}, got {list(r.found)}"
         )
     typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")

@@ -1,13 +1,16 @@
 """`monitor feeds import OPML`: add a feed reader's export to monitor.yaml.
 
-monitor.yaml stays the one list of feeds: the import checks the OPML, then adds
-an `- opml: PATH` entry under `feeds:` with ruamel's round-trip writer, so the
-user's comments and layout are kept. The file is replaced atomically.
+monitor.yaml stays the one list of feeds: the import checks the OPML, then adds one
+`- opml: PATH` line at the end of `feeds:`, in the indentation the list already
+has. Every other byte of the file is kept: comments, layout, quoting. What is
+written must load, and the file is replaced atomically with its permissions.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from monitor.config.opml import read_opml
-from monitor.config.settings import load_settings
+from monitor.config.settings import OpmlEntry, load_settings
 from monitor.config.sources import feed_sources
 from monitor.errors import ConfigError
 
@@ -30,45 +33,78 @@ class ImportReport:
 
 
 def import_opml(config: Path, opml: Path) -> ImportReport:
-    feeds = read_opml(opml)  # a bad file stops here, before monitor.yaml is touched
-    if not feeds:
-        raise ConfigError(f"{opml}: no feed outlines (outline elements with an xmlUrl)")
+    feeds = read_opml(opml, required=True)  # a bad file stops here, before monitor.yaml
     settings = load_settings(config)
     known = {s.url for s in feed_sources(settings)}
-    base = config.parent.resolve()
     target = opml.resolve()
     try:
-        written = str(target.relative_to(base))
+        written = str(target.relative_to(config.parent.resolve()))
     except ValueError:
         written = str(target)
     new = len({u for u, _ in feeds} - known)
-
-    yaml = YAML(typ="rt", pure=True)
-    yaml.preserve_quotes = True
-    doc = yaml.load(config.read_text(encoding="utf-8")) or CommentedMap()
-    entries = doc.get("feeds")
-    if entries is None:
-        entries = doc["feeds"] = CommentedSeq()
-    for e in entries:
-        if (
-            isinstance(e, dict)
-            and "opml" in e
-            and settings.path(str(e["opml"])).resolve() == target
-        ):
-            return ImportReport(written, len(feeds), new, added=False)
-    entries.append(CommentedMap([("opml", written)]))
-    _write_atomically(config, yaml, doc)
-    load_settings(config)  # what was written must load
+    if any(
+        isinstance(e, OpmlEntry) and settings.path(e.opml).resolve() == target
+        for e in settings.feeds
+    ):
+        return ImportReport(written, len(feeds), new, added=False)
+    text = config.read_text(encoding="utf-8")
+    _replace_checked(config, with_feed(text, f"opml: {_scalar(written)}", config))
     return ImportReport(written, len(feeds), new, added=True)
 
 
-def _write_atomically(path: Path, yaml: YAML, doc: object) -> None:
+def with_feed(text: str, entry: str, where: Path) -> str:
+    """`text` (monitor.yaml) with `- <entry>` added at the end of `feeds:`; nothing else
+    changes. `where` names the file in errors."""
+    nl = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    root = YAML(typ="rt", pure=True).load(text)
+    if not isinstance(root, CommentedMap) or "feeds" not in root:
+        tail = "" if not text or text.endswith(("\n", "\r")) else nl
+        return f"{text}{tail}feeds:{nl}  - {entry}{nl}"
+    key_line = root.lc.key("feeds")[0]
+    seq = root["feeds"]
+    if seq is None or (isinstance(seq, CommentedSeq) and not seq):
+        if isinstance(seq, CommentedSeq) and seq.fa.flow_style():
+            raise ConfigError(f"{where}:{key_line + 1}: feeds: is `[]`; write it as a list first")
+        at, indent = key_line + 1, "  "
+    elif isinstance(seq, CommentedSeq) and not seq.fa.flow_style():
+        first = lines[seq.lc.item(0)[0]]
+        m = re.match(r"[ \t]*", first)
+        indent = m.group(0) if m else "  "
+        after = [root.lc.key(k)[0] for k in root if root.lc.key(k)[0] > key_line]
+        at = min(after, default=len(lines))
+        # The list ends at its last line of content: comments and blank lines just
+        # before the next key belong to that key.
+        while at > key_line + 1 and (
+            not lines[at - 1].strip() or lines[at - 1].lstrip().startswith("#")
+        ):
+            at -= 1
+    else:
+        raise ConfigError(
+            f"{where}:{key_line + 1}: feeds: is not a block list; add `- {entry}` to it by hand"
+        )
+    if at > 0 and not lines[at - 1].endswith(("\n", "\r")):
+        lines[at - 1] += nl
+    lines.insert(at, f"{indent}- {entry}{nl}")
+    return "".join(lines)
+
+
+def _scalar(value: str) -> str:
+    """A plain YAML scalar where that is safe, else a double-quoted one."""
+    return (
+        value if re.fullmatch(r"[\w./@+-]+", value) and value[0] not in "-@" else json.dumps(value)
+    )
+
+
+def _replace_checked(path: Path, text: str) -> None:
+    """Write `text` beside `path`, check that it loads, then put it in its place."""
     mode = path.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".yaml")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            yaml.dump(doc, out)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
         os.chmod(tmp, mode)  # a config holding secrets keeps its permissions
+        load_settings(Path(tmp))  # what is written must load
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -165,6 +165,15 @@ class Settings(_Strict):
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
+    def where(self, loc: list[str | int]) -> str:
+        """`file:line:col` of a key of the file these settings came from."""
+        if self.source is None:
+            return DEFAULT_CONFIG
+        try:
+            return load_yaml(self.source).where(loc)
+        except YamlFileError:  # changed or gone since: the file alone
+            return str(self.source)
+
     @property
     def database_url(self) -> str:
         """The database URL with a relative SQLite path resolved against the config file."""
@@ -200,6 +209,11 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
     if not isinstance(data, dict):
         raise ConfigError(f"{doc.where([])}: the config must be a mapping of keys")
     data = _substitute(doc, data, os.environ if environ is None else environ)
+    for i, entry in enumerate(data.get("feeds") or []):
+        if isinstance(entry, dict) and "url" in entry and "opml" in entry:
+            raise ConfigError(
+                f"{doc.where(['feeds', i])}: feeds.{i}: a feed has either url: or opml:, not both"
+            )
     try:
         settings = Settings.model_validate(
             {**data, "base_dir": path.parent.resolve(), "source": path.resolve()}

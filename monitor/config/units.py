@@ -11,32 +11,30 @@ _SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def parse_duration(value: object) -> int:
-    """Seconds in a duration. A bare number is taken as seconds."""
+    """Seconds in a duration. A bare number is refused: 15 could mean seconds or minutes."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
     if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 2h or 1d")
-        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        raise ValueError(f"{value} has no unit: write {value}s, {value}m, {value}h or {value}d")
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 2h or 1d")
+    seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2)]
     if seconds <= 0:
         raise ValueError("a duration must be greater than zero")
     return int(seconds)
 
 
 def parse_size(value: object) -> int:
-    """Bytes in a size; KB, MB and GB are powers of 1024. A bare number is bytes."""
+    """Bytes in a size; KB, MB and GB are powers of 1024. A bare number is refused."""
     if isinstance(value, bool):
         raise ValueError("expected a size such as 500KB or 10MB")
     if isinstance(value, int | float):
-        size = float(value)
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ValueError(f"{value!r} is not a size such as 500KB or 10MB")
-        size = float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
+        raise ValueError(f"{value} has no unit: write {value}B, {value}KB or {value}MB")
+    m = _SIZE.match(str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a size such as 500KB or 10MB")
+    size = float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
     if size <= 0:
         raise ValueError("a size must be greater than zero")
     return int(size)

@@ -31,7 +31,7 @@ def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED) -> Setti
     return Settings(
         database=f"sqlite:///{workdir / 'demo.db'}",
         watchlists=[str(watchlists)],
-        fetch=FetchSettings(allow_private_networks=True, timeout=10),
+        fetch=FetchSettings.model_validate({"allow_private_networks": True, "timeout": "10s"}),
         feeds=[
             FeedEntry(url=f"{base}/{slug}/feed.xml", name=site.name)
             for slug, site in load_sites().items()
@@ -45,7 +45,10 @@ def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED) -> Setti
 
 def run_demo(out: Path) -> DemoReport:
     """Poll the sample sites into a temporary database and leave the digest in `out`."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MonitorError(f"{out}: cannot make the folder for the digest: {exc.strerror}") from exc
     with tempfile.TemporaryDirectory(prefix="monitor-demo-") as tmp, serve_sites() as server:
         workdir = Path(tmp)
         app = App(demo_settings(server.base, workdir))

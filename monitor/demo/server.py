@@ -1,4 +1,4 @@
-"""A local HTTP server for the sample sites (and anything else a test wants to serve)."""
+"""The local HTTP server `monitor demo` serves its sample sites from, on 127.0.0.1."""
 
 from __future__ import annotations
 

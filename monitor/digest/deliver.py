@@ -81,13 +81,13 @@ def send(dest: Destination, rendered: RenderedDigest, digest_id: int, digest_dir
     a = apprise.Apprise()
     if not a.add(dest.url):
         raise DeliveryError(f"apprise does not understand the URL {dest.label}")
-    if kind == "email":
-        body, fmt = rendered.html, apprise.NotifyFormat.HTML
-    elif kind == "slack":
-        body, fmt = rendered.slack, apprise.NotifyFormat.MARKDOWN
-    else:
-        body, fmt = rendered.text, apprise.NotifyFormat.TEXT
-    with apprise.LogCapture(level=apprise.logging.WARNING) as output:
+    # Slack gets its own mrkdwn undeclared, so apprise passes it through (digest.slack).
+    body, fmt = {
+        "email": (rendered.html, apprise.NotifyFormat.HTML),
+        "slack": (rendered.slack, None),
+        "text": (rendered.text, apprise.NotifyFormat.TEXT),
+    }[kind]
+    with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as output:
         ok = a.notify(title=rendered.subject, body=body, body_format=fmt)
     if not ok:
         detail = " ".join(output.getvalue().split())[-500:] or "no detail from apprise"

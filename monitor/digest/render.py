@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from monitor.digest.slack import render_slack
 from monitor.types import Digest, RenderedDigest, Snippet
 
 _env = Environment(
@@ -18,18 +19,11 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-# CommonMark lets any ASCII punctuation be escaped with a backslash; apprise turns the
-# escapes into Slack's own (&lt; &gt; &amp;), so no <!channel> or <@U123> survives.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&@:\"'=^$%;?/,])")
 
 
 def one_line(text: str) -> str:
     """No CR/LF or other control characters: safe in a subject or a single line."""
     return _CONTROL.sub(" ", text).strip()
-
-
-def md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
 
 def subject(d: Digest, tz: ZoneInfo) -> str:
@@ -45,7 +39,7 @@ def subject(d: Digest, tz: ZoneInfo) -> str:
 
 
 def _date(value: datetime | None, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%d %b %Y %H:%M") if value else ""
+    return value.astimezone(tz).strftime("%d %b %Y %H:%M %Z") if value else ""
 
 
 def highlight_html(sn: Snippet) -> Markup:
@@ -67,24 +61,16 @@ def highlight_text(sn: Snippet, mark: str = "**") -> str:
     return one_line("".join(out))
 
 
-def highlight_md(sn: Snippet) -> str:
-    out, pos = [], 0
-    for a, b in sn.highlights:
-        out += [md_escape(sn.text[pos:a]), "*", md_escape(sn.text[a:b]), "*"]
-        pos = b
-    out.append(md_escape(sn.text[pos:]))
-    return "".join(out)
-
-
 def safe_url(url: str) -> str:
     return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
 
 
 def render(d: Digest, timezone: str = "UTC") -> RenderedDigest:
     tz = ZoneInfo(timezone)
+    title = subject(d, tz)
     ctx = {
         "d": d,
-        "subject": subject(d, tz),
+        "subject": title,
         "date": lambda v: _date(v, tz),
         "hl_html": highlight_html,
         "hl_text": highlight_text,
@@ -93,33 +79,4 @@ def render(d: Digest, timezone: str = "UTC") -> RenderedDigest:
     }
     html = _env.get_template("digest.html.j2").render(**ctx)
     text = _env.get_template("digest.txt").render(**ctx)
-    return RenderedDigest(subject=ctx["subject"], html=html, text=text, slack=_slack(d, tz))  # type: ignore[arg-type]
-
-
-def _slack(d: Digest, tz: ZoneInfo) -> str:
-    lines = []
-    for g in d.groups:
-        lines.append(f"*{md_escape(g.watchlist)}*")
-        for it in g.items:
-            h = it.hit
-            lines.append(
-                f"• [{md_escape(h.title)}]({safe_url(h.url)}) — {md_escape(h.outlet)}, "
-                f"{md_escape(_date(h.published or h.found_at, tz))}"
-            )
-            lines.append(f"    {md_escape(', '.join(h.entity_labels))}")
-            for sn in h.snippets[:2]:
-                lines.append(f"    > {highlight_md(sn)}")
-            if h.source == "feed":
-                lines.append("    _matched in the feed summary: the page could not be read_")
-            if it.also:
-                others = ", ".join(f"[{md_escape(o)}]({safe_url(u)})" for o, u in it.also)
-                lines.append(f"    also reported by {others}")
-        if g.more:
-            lines.append("_More outlets on stories sent earlier:_")
-        for it in g.more:
-            outlets = [(it.hit.outlet, it.hit.url), *it.also]
-            links = ", ".join(f"[{md_escape(o)}]({safe_url(u)})" for o, u in outlets)
-            noun = "outlet" if len(outlets) == 1 else "outlets"
-            lines.append(f"• {md_escape(it.hit.title)}: {len(outlets)} more {noun}: {links}")
-        lines.append("")
-    return "\n".join(lines).strip() + "\n"
+    return RenderedDigest(subject=title, html=html, text=text, slack=render_slack(d, tz))

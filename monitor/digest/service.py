@@ -77,10 +77,12 @@ class DigestService:
     def rendered(self, digest_id: int, sub: Subscription) -> RenderedDigest:
         return render(self.built(digest_id), sub.timezone)
 
-    def deliver(self, sub: Subscription, report: SendReport) -> None:
+    def deliver(self, sub: Subscription, report: SendReport, retry_now: bool = False) -> None:
+        """Send the subscription's pending deliveries whose retry is due (all of them
+        with `retry_now`)."""
         by_key = {d.key: d for d in self._dests(sub)}
         cache: dict[int, RenderedDigest] = {}
-        for p in self.store.pending_deliveries(sub.name):
+        for p in self.store.pending_deliveries(sub.name, due=not retry_now):
             dest = by_key.get(p.destination)
             if dest is None:
                 self.store.delivery_failed(p.id, "destination no longer configured", None)
@@ -108,12 +110,13 @@ class DigestService:
             log.info("digest delivered", subscription=sub.name, destination=dest.label)
 
     def run(self, name: str | None = None, now: datetime | None = None) -> SendReport:
-        """Build and deliver pending digests for one subscription or all."""
+        """Build and deliver pending digests for one subscription or all, now: failed
+        deliveries waiting for their next attempt are retried too (`digest send`)."""
         report = SendReport()
         for sub in self.settings.subscriptions:
             if name is not None and sub.name != name:
                 continue
             if self.create(sub, now) is not None:
                 report.digests += 1
-            self.deliver(sub, report)
+            self.deliver(sub, report, retry_now=True)
         return report

@@ -48,6 +48,31 @@ def redact(url: str) -> str:
     return urlunsplit((p.scheme, host, p.path, "…" if p.query else "", ""))
 
 
+def describe(exc: httpx.HTTPError, url: str) -> str:
+    """An httpx error as a sentence that says what went wrong where."""
+    host = urlsplit(url).hostname or redact(url)
+    reason = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc)).strip()
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"connecting to {host} took too long"
+    if isinstance(exc, httpx.ConnectError):
+        if "Name or service not known" in reason or "nodename nor servname" in reason:
+            return f"no such host: {host}"
+        if reason in ("", "All connection attempts failed"):
+            reason = "nothing answered"
+        return f"could not connect to {host}: {reason[0].lower() + reason[1:]}"
+    if isinstance(exc, httpx.ProxyError):
+        return f"the proxy would not fetch {redact(url)}: {reason or 'no reason given'}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{host} stopped answering"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{host} broke off its answer" + (f": {reason}" if reason else "")
+    if isinstance(exc, httpx.NetworkError):
+        return f"the connection to {host} broke" + (f": {reason}" if reason else "")
+    return f"fetching {redact(url)} failed: {type(exc).__name__}" + (
+        f": {reason}" if reason else ""
+    )
+
+
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if unusable."""
     if not value:
@@ -153,7 +178,7 @@ class Fetcher:
             except TimeoutError as exc:
                 raise FetchError(f"no complete answer within {self.policy.timeout_s:g}s") from exc
             except httpx.HTTPError as exc:
-                raise FetchError(f"{type(exc).__name__} fetching {redact(url)}") from exc
+                raise FetchError(describe(exc, url)) from exc
             except httpx.InvalidURL as exc:
                 raise FetchError(f"invalid URL {redact(url)}: {exc}") from exc
 

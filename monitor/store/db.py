@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -11,8 +12,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from monitor.errors import StoreError
 
 # migrations/ at the top of the project, installed as the package monitor.migrations
 # (pyproject's package-dir), so an installed wheel still upgrades its own database.
@@ -25,7 +29,13 @@ def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(u.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create {folder} for the database: {exc.strerror}"
+                ) from exc
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -85,7 +95,36 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             conn.commit()
 
 
+def connection_error(url: URL, exc: DBAPIError) -> StoreError:
+    """A database that cannot be reached, in one line: where (password hidden), why, and
+    what to do about it."""
+    where = url.render_as_string(hide_password=True)
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+    reason = re.split(r"failed: (?:FATAL:\s*)?", first)[-1].strip()
+    hint = ""
+    if m := re.search(r'database "([^"]+)" does not exist', reason):
+        hint = f" — create it with createdb {m.group(1)}"
+    elif "Connection refused" in reason:
+        hint = f" — is PostgreSQL running on {url.host or 'localhost'}:{url.port or 5432}?"
+    elif "unable to open database file" in reason:
+        hint = f" — can {Path(url.database or '.').parent} be written?"
+    elif re.search(r"role .* does not exist|password authentication failed", reason):
+        hint = " — check the user and password in `database:`"
+    return StoreError(f"cannot connect to {where}: {reason}{hint}")
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once: a database that cannot be reached is one clear error, not a
+    traceback from deep inside the first query."""
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, InterfaceError) as exc:
+        raise connection_error(engine.url, exc) from exc
+
+
 def upgrade(engine: Engine) -> None:
+    check_connection(engine)
     with _migration_lock(engine):
         command.upgrade(alembic_config(for_writing(engine)), "head")
 

@@ -45,6 +45,7 @@ def _hit_view(h: HitRow, a: ArticleRow) -> HitView:
         story=a.story,
         found_at=h.found_at,
         source="feed" if a.source == "feed" else "page",
+        language=a.language,
     )
 
 

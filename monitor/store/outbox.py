@@ -15,20 +15,22 @@ from monitor.types import PendingDelivery
 
 class OutboxMixin(StoreBase):
     def pending_deliveries(
-        self, subscription: str | None = None, now: datetime | None = None
+        self, subscription: str | None = None, now: datetime | None = None, due: bool = True
     ) -> list[PendingDelivery]:
-        """Deliveries not yet sent whose next attempt is due."""
+        """Deliveries not yet sent (nor dead): those whose next attempt is due, or all
+        of them with `due=False` (`digest send`: sending now means retrying now)."""
         now = now or self.clock()
         q = (
             select(DeliveryRow, col(DigestRow.subscription))
             .join(DigestRow, col(DeliveryRow.digest_id) == col(DigestRow.id))
             .where(col(DeliveryRow.status) == "pending")
-            .where(
+            .order_by(col(DeliveryRow.id))
+        )
+        if due:
+            q = q.where(
                 (col(DeliveryRow.next_attempt_at).is_(None))
                 | (col(DeliveryRow.next_attempt_at) <= now)
             )
-            .order_by(col(DeliveryRow.id))
-        )
         if subscription is not None:
             q = q.where(col(DigestRow.subscription) == subscription)
         with self.session() as s:

@@ -38,6 +38,7 @@ class LiveSet(Generic[C]):
         self._files: dict[Path, _Loaded] = {}
         self._lock = threading.Lock()
         self._gone: set[Path] = set()
+        self._started = False
         self._lists: tuple[Watchlist, ...] = ()
         self._compiled = compile(())
         self.problems: list[str] = []
@@ -100,6 +101,12 @@ class LiveSet(Generic[C]):
                         errors=exc.problems,
                     )
                 new[f] = _Loaded(mtime, wl)
+            if self._started:  # the first load is the daemon's start, logged there
+                for f in sorted(set(new) - set(self._files)):
+                    log.info("watchlist file added", file=str(f))
+                for f in sorted(set(self._files) - set(new)):
+                    log.info("watchlist file removed", file=str(f))
+            self._started = True
             self._files = new
             if problems or changed:
                 self.problems = problems

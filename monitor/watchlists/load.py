@@ -174,6 +174,9 @@ def _build(doc: YamlDoc, spec: _WatchlistSpec) -> Watchlist:
         rule=rule,
         rule_text=spec.match,
         exclude=tuple(x for x in spec.exclude if x.strip()),
-        examples=tuple(Example(ex.text, tuple(ex.expect)) for ex in spec.examples),
+        examples=tuple(
+            Example(ex.text, tuple(ex.expect), doc.where(["examples", i]))
+            for i, ex in enumerate(spec.examples)
+        ),
         path=doc.path,
     )

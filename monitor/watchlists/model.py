@@ -20,6 +20,7 @@ class Entity:
 class Example:
     text: str
     expect: tuple[str, ...]
+    where: str = ""  # file:line:col of the example
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.IGNORECASE | re.UNICODE,
 )
 _OPS = {"and", "or", "not"}
+_NEAR_NEEDS_N = "NEAR needs the number of words it allows, as in NEAR/5"
 
 
 class RuleSyntaxError(ValueError):
@@ -83,6 +84,8 @@ def _tokens(text: str) -> Iterator[_Tok]:
         kind = m.lastgroup if m.lastgroup != "n" else "near"
         assert kind is not None
         start = m.start(kind) + 1
+        if kind == "word" and m.group("word").lower() == "near" and text[m.end() :].startswith("/"):
+            raise RuleSyntaxError(_NEAR_NEEDS_N, start)
         if kind == "near":
             yield _Tok("near", m.group("near"), start, int(m.group("n")))
         elif kind == "word" and m.group("word").lower() in _OPS:
@@ -115,9 +118,15 @@ class _Parser:
         node = self.or_()
         if self.tok.kind != "end":
             t = self.tok
+            self.no_bare_near()
             hint = " (join terms with AND, OR or NEAR/n)" if t.kind in ("word", "phrase") else ""
             raise RuleSyntaxError(f"unexpected {t.text or t.kind!r}{hint}", t.col)
         return node
+
+    def no_bare_near(self) -> None:
+        """A word NEAR where an operator was due: NEAR without its /n."""
+        if self.tok.kind == "word" and self.tok.text.lower() == "near":
+            raise RuleSyntaxError(_NEAR_NEEDS_N, self.tok.col)
 
     def or_(self) -> Rule:
         node = self.and_()
@@ -153,6 +162,7 @@ class _Parser:
         if t.kind == "lparen":
             node = self.or_()
             if self.tok.kind != "rparen":
+                self.no_bare_near()
                 raise RuleSyntaxError("missing ')'", self.tok.col)
             self.take()
             return node

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -17,20 +18,24 @@ def free_port() -> int:
 class WebhookReceiver:
     """Receives apprise's json:// posts; answers `status` (200: the body is kept)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reply: bytes = b"") -> None:
         self.bodies: list[dict[str, object]] = []
         self.status = 200
+        self.reply = reply  # the response body (Slack's webhook answers "ok")
+        self.delay_s = 0.0  # a slow receiver: each post waits this long
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                time.sleep(outer.delay_s)
                 if outer.status == 200:
                     outer.bodies.append(json.loads(raw or b"{}"))
                 self.send_response(outer.status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(outer.reply)))
                 self.end_headers()
+                self.wfile.write(outer.reply)
 
             def log_message(self, *args: object) -> None:
                 pass

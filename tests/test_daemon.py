@@ -1,0 +1,89 @@
+"""The daemon in this process: its jobs, and sending that never overlaps itself."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import text
+
+from monitor.app import App
+from monitor.config.settings import load_settings
+from monitor.daemon import Daemon, SingleFlight
+from monitor.watchlists.load import BUNDLED
+from tests.support.httpd import Reply, ScriptedServer, rss
+from tests.support.net import WebhookReceiver
+
+FEEDS = 12
+
+
+def test_single_flight_never_overlaps_and_loses_no_call() -> None:
+    running, runs, overlaps = 0, 0, 0
+
+    async def send() -> None:
+        nonlocal running, runs, overlaps
+        running += 1
+        overlaps += running > 1
+        runs += 1
+        await asyncio.sleep(0.05)
+        running -= 1
+
+    async def go() -> None:
+        flight = SingleFlight(send)
+        await asyncio.gather(*(flight.run() for _ in range(20)))
+        assert runs == 2  # the first call, then one run for the 19 made meanwhile
+        await flight.run()
+        assert runs == 3  # a call after that gets a run of its own
+
+    asyncio.run(go())
+    assert overlaps == 0
+
+
+def test_feeds_finishing_at_once_send_each_digest_once(
+    tmp_path: Path, sqlite_url: str, webhook: WebhookReceiver
+) -> None:
+    webhook.delay_s = 0.3  # sends take a while, so feeds finish during them
+
+    def script(path: str, headers: dict[str, str]) -> Reply:
+        i = path.rsplit("/", 1)[1]
+        item = (
+            f"Story {i}",
+            f"https://n{i}.example/a",
+            f"g{i}",
+            f"The CSTO met in city {i} on day {i}.",
+        )
+        return Reply(200, rss([item]), {"Content-Type": "application/rss+xml"})
+
+    with ScriptedServer(script) as srv:
+        feeds = "\n".join(f"  - url: {srv.base}/feed/{i}\n    pages: false" for i in range(FEEDS))
+        cfg = tmp_path / "monitor.yaml"
+        cfg.write_text(
+            f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
+            "fetch:\n  allow_private_networks: true\n"
+            f"feeds:\n{feeds}\n"
+            "subscriptions:\n  - name: desk\n    schedule: immediate\n"
+            f'    notify: ["{webhook.url()}"]\n'
+        )
+        app = App(load_settings(cfg))
+        daemon = Daemon(app)
+
+        async def until_all_sent() -> None:
+            while True:
+                await asyncio.sleep(0.2)
+                statuses = app.store.feed_statuses()
+                polled = all(s.last_success_at for s in statuses)
+                if polled and not daemon.in_flight and not app.store.pending_deliveries():
+                    daemon.stop()
+                    return
+
+        async def go() -> None:
+            await asyncio.wait_for(asyncio.gather(daemon.run(), until_all_sent()), 300)
+
+        asyncio.run(go())
+    with app.store.engine.connect() as c:
+        digests = c.execute(text("SELECT count(*) FROM digest")).scalar()
+        sent = c.execute(text("SELECT count(*) FROM delivery WHERE status = 'sent'")).scalar()
+        hits = c.execute(text("SELECT count(*) FROM digest_item")).scalar()
+    app.store.engine.dispose()
+    assert hits == FEEDS  # every hit went into a digest
+    assert digests == sent and len(webhook.bodies) == digests  # each digest sent once

@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
-import socket
 import sys
 import threading
 import time
@@ -37,37 +36,12 @@ from monitor.extract.page import extract_page
 from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.feeds.parse import parse_feed
 from monitor.fetch.client import Fetcher, FetchPolicy
+from tests.support.net import DripServer
 
 SLOW_AUTHOR = Path(__file__).resolve().parent.parent / "tests/fixtures/feeds/slow_author_regex.xml"
 DEEP = (
     b"<html><body>" + b"<p>Putin said words about the matter at hand. " * 60000 + b"</body></html>"
 )
-
-
-def drip_server(stop: threading.Event) -> int:
-    """A server on 127.0.0.1 that answers with one byte every 0.2 s; returns its port."""
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
-
-    def serve() -> None:
-        while not stop.is_set():
-            conn, _ = lsock.accept()
-            threading.Thread(target=drip, args=(conn,), daemon=True).start()
-
-    def drip(conn: socket.socket) -> None:
-        conn.recv(4096)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-        while not stop.is_set():
-            try:
-                conn.sendall(b"<")
-            except OSError:
-                return
-            time.sleep(0.2)
-        conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    return int(lsock.getsockname()[1])
 
 
 def slowloris(url: str, deadline: float) -> float:
@@ -137,10 +111,10 @@ def main() -> None:
     args = ap.parse_args()
     d, cap = args.deadline, args.cap
 
-    stop = threading.Event()
-    url = f"http://127.0.0.1:{drip_server(stop)}/feed"
+    with DripServer() as drip:
+        slow = ("slowloris feed", slowloris(drip.url, d), slowloris_baseline(drip.url, d, cap))
     rows = [
-        ("slowloris feed", slowloris(url, d), slowloris_baseline(url, d, cap)),
+        slow,
         (
             "author regex feed",
             sandboxed(parse_feed, (SLOW_AUTHOR.read_bytes(), "http://x/"), d),
@@ -152,7 +126,6 @@ def main() -> None:
             plain(extract_page, (DEEP, "http://x/"), cap),
         ),
     ]
-    stop.set()
     result = {
         "deadline_s": d,
         "cap_s": cap,

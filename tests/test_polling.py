@@ -20,7 +20,7 @@ from monitor.store import Store, open_store
 from monitor.types import FeedSource, RefreshResult
 from tests.support.httpd import Reply, ScriptedServer
 from tests.support.httpd import rss as rss_of
-from tests.support.net import WebhookReceiver
+from tests.support.net import DripServer, WebhookReceiver
 from tests.support.store import feed, record_poll
 
 INTERVAL = 900
@@ -241,55 +241,29 @@ def test_a_hanging_feed_costs_its_deadline_and_other_feeds_keep_their_schedule(
     """Slowloris: a byte every 0.2 s would read for minutes; the total deadline cuts it, and
     the other feed is polled meanwhile. (How long past the deadline a feed can hold a
     worker is measured by benchmarks/deadlines.py, not asserted here.)"""
-    import socket
-    import threading
-    import time
+    with DripServer() as drip, ScriptedServer(lambda p, h: Reply(200, rss())) as srv:
+        slow, fast = drip.url, srv.base + "/feed"
+        clocked.sync_feeds(
+            [
+                FeedSource(slow, "slow", INTERVAL, pages=False),
+                FeedSource(fast, "fast", INTERVAL, pages=False),
+            ]
+        )
+        finished: list[str] = []
 
-    stop = threading.Event()
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
+        async def go() -> list[RefreshResult]:
+            pol = FetchPolicy(timeout_s=5, allow_private_networks=True)
+            async with Fetcher(pol) as f:
+                pipe = Pipeline(clocked, f, lambda: Matcher([]))
 
-    def drip() -> None:
-        conn, _ = lsock.accept()
-        conn.recv(4096)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-        while not stop.is_set():
-            try:
-                conn.sendall(b"<")
-            except OSError:
-                return
-            time.sleep(0.2)
+                async def poll(url: str) -> RefreshResult:
+                    res = await pipe.refresh(feed(clocked, url))
+                    finished.append(url)
+                    return res
 
-    threading.Thread(target=drip, daemon=True).start()
-    slow = f"http://127.0.0.1:{lsock.getsockname()[1]}/feed"
-    try:
-        with ScriptedServer(lambda p, h: Reply(200, rss())) as srv:
-            fast = srv.base + "/feed"
-            clocked.sync_feeds(
-                [
-                    FeedSource(slow, "slow", INTERVAL, pages=False),
-                    FeedSource(fast, "fast", INTERVAL, pages=False),
-                ]
-            )
-            finished: list[str] = []
+                return list(await asyncio.gather(poll(slow), poll(fast)))
 
-            async def go() -> list[RefreshResult]:
-                pol = FetchPolicy(timeout_s=5, allow_private_networks=True)
-                async with Fetcher(pol) as f:
-                    pipe = Pipeline(clocked, f, lambda: Matcher([]))
-
-                    async def poll(url: str) -> RefreshResult:
-                        res = await pipe.refresh(feed(clocked, url))
-                        finished.append(url)
-                        return res
-
-                    return list(await asyncio.gather(poll(slow), poll(fast)))
-
-            slow_res, fast_res = asyncio.run(go())
-    finally:
-        stop.set()
-        lsock.close()
+        slow_res, fast_res = asyncio.run(go())
     assert slow_res.status == "error" and "within 5s" in (slow_res.error or "")
     assert fast_res.status == "ok" and fast_res.new_items == 2
     assert finished == [fast, slow]  # the fast feed did not wait for the slow one

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -52,6 +52,10 @@ class MonitorGroup(typer.core.TyperGroup):
         except MonitorError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
+
+
+# Options more than one command takes.
+WatchlistOption = Annotated[str | None, typer.Option(metavar="NAME", help="Only this watchlist.")]
 
 
 class State:

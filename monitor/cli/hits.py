@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.context import duration_option, state
+from monitor.cli.context import WatchlistOption, duration_option, state
 from monitor.cli.output import hit_record, hits_csv, short_time, table
 
 
@@ -22,9 +22,7 @@ def hits(
     since: Annotated[
         str, typer.Option(metavar="DURATION", help="How far back, e.g. 12h, 7d.")
     ] = "7d",
-    watchlist: Annotated[
-        str | None, typer.Option(metavar="NAME", help="Only this watchlist.")
-    ] = None,
+    watchlist: WatchlistOption = None,
     format: Annotated[
         HitsFormat, typer.Option("--format", help="table, json or csv.")
     ] = HitsFormat.table,

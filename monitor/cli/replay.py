@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.context import duration_option, state
+from monitor.cli.context import WatchlistOption, duration_option, state
 from monitor.cli.output import count
 
 
@@ -15,9 +15,7 @@ def replay(
     since: Annotated[
         str, typer.Option(metavar="DURATION", help="Articles stored in this period, e.g. 30d.")
     ] = "30d",
-    watchlist: Annotated[
-        str | None, typer.Option(metavar="NAME", help="Only this watchlist.")
-    ] = None,
+    watchlist: WatchlistOption = None,
 ) -> None:
     """Re-match stored articles after a watchlist edit and store the new hits."""
     from monitor.pipeline.replay import replay as rematch

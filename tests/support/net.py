@@ -74,3 +74,41 @@ class Canary:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class DripServer:
+    """Slowloris on 127.0.0.1: announces 100,000 bytes, then sends one every 0.2 s."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/feed"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            while not self._stop.is_set():
+                try:
+                    conn.sendall(b"<")
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    def __enter__(self) -> DripServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.sock.close()

@@ -309,6 +309,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert out.returncode == 0 and "Usage" in out.stdout, c
         summary = out.stdout.split("Usage", 1)[1].split("\n\n", 2)[1].strip()
         assert summary and not summary.startswith("╭"), (c, "no help text")
+        assert "<bool>" not in out.stdout, (c, "a flag shown as taking a value")
         assert f"monitor {' '.join(c)}" in readme, c
 
 

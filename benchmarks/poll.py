@@ -179,6 +179,7 @@ class Run:
 
 async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool = True) -> Run:
     """Poll every URL once with the daemon's pipeline."""
+    from monitor.app import LEASE
     from monitor.extract.sandbox import Sandbox, SandboxLimits
     from monitor.fetch.client import Fetcher, FetchPolicy
     from monitor.match.matcher import Matcher
@@ -189,15 +190,22 @@ async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool 
 
     store = open_store(db)
     store.sync_feeds([FeedSource(u, None, 900, pages) for u in urls])
-    feeds = store.due_feeds()
+    # Taken as the daemon takes them: leased, and each result fenced by its lease.
+    feeds = store.claim_feeds("bench", LEASE, due=False)
     if etags:  # the state after an earlier poll
         store.record_polls(
             [
-                PollRecord(f.id, True, store_now(), PollState(f'"e{etag_of(f.source.url)}"', None))
+                PollRecord(
+                    f.id,
+                    True,
+                    store_now(),
+                    PollState(f'"e{etag_of(f.source.url)}"', None),
+                    lease=f.lease,
+                )
                 for f in feeds
             ]
         )
-        feeds = store.due_feeds(store_now(3600))
+        feeds = store.claim_feeds("bench", LEASE, due=False)
     lists, _ = load_watchlists([BUNDLED])
     matcher = Matcher(lists)
     with Sandbox(SandboxLimits(workers=workers)) as sandbox:

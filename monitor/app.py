@@ -5,6 +5,9 @@ the CLI's commands all start here."""
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
+import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -25,6 +28,16 @@ from monitor.types import DueFeed, FeedSource, RefreshResult
 from monitor.watchlists.liveset import LiveSet
 
 log = structlog.get_logger()
+
+# How long a feed stays with the daemon that took it, unless renewed while it polls:
+# a daemon that dies without giving its feeds back holds them at most this long.
+LEASE = timedelta(minutes=5)
+
+
+def daemon_id() -> str:
+    """This process among the daemons sharing a database: host, pid and a random tag
+    (a pid is reused after a restart, and containers all have pid 1)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -52,6 +65,7 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
 class App:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
+        self.owner = daemon_id()
         self.watch: LiveSet[Matcher] = LiveSet(settings.watchlist_paths, Matcher)
         if missing := self.watch.missing:
             # A daemon must not start watching nothing because a path is mistyped.
@@ -93,13 +107,15 @@ class App:
                 lambda: self.watch.compiled,
                 sandbox,
                 respect_robots=self.settings.fetch.respect_robots,
+                owner=self.owner,
             )
         return list(await asyncio.gather(*(pipe.refresh(f) for f in feeds)))
 
     async def poll_all_once(self) -> list[RefreshResult]:
-        """Poll every configured feed once, whatever its schedule."""
+        """Poll every configured feed once, whatever its schedule, but those a running
+        daemon is polling right now."""
         self.sync_feeds()
-        feeds = self.store.active_feeds()
+        feeds = self.store.claim_feeds(self.owner, LEASE, due=False)
         with Sandbox(sandbox_limits(self.settings)) as sandbox:
             async with Fetcher(fetch_policy(self.settings)) as fetcher:
                 return await self.poll(feeds, fetcher, sandbox)

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.app import App, fetch_policy, sandbox_limits
+from monitor.app import LEASE, App, fetch_policy, sandbox_limits
 from monitor.clock import utcnow
 from monitor.extract.sandbox import Sandbox
 from monitor.fetch.client import Fetcher
+from monitor.store.base import describe_db_error
 from monitor.types import DueFeed
 
 log = structlog.get_logger()
@@ -29,6 +32,8 @@ RELOAD_EVERY_S = 3
 HEALTH_EVERY_S = 60
 PRUNE_EVERY_S = 3600  # articles older than the story window leave the LSH buckets
 DRAIN_TIMEOUT_S = 30
+MAX_IN_FLIGHT = 1000  # feeds this daemon polls at once; the rest wait for the next tick
+RENEW_EVERY_S = LEASE.total_seconds() / 5  # leases of feeds still polling are renewed
 
 
 class SingleFlight:
@@ -55,6 +60,7 @@ class Daemon:
         self.app = app
         self.in_flight: dict[int, asyncio.Task[object]] = {}
         self.stopping = asyncio.Event()
+        self._renewed = time.monotonic()
         # The scheduled tick and every feed that found hits for an immediate
         # subscription ask for a send; one send runs at a time.
         self._digests = SingleFlight(self._send_digests)
@@ -108,16 +114,30 @@ class Daemon:
         # database work that already started finish (and log) before the
         # last line, so "daemon stopped" is really the end.
         await drain_threads(loop)
+        try:  # the feeds this daemon held go to the others now, not when leases expire
+            self.app.store.release_leases(self.app.owner)
+        except SQLAlchemyError as exc:
+            log.warning("leases not given back; they expire", error=describe_db_error(exc))
 
     def stop(self) -> None:
         log.info("stopping")
         self.stopping.set()
 
     async def dispatch(self) -> None:
-        due = await asyncio.to_thread(self.app.store.due_feeds)
+        """Take the feeds that are due and that no daemon holds, as many as there is room
+        for, and keep the leases of those still being polled."""
+        store, owner = self.app.store, self.app.owner
+        try:
+            if self.in_flight and time.monotonic() - self._renewed >= RENEW_EVERY_S:
+                await asyncio.to_thread(store.renew_leases, owner, list(self.in_flight), LEASE)
+                self._renewed = time.monotonic()
+            room = MAX_IN_FLIGHT - len(self.in_flight)
+            due = await asyncio.to_thread(store.claim_feeds, owner, LEASE, room) if room else []
+        except SQLAlchemyError as exc:  # the database is away: the next tick tries again
+            log.warning("feeds not dispatched", error=describe_db_error(exc))
+            return
         for feed in due:
-            if feed.id not in self.in_flight:
-                self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
+            self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
 
     async def _refresh(self, feed: DueFeed) -> object:
         try:

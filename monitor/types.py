@@ -207,6 +207,7 @@ class DueFeed:
     source: FeedSource
     state: PollState
     errors: int = 0  # failures in a row so far
+    lease: str | None = None  # the daemon that holds it for this poll (None: no lease)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ class PollRecord:
     state: PollState | None = None
     error: str | None = None
     new_items: int = 0
+    lease: str | None = None  # written only while this daemon still holds the feed
 
 
 @dataclass(frozen=True)

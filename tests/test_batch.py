@@ -55,7 +55,7 @@ def test_a_failed_write_fails_every_caller_of_that_batch_and_the_next_batch_work
 def test_store_record_polls_matches_one_by_one(sqlite_store: Store) -> None:
     store = sqlite_store
     store.sync_feeds([FeedSource(f"https://f{i}.example/", None, 60) for i in range(4)])
-    ids = {f.source.url: f.id for f in store.due_feeds()}
+    ids = {f.source.url: f.id for f in store.active_feeds()}
     now = utcnow()
     store.record_polls(
         [

@@ -4,14 +4,16 @@ feed's error, keeps the feed's old validators, and its entries are stored next t
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 
+from monitor.clock import aware, utcnow
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
 from monitor.pipeline.refresh import Pipeline
-from monitor.store import Store
+from monitor.store import Store, open_store
 from monitor.types import FeedSource, PollState, RefreshResult
 from monitor.watchlists.model import Entity, Watchlist
 from tests.support.cli import cli
@@ -96,3 +98,66 @@ def test_run_once_counts_a_failed_save_as_a_feed_error_and_exits_3(
         out = cli("run", "--once", config=cfg)
         assert out.returncode == 0, out.stderr
         assert "2 new items" in out.stdout and "0 feed errors" in out.stdout
+
+
+def test_a_page_another_daemon_is_fetching_is_left_to_it(db_url: str) -> None:
+    store = open_store(db_url)
+    page = (
+        b"<html><body><article><p>"
+        + b"The CSTO met in Minsk today. " * 40
+        + b"</p></article></body></html>"
+    )
+
+    def script(path: str, headers: dict[str, str]) -> Reply:
+        if path == "/story":  # slow, so both daemons meet it
+            return Reply(200, page, {"Content-Type": "text/html"}, delay_s=1.0)
+        item = ("CSTO summit", f"{srv.base}/story", f"g{path}", "The CSTO met.")
+        return Reply(200, rss([item]), {"ETag": f'"{path}"', "Content-Type": "application/rss+xml"})
+
+    with ScriptedServer(script) as srv:
+        store.sync_feeds([FeedSource(f"{srv.base}/{n}", n, 900) for n in ("a", "b")])
+        a, b = (feed(store, f"{srv.base}/{n}") for n in ("a", "b"))
+
+        async def go() -> list[RefreshResult]:
+            async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+                one = Pipeline(store, f, lambda: Matcher([]), respect_robots=False, owner="d1")
+                two = Pipeline(store, f, lambda: Matcher([]), respect_robots=False, owner="d2")
+                first = asyncio.create_task(one.refresh(a))
+                while not any(p == "/story" for p, _ in srv.requests):
+                    await asyncio.sleep(0.01)  # d1 is fetching the page
+                return list(await asyncio.gather(first, two.refresh(b)))
+
+        res_a, res_b = asyncio.run(go())
+        assert (res_a.status, res_a.new_items) == ("ok", 1)
+        assert (res_b.status, res_b.new_items) == ("ok", 0)  # left to d1
+        assert [p for p, _ in srv.requests].count("/story") == 1
+        by_url = {s.url: s for s in store.feed_statuses()}
+        soon = by_url[b.source.url].next_poll_at
+        assert soon is not None and aware(soon) <= store.clock() + timedelta(seconds=61)
+        assert feed(store, b.source.url).state == PollState()  # its validators kept
+        assert feed(store, a.source.url).state == PollState('"/a"', None)
+
+        async def again() -> RefreshResult:
+            async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+                two = Pipeline(store, f, lambda: Matcher([]), respect_robots=False, owner="d2")
+                return await two.refresh(feed(store, b.source.url))
+
+        assert asyncio.run(again()).new_items == 1  # the stored article, marked seen
+        assert [p for p, _ in srv.requests].count("/story") == 1
+        assert feed(store, b.source.url).state == PollState('"/b"', None)
+    store.engine.dispose()
+
+
+def test_page_claims_are_one_daemons_until_given_back_or_expired(db_url: str) -> None:
+    now = [utcnow()]
+    store = open_store(db_url, clock=lambda: now[0])
+    lease = timedelta(minutes=10)
+    urls = ["https://n.example/1", "https://n.example/2"]
+    assert store.claim_pages("d1", urls, lease) == set(urls)
+    assert store.claim_pages("d1", urls[:1], lease) == {urls[0]}  # still its own
+    assert store.claim_pages("d2", urls, lease) == set()
+    store.release_pages("d1", urls[:1])
+    assert store.claim_pages("d2", urls, lease) == {urls[0]}
+    now[0] += lease + timedelta(seconds=1)  # d1 died holding the second
+    assert store.claim_pages("d2", urls, lease) == set(urls)
+    store.engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import inspect, text
 
@@ -39,15 +39,31 @@ def test_migrations_create_every_table(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     upgrade(engine)  # twice is harmless
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     names = set(inspect(engine).get_table_names())
     assert {"feed", "article", "feed_entry", "hit", "digest", "digest_item", "delivery"} <= names
+    assert "page_claim" in names
     assert "story_band" not in names  # the story index is built in memory from article rows
     if engine.dialect.name == "sqlite":
         with engine.connect() as c:
             assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     engine.dispose()
+
+
+def test_the_tables_are_what_the_migrations_make(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import monitor.store.tables  # noqa: F401  (registers the tables)
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
 
 
 def test_feeds_sync_and_poll_state(store: Store) -> None:
@@ -57,9 +73,10 @@ def test_feeds_sync_and_poll_state(store: Store) -> None:
             FeedSource("https://b.example/rss", None, 60),
         ]
     )
-    due = store.due_feeds()
+    due = store.claim_feeds("d1", LEASE)
     assert {d.source.url for d in due} == {"https://a.example/rss", "https://b.example/rss"}
     a = next(d for d in due if d.source.name == "A")
+    assert a.lease == "d1" and store.claim_feeds("d2", LEASE) == []  # held by d1
     record_poll(
         store,
         a.id,
@@ -67,8 +84,11 @@ def test_feeds_sync_and_poll_state(store: Store) -> None:
         next_poll_at=utcnow() + timedelta(seconds=300),
         state=PollState('"e1"', "Mon"),
         new_items=3,
+        lease="d1",
     )
-    assert {d.source.url for d in store.due_feeds()} == {"https://b.example/rss"}
+    store.release_leases("d1")
+    assert {d.source.url for d in store.claim_feeds("d2", LEASE)} == {"https://b.example/rss"}
+    store.release_leases("d2")
     got = feed(store, "https://a.example/rss")
     assert got.state == PollState('"e1"', "Mon") and got.errors == 0
     record_poll(store, a.id, ok=False, next_poll_at=utcnow(), error="HTTP 500")
@@ -81,7 +101,80 @@ def test_feeds_sync_and_poll_state(store: Store) -> None:
     assert status.error_count == 2 and status.last_error == "HTTP 502" and status.items_seen == 3
     # removed from the config: kept, but no longer polled
     store.sync_feeds([FeedSource("https://b.example/rss", None, 60)])
-    assert {d.source.url for d in store.due_feeds()} == {"https://b.example/rss"}
+    assert {d.source.url for d in store.claim_feeds("d1", LEASE)} == {"https://b.example/rss"}
+
+
+LEASE = timedelta(minutes=5)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_daemons_claiming_at_once_never_get_the_same_feed(db_url: str) -> None:
+    stores = [open_store(db_url) for _ in range(4)]
+    stores[0].sync_feeds([FeedSource(f"https://f{i}.example/", None, 60) for i in range(200)])
+    got: dict[str, list[int]] = {}
+    barrier = threading.Barrier(len(stores))
+
+    def claim(i: int) -> None:
+        barrier.wait()
+        ids: list[int] = []
+        while batch := stores[i].claim_feeds(f"d{i}", LEASE, limit=7):
+            ids += [f.id for f in batch]
+        got[f"d{i}"] = ids
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for ids in got.values() for i in ids]
+    assert len(claimed) == len(set(claimed)) == 200  # every feed once, to one daemon
+    assert sum(1 for ids in got.values() if ids) >= 2  # the work was shared
+    for s in stores:
+        s.engine.dispose()
+
+
+def test_a_lease_expires_and_a_late_result_is_fenced_off(db_url: str) -> None:
+    clock = Clock()
+    store = open_store(db_url, clock=clock)
+    store.sync_feeds([FeedSource("https://a.example/rss", None, 60)])
+    [a] = store.claim_feeds("dead", LEASE)
+    assert store.claim_feeds("alive", LEASE) == []
+    clock.now += LEASE + timedelta(seconds=1)  # "dead" never came back
+    [b] = store.claim_feeds("alive", LEASE)
+    assert b.id == a.id and b.lease == "alive"
+    # the first daemon's result, come too late, changes nothing ...
+    record_poll(store, a.id, ok=False, next_poll_at=clock.now, error="late", lease="dead")
+    assert store.feed_statuses()[0].error_count == 0
+    # ... the holder's is written, and ends its lease
+    record_poll(store, b.id, ok=True, next_poll_at=clock.now, lease="alive")
+    status = store.feed_statuses()[0]
+    assert status.last_success_at is not None and status.error_count == 0
+    assert [f.lease for f in store.claim_feeds("other", LEASE)] == ["other"]
+    store.engine.dispose()
+
+
+def test_leases_are_renewed_while_polling_and_given_back_at_stop(db_url: str) -> None:
+    clock = Clock()
+    store = open_store(db_url, clock=clock)
+    store.sync_feeds([FeedSource(f"https://f{i}.example/", None, 60) for i in range(3)])
+    mine = store.claim_feeds("me", LEASE)
+    clock.now += LEASE * 0.8
+    assert store.renew_leases("me", [f.id for f in mine[:2]], LEASE) == 2
+    assert store.renew_leases("you", [f.id for f in mine], LEASE) == 0  # not yours
+    clock.now += LEASE * 0.5  # past the first lease: the renewed two are still held
+    assert [f.id for f in store.claim_feeds("you", LEASE)] == [mine[2].id]
+    assert store.release_leases("me") == 2
+    assert {f.id for f in store.claim_feeds("you", LEASE)} == {f.id for f in mine[:2]}
+    store.engine.dispose()
 
 
 def test_article_stored_once_and_hits_unique(store: Store) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import structlog
@@ -59,6 +60,10 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 PAGES_PER_WORKER = 16  # pages fetched or being extracted at once, per parser worker
 SAVE_BATCH = 20  # feeds whose new articles are stored in one transaction
+# A page another daemon is fetching is left to it: its claim lasts this long at most,
+# and the feed that met it is polled again this soon, its validators kept.
+PAGE_CLAIM = timedelta(minutes=10)
+DEFERRED_RETRY_S = 60
 
 _NO_LIMIT = contextlib.nullcontext()
 
@@ -77,6 +82,7 @@ class Pipeline:
         respect_robots: bool = True,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -85,6 +91,9 @@ class Pipeline:
         self.robots = Robots(fetcher, fetcher.policy.user_agent) if respect_robots else None
         self.clock = clock or store.clock
         self.rng = rng or random.Random()
+        # The daemon this runs in: with several on one database, each article page is
+        # claimed before it is fetched. None: no claims (a process alone).
+        self.owner = owner
         self._inflight = InFlight()
         self._polls: Batcher[PollRecord, None] = Batcher(store.record_polls)
         # Feeds finishing together share one transaction: a burst of new articles
@@ -128,22 +137,37 @@ class Pipeline:
         items = unique_items(parsed.items)
         seen = await self._db(self.store.entry_fingerprints, feed.id, [i.key for i in items])
         fresh = fresh_items(items, seen)
-        hits = await self._entries(feed, fresh)
+        hits, deferred = await self._entries(feed, fresh)
         # Only now, with every entry stored: the validators of a poll whose entries
-        # were not stored must not be kept, or the feed answers 304 from then on.
+        # were not stored must not be kept, or the feed answers 304 from then on. Nor
+        # those of a poll that left entries to another daemon: it is polled again soon.
         hint = max(result.max_age_s or 0, parsed.ttl_s or 0)
-        state = PollState(result.etag, result.last_modified)
-        await self._polls.put(self._success(feed, hint, state, len(fresh)))
+        state = PollState(result.etag, result.last_modified) if not deferred else None
+        done = len(fresh) - deferred
+        await self._polls.put(self._success(feed, hint, state, done, soon=deferred > 0))
         log.info(
-            "feed polled", feed=redact(src.url), items=len(items), new=len(fresh), hits=len(hits)
+            "feed polled",
+            feed=redact(src.url),
+            items=len(items),
+            new=done,
+            hits=len(hits),
+            **({"left_to_other_daemons": deferred} if deferred else {}),
         )
-        return RefreshResult(src.url, "ok", len(fresh), tuple(hits))
+        return RefreshResult(src.url, "ok", done, tuple(hits))
 
     def _success(
-        self, feed: DueFeed, hint_s: float | None, state: PollState | None = None, new: int = 0
+        self,
+        feed: DueFeed,
+        hint_s: float | None,
+        state: PollState | None = None,
+        new: int = 0,
+        soon: bool = False,
     ) -> PollRecord:
-        at = next_poll(feed.source.interval_s, 0, self.clock(), self.rng, hint_s)
-        return PollRecord(feed.id, True, at, state=state, new_items=new)
+        now = self.clock()
+        at = next_poll(feed.source.interval_s, 0, now, self.rng, hint_s)
+        if soon:
+            at = min(at, now + timedelta(seconds=DEFERRED_RETRY_S))
+        return PollRecord(feed.id, True, at, state=state, new_items=new, lease=feed.lease)
 
     async def _failed(
         self,
@@ -159,7 +183,7 @@ class Pipeline:
         url = redact(feed.source.url)
         log.warning("feed failed", feed=url, error=error, errors=errors)
         try:
-            await self._polls.put(PollRecord(feed.id, False, at, error=error))
+            await self._polls.put(PollRecord(feed.id, False, at, error=error, lease=feed.lease))
         except Exception:  # the database itself is failing: the poll is retried when due
             log.warning("feed failure not recorded", feed=url, exc_info=True)
         return RefreshResult(feed.source.url, status, error=error)
@@ -172,33 +196,54 @@ class Pipeline:
         except SandboxError as exc:
             raise FeedParseError(str(exc)) from exc
 
-    async def _entries(self, feed: DueFeed, fresh: Sequence[Fresh]) -> list[int]:
-        """Process a feed's new and edited entries; returns the new hit ids.
+    async def _entries(self, feed: DueFeed, fresh: Sequence[Fresh]) -> tuple[list[int], int]:
+        """Process a feed's new and edited entries; returns the new hit ids, and how many
+        entries were left to another daemon fetching their pages.
 
         An article being processed for another feed right now (the same story in two
         feeds polled together) is left to that feed, then looked up: fetched once.
         """
         pending = [(entry_url(feed.source.url, f.item.link, f.item.key), f) for f in fresh]
         hits: list[int] = []
+        deferred = 0
         while pending:
             claim = self._inflight.claim(pending)
             try:
-                hits += await self._process(feed, claim.mine)
+                found, left = await self._process(feed, claim.mine)
+                hits += found
+                deferred += left
             finally:
                 self._inflight.release(claim.mine)
             await claim.wait()
             pending = claim.later
-        return hits
+        return hits, deferred
 
-    async def _process(self, feed: DueFeed, entries: dict[str, Fresh]) -> list[int]:
+    async def _process(self, feed: DueFeed, entries: dict[str, Fresh]) -> tuple[list[int], int]:
         """Entries whose URLs this task holds: fetch, extract, match and store them together."""
         if not entries:
-            return []
+            return [], 0
         known = await self._db(self.store.known_articles, list(entries))
         seen, todo = split_known(entries, known)
         if seen:
             await self._db(self.store.mark_seen, feed.id, seen)
         fetching = feed.source.pages
+        claimed: set[str] = set()
+        deferred = 0
+        if fetching and self.owner is not None:
+            wanted = [url for url, f in todo if f.item.link]
+            claimed = await self._db(self.store.claim_pages, self.owner, wanted, PAGE_CLAIM)
+            deferred = len(wanted) - len(claimed)
+            todo = [(url, f) for url, f in todo if url in claimed or not f.item.link]
+        try:
+            return await self._store(feed, todo, fetching), deferred
+        finally:
+            if claimed:
+                await self._db(self.store.release_pages, self.owner or "", claimed)
+
+    async def _store(
+        self, feed: DueFeed, todo: Sequence[tuple[str, Fresh]], fetching: bool
+    ) -> list[int]:
+        """Fetch and extract the entries' pages, match and store the articles."""
         async with self._feed_slots if fetching else _NO_LIMIT:
             pages = await asyncio.gather(
                 *(self._page(f.item) if f.item.link and fetching else _none() for _, f in todo)

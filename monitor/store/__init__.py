@@ -11,12 +11,13 @@ from monitor.store.db import make_engine, upgrade
 from monitor.store.digests import DigestsMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.outbox import OutboxMixin
+from monitor.store.pages import PagesMixin
 from monitor.store.stories import StoryIndex
 
 __all__ = ["Store", "open_store"]
 
 
-class Store(FeedsMixin, ArticlesMixin, DigestsMixin, OutboxMixin):
+class Store(FeedsMixin, PagesMixin, ArticlesMixin, DigestsMixin, OutboxMixin):
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock)
         self.stories = StoryIndex()

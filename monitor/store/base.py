@@ -34,18 +34,21 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
-def store_error(what: str, exc: Exception) -> Exception:
-    """A database error as a StoreError saying what was not stored and the driver's reason
-    (SQLAlchemy's message adds the statement and a link); any other error as it is."""
+def describe_db_error(exc: SQLAlchemyError) -> str:
+    """The driver's reason in one line: SQLAlchemy's message adds the statement, its
+    parameters and a link."""
     if isinstance(exc, DBAPIError):
-        reason = (
-            str(exc.orig).strip().splitlines()[0]
-            if str(exc.orig).strip()
-            else type(exc.orig).__name__
-        )
-        return StoreError(f"{what}: {reason}")
+        lines = str(exc.orig).strip().splitlines()
+        return lines[0] if lines else type(exc.orig).__name__
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def store_error(what: str, exc: Exception) -> Exception:
+    """A database error as a StoreError saying what was not stored and why; any other
+    error as it is."""
     if isinstance(exc, SQLAlchemyError):
-        return StoreError(f"{what}: {type(exc).__name__}: {exc}")
+        return StoreError(f"{what}: {describe_db_error(exc)}")
     return exc
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import col
 
-from monitor.store.base import StoreBase, table
+from monitor.store.base import StoreBase, chunks, table
 from monitor.store.tables import FeedRow
 from monitor.types import DueFeed, FeedSource, FeedStatus, PollRecord, PollState
 
@@ -19,14 +20,17 @@ from monitor.types import DueFeed, FeedSource, FeedStatus, PollRecord, PollState
 _DOWN_UNTOLD = (col(FeedRow.failing_since).is_not(None), col(FeedRow.down_notified).is_(False))
 _BACK_UNTOLD = (col(FeedRow.failing_since).is_(None), col(FeedRow.down_notified))
 
+log = structlog.get_logger()
 
-def _due(r: FeedRow) -> DueFeed:
+
+def _due(r: Any) -> DueFeed:
     assert r.id is not None
     return DueFeed(
         r.id,
         FeedSource(r.url, r.name, r.interval_s, r.fetch_pages),
         PollState(r.etag, r.last_modified),
         r.error_count,
+        r.lease_owner,
     )
 
 
@@ -80,17 +84,67 @@ class FeedsMixin(StoreBase):
                 update(FeedRow).where(col(FeedRow.url).not_in(list(wanted))).values(active=False)
             )
 
-    def due_feeds(self, now: datetime | None = None) -> list[DueFeed]:
-        """Active feeds whose next poll time has come, the most overdue first."""
-        now = now or self.clock()
-        with self.session() as s:
-            rows = s.execute(
-                select(FeedRow)
-                .where(col(FeedRow.active))
-                .where((col(FeedRow.next_poll_at).is_(None)) | (col(FeedRow.next_poll_at) <= now))
-                .order_by(col(FeedRow.next_poll_at))
-            ).all()
-            return [_due(r[0]) for r in rows]
+    def claim_feeds(
+        self, owner: str, lease: timedelta, limit: int | None = None, due: bool = True
+    ) -> list[DueFeed]:
+        """Lease up to `limit` feeds to `owner`: active ones whose next poll has come (all
+        active ones with `due=False`) that no other daemon holds, the most overdue first.
+
+        One statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)`:
+        daemons claiming at once never get the same feed, and none waits for another.
+        A daemon that dies keeps its leases only until they expire.
+        """
+        now = self.clock()
+        feed = table(FeedRow)
+        pick = select(feed.c.id).where(
+            feed.c.active,
+            feed.c.lease_until.is_(None) | (feed.c.lease_until < now),
+        )
+        if due:
+            pick = pick.where(feed.c.next_poll_at.is_(None) | (feed.c.next_poll_at <= now))
+        pick = pick.order_by(feed.c.next_poll_at.asc().nulls_first(), feed.c.id)
+        if limit is not None:
+            pick = pick.limit(limit)
+        stmt = (
+            update(feed)
+            .where(feed.c.id.in_(pick.with_for_update(skip_locked=True)))
+            .values(lease_owner=owner, lease_until=now + lease)
+            .returning(*feed.c)
+        )
+        with self.writing() as s:
+            rows = s.execute(stmt).all()
+        return sorted((_due(r) for r in rows), key=lambda f: f.id)
+
+    def renew_leases(self, owner: str, feed_ids: Sequence[int], lease: timedelta) -> int:
+        """Extend `owner`'s leases on feeds it is still polling; returns how many it holds."""
+        if not feed_ids:
+            return 0
+        held = 0
+        with self.writing() as s:
+            for chunk in chunks(list(feed_ids)):
+                held += (
+                    s.connection()
+                    .execute(
+                        update(FeedRow)
+                        .where(col(FeedRow.id).in_(chunk), col(FeedRow.lease_owner) == owner)
+                        .values(lease_until=self.clock() + lease)
+                    )
+                    .rowcount
+                )
+        return held
+
+    def release_leases(self, owner: str) -> int:
+        """Give up every lease `owner` holds (a daemon stopping): others take them now."""
+        with self.writing() as s:
+            return (
+                s.connection()
+                .execute(
+                    update(FeedRow)
+                    .where(col(FeedRow.lease_owner) == owner)
+                    .values(lease_owner=None, lease_until=None)
+                )
+                .rowcount
+            )
 
     def active_feeds(self) -> list[DueFeed]:
         """Every configured feed, whatever its schedule (`run --once`)."""
@@ -110,6 +164,9 @@ class FeedsMixin(StoreBase):
         """
         now = self.clock()
         feed = table(FeedRow)
+        # Fenced: a result is written only while its lease is still the writer's, and
+        # writing it ends the lease. (A record without a lease: a feed nobody holds.)
+        held = feed.c.lease_owner.is_not_distinct_from(bindparam("b_lease"))
         ok_values = {
             "last_polled_at": now,
             "last_success_at": now,
@@ -118,28 +175,36 @@ class FeedsMixin(StoreBase):
             "failing_since": None,
             "next_poll_at": bindparam("b_next"),
             "items_seen": feed.c.items_seen + bindparam("b_new"),
+            "lease_owner": None,
+            "lease_until": None,
         }
-        plain = update(feed).where(feed.c.id == bindparam("b_id")).values(**ok_values)
+        plain = update(feed).where(feed.c.id == bindparam("b_id"), held).values(**ok_values)
         with_state = plain.values(etag=bindparam("b_etag"), last_modified=bindparam("b_lm"))
         rows: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
         for r in records:
             if r.ok:
-                row = {"b_id": r.feed_id, "b_next": r.next_poll_at, "b_new": r.new_items}
+                row = {
+                    "b_id": r.feed_id,
+                    "b_next": r.next_poll_at,
+                    "b_new": r.new_items,
+                    "b_lease": r.lease,
+                }
                 if r.state is not None:
                     row.update(b_etag=r.state.etag, b_lm=r.state.last_modified)
                 rows[r.state is not None].append(row)
+        written = 0
         with self.writing() as s:
             conn = s.connection()
             if rows[False]:
-                conn.execute(plain, rows[False])
+                written += conn.execute(plain, rows[False]).rowcount
             if rows[True]:
-                conn.execute(with_state, rows[True])
+                written += conn.execute(with_state, rows[True]).rowcount
             for r in records:
                 if r.ok:
                     continue
-                conn.execute(
+                written += conn.execute(
                     update(feed)
-                    .where(feed.c.id == r.feed_id)
+                    .where(feed.c.id == r.feed_id, held)
                     .values(
                         last_polled_at=now,
                         next_poll_at=r.next_poll_at,
@@ -147,8 +212,16 @@ class FeedsMixin(StoreBase):
                         last_error_at=now,
                         error_count=feed.c.error_count + 1,
                         failing_since=func.coalesce(feed.c.failing_since, now),
-                    )
-                )
+                        lease_owner=None,
+                        lease_until=None,
+                    ),
+                    {"b_lease": r.lease},
+                ).rowcount
+        if written < len(records):
+            log.warning(
+                "poll results dropped: their feeds' leases had passed to another daemon",
+                dropped=len(records) - written,
+            )
 
     def feed_statuses(self, *where: Any) -> list[FeedStatus]:
         """Every feed's status, or those meeting the `where` conditions."""

@@ -33,6 +33,9 @@ class FeedRow(SQLModel, table=True):
     failing_since: datetime | None = None  # first failure of the current run of failures
     down_notified: bool = False  # the operator has been told it is down
     fetch_pages: bool = True  # feeds[].pages
+    # The daemon polling it now, until when: another takes it once the lease expires.
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = None
 
 
 class ArticleRow(SQLModel, table=True):
@@ -98,6 +101,9 @@ class DigestRow(SQLModel, table=True):
     period_start: datetime | None = None
     period_end: datetime
     created_at: datetime
+    # Random, made once: the digest's Message-ID and idempotency keys derive from it,
+    # so a repeat after a crash carries the same ones.
+    key: str | None = Field(default=None, max_length=32)
 
 
 class DigestItemRow(SQLModel, table=True):
@@ -127,3 +133,17 @@ class DeliveryRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
+    # The daemon sending it now, until when: no other sends it meanwhile.
+    claim_owner: str | None = Field(default=None, max_length=100)
+    claim_until: datetime | None = None
+    dead_notified: bool = False  # the operator has been told it is dead
+
+
+class PageClaimRow(SQLModel, table=True):
+    """An article page one daemon is fetching and storing: the others leave it alone."""
+
+    __tablename__ = "page_claim"
+
+    url_hash: str = Field(primary_key=True, max_length=64)  # of the canonical URL
+    owner: str = Field(max_length=100)
+    until: datetime

@@ -35,8 +35,9 @@ def record_poll(
     state: PollState | None = None,
     error: str | None = None,
     new_items: int = 0,
+    lease: str | None = None,
 ) -> None:
-    store.record_polls([PollRecord(feed_id, ok, next_poll_at, state, error, new_items)])
+    store.record_polls([PollRecord(feed_id, ok, next_poll_at, state, error, new_items, lease)])
 
 
 def save_articles(

@@ -5,9 +5,6 @@ the CLI's commands all start here."""
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
-import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -15,7 +12,7 @@ import structlog
 
 from monitor.config.settings import Settings
 from monitor.config.sources import feed_sources
-from monitor.digest.notices import Notifier, check_feeds
+from monitor.digest.notices import Notifier, announce_dead, check_feeds
 from monitor.digest.schedule import is_due
 from monitor.digest.service import BACKLOG, DigestService, SendReport
 from monitor.errors import ConfigError
@@ -24,6 +21,7 @@ from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
 from monitor.pipeline.refresh import Pipeline
 from monitor.store import Store, open_store
+from monitor.store.base import owner_id
 from monitor.types import DueFeed, FeedSource, RefreshResult
 from monitor.watchlists.liveset import LiveSet
 
@@ -32,12 +30,6 @@ log = structlog.get_logger()
 # How long a feed stays with the daemon that took it, unless renewed while it polls:
 # a daemon that dies without giving its feeds back holds them at most this long.
 LEASE = timedelta(minutes=5)
-
-
-def daemon_id() -> str:
-    """This process among the daemons sharing a database: host, pid and a random tag
-    (a pid is reused after a restart, and containers all have pid 1)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -65,7 +57,7 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
 class App:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.owner = daemon_id()
+        self.owner = owner_id()
         self.watch: LiveSet[Matcher] = LiveSet(settings.watchlist_paths, Matcher)
         if missing := self.watch.missing:
             # A daemon must not start watching nothing because a path is mistyped.
@@ -74,7 +66,7 @@ class App:
         if not self.watch.problems:  # a broken file's name cannot be known
             self._check_subscriptions()
         self.store = store or open_store(settings.database_url)
-        self.digests = DigestService(self.store, settings, self.watch.labels)
+        self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
         self._pipeline: Pipeline | None = None
 
     def _check_subscriptions(self) -> None:
@@ -131,15 +123,15 @@ class App:
                 due.append(sub.name)
         return due
 
-    def check_feed_health(self, now: datetime | None = None) -> int:
-        """Tell the operator about feeds down longer than admin.feed_down_after, and back."""
+    def send_notices(self, now: datetime | None = None) -> int:
+        """Tell the operator about feeds down longer than admin.feed_down_after, feeds
+        back, and deliveries dead: each once, whichever daemon sees it first."""
         admin = self.settings.admin
+        notifier = Notifier(admin.notify)
+        down_after = timedelta(seconds=admin.feed_down_after)
         return check_feeds(
-            self.store,
-            Notifier(admin.notify),
-            timedelta(seconds=admin.feed_down_after),
-            now or self.store.clock(),
-        )
+            self.store, notifier, down_after, now or self.store.clock()
+        ) + announce_dead(self.store, notifier)
 
     def send_due_digests(self, now: datetime | None = None) -> SendReport:
         """Create digests whose schedule has fired, and retry deliveries that are due."""

@@ -162,7 +162,7 @@ class Daemon:
 
     async def health_tick(self) -> None:
         try:
-            await asyncio.to_thread(self.app.check_feed_health)
+            await asyncio.to_thread(self.app.send_notices)
         except Exception:  # a notice must never end the job for good
             log.exception("feed health check failed")
 

@@ -11,6 +11,7 @@ from typing import Literal
 ArticleSource = Literal["page", "feed"]
 # "error": the feed's own fault (fetch, parse); "internal-error": ours (storing, a bug).
 RefreshStatus = Literal["ok", "not-modified", "error", "internal-error"]
+DeliveryStatus = Literal["pending", "sent", "dead"]
 # The rendering a destination gets.
 Channel = Literal["email", "slack", "text"]
 # Entity labels shown in digests: watchlist -> entity id -> label.
@@ -282,6 +283,7 @@ class StoredDigest:
     period_start: datetime | None
     period_end: datetime
     hit_ids: tuple[int, ...]
+    key: str  # stable and unique: a repeat after a crash carries the same message ids
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,36 @@ class PendingDelivery:
     subscription: str
     destination: str
     attempts: int
+    claim: str | None = None  # the daemon sending it now
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """One row of the outbox, as `monitor deliveries` shows it."""
+
+    id: int
+    digest_id: int
+    subscription: str
+    label: str  # the destination, secrets hidden
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    created_at: datetime  # the digest's
+    claim: str | None  # the daemon sending it now
+
+
+@dataclass(frozen=True)
+class DeadDelivery:
+    """A delivery whose retries are used up: the operator is told, once."""
+
+    id: int
+    digest_id: int
+    subscription: str
+    label: str  # the destination, secrets hidden
+    attempts: int
+    last_error: str | None
 
 
 @dataclass(frozen=True)

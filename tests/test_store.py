@@ -235,13 +235,11 @@ def test_digest_claims_each_hit_once(store: Store) -> None:
     ]
     pending = store.undelivered_hits("desk", None, utcnow() - timedelta(days=1))
     assert sorted(h.hit_id for h in pending) == sorted(ids)
-    made = store.create_digest(
-        "desk", ids, [("k1", "mailto://…"), ("k2", "json://…")], None, utcnow()
-    )
+    made = store.create_digest("desk", ids, [("k1", "mailto://…"), ("k2", "json://…")], utcnow())
     assert made is not None
     assert sorted(made.hit_ids) == sorted(ids) and made.subscription == "desk"
     # a second daemon trying the same hits gets nothing, and no empty digest is made
-    assert store.create_digest("desk", ids, [("k1", "x")], None, utcnow()) is None
+    assert store.create_digest("desk", ids, [("k1", "x")], utcnow()) is None
     assert store.undelivered_hits("desk", None, utcnow() - timedelta(days=1)) == []
     # another subscription still gets them
     assert len(store.undelivered_hits("other", None, utcnow() - timedelta(days=1))) == 3

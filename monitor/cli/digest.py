@@ -41,6 +41,30 @@ def send(
         raise typer.Exit(1)
 
 
+@app.command("retry")
+def retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(metavar="ID", help="Dead deliveries to send again.")
+    ] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Every dead delivery.")] = False,
+) -> None:
+    """Queue dead deliveries again (see `monitor deliveries --dead`); the daemon, or
+    `monitor digest send`, sends them."""
+    from monitor.store import open_store
+
+    if not ids and not dead:
+        raise typer.BadParameter("name the deliveries, or give --dead for all of them")
+    store = open_store(state.settings().database_url)
+    queued = store.retry_dead(None if dead else ids)
+    missing = sorted(set(ids or ()) - set(queued))
+    typer.echo(f"{count(len(queued), 'delivery', 'deliveries')} queued again")
+    if missing:
+        raise MonitorError(
+            f"not dead, or no such delivery: {', '.join(map(str, missing))} "
+            "(monitor deliveries --dead lists them)"
+        )
+
+
 @app.command("preview")
 def preview(
     subscription: Annotated[

@@ -13,7 +13,18 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import db, demo, digest, feeds, hits, match, replay, run, watchlists
+from monitor.cli import (
+    db,
+    deliveries,
+    demo,
+    digest,
+    feeds,
+    hits,
+    match,
+    replay,
+    run,
+    watchlists,
+)
 from monitor.cli.context import MonitorGroup, state
 from monitor.config.settings import config_path
 from monitor.logs import LogLevel, setup_logging
@@ -55,6 +66,7 @@ app.command()(hits.hits)
 app.command()(match.match)
 app.command()(replay.replay)
 app.command()(demo.demo)
+app.command()(deliveries.deliveries)
 app.add_typer(digest.app, name="digest")
 app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(feeds.app, name="feeds")

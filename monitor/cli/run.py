@@ -33,6 +33,7 @@ def run(
         return
     results = asyncio.run(application.poll_all_once())
     report = application.send_due_digests()
+    application.send_notices()  # feeds down or back, deliveries dead: under cron too
     failed = [r for r in results if r.failed]
     hits = sum(len(r.new_hits) for r in results)
     typer.echo(

@@ -8,14 +8,18 @@ data/digests/ and summarised in the log.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import apprise
+import apprise.plugins.email.base as apprise_email
 import structlog
 
 from monitor.errors import DeliveryError
@@ -25,6 +29,36 @@ log = structlog.get_logger()
 
 FILE_DESTINATION = "file"
 RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+# A webhook that apprise lets us give headers (json://, xml://, form://) gets the
+# delivery's identity in this one: a repeat after a crash carries the same key.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MESSAGE_ID_DOMAIN = "news-monitor"
+
+# apprise stamps every email with a fresh Message-ID and has no way to pass one in.
+# A delivery sent again after a crash must carry the same one, so a receiver can drop
+# the repeat: apprise's stamp reads ours while a send holds the lock (apprise may send
+# from its own threads, so a thread-local would not do). Every send through apprise in
+# this process takes the lock, so none gets another's Message-ID.
+_STAMP_LOCK = threading.Lock()
+_stamp: dict[str, str | None] = {"id": None}
+
+
+def _make_msgid(idstring: str | None = None, domain: str | None = None) -> str:
+    return _stamp["id"] or email.utils.make_msgid(idstring, domain)
+
+
+setattr(apprise_email, "make_msgid", _make_msgid)  # noqa: B010  (see above)
+
+
+@contextmanager
+def stamped(message_id: str | None) -> Iterator[None]:
+    """One send through apprise at a time; email gets `message_id` (None: a fresh one)."""
+    with _STAMP_LOCK:
+        _stamp["id"] = message_id
+        try:
+            yield
+        finally:
+            _stamp["id"] = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +103,23 @@ def channel(url: str) -> Channel:
     return "text"
 
 
-def send(dest: Destination, rendered: RenderedDigest, digest_id: int, digest_dir: Path) -> None:
-    """Send one digest to one destination; raises DeliveryError saying why it failed."""
+def identity(digest_key: str, dest: Destination) -> str:
+    """The same for every attempt of one delivery, unique across deliveries."""
+    return f"{digest_key}.{dest.key[:12]}"
+
+
+def send(
+    dest: Destination,
+    rendered: RenderedDigest,
+    digest_id: int,
+    digest_dir: Path,
+    ident: str | None = None,
+) -> None:
+    """Send one digest to one destination; raises DeliveryError saying why it failed.
+
+    `ident` (see identity) becomes the email's Message-ID and a webhook's
+    Idempotency-Key, so a receiver can drop a repeat.
+    """
     if dest.url is None:
         try:
             write_files(rendered, digest_id, digest_dir)
@@ -78,16 +127,25 @@ def send(dest: Destination, rendered: RenderedDigest, digest_id: int, digest_dir
             raise DeliveryError(f"{digest_dir}: cannot write the digest: {exc.strerror}") from exc
         return
     kind = channel(dest.url)
-    a = apprise.Apprise()
-    if not a.add(dest.url):
+    plugin = apprise.Apprise.instantiate(dest.url)
+    if plugin is None:
         raise DeliveryError(f"apprise does not understand the URL {dest.label}")
+    headers = getattr(plugin, "headers", None)
+    if ident and isinstance(headers, dict):
+        headers[IDEMPOTENCY_HEADER] = ident
+    a = apprise.Apprise()
+    a.add(plugin)
     # Slack gets its own mrkdwn undeclared, so apprise passes it through (digest.slack).
     body, fmt = {
         "email": (rendered.html, apprise.NotifyFormat.HTML),
         "slack": (rendered.slack, None),
         "text": (rendered.text, apprise.NotifyFormat.TEXT),
     }[kind]
-    with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as output:
+    msgid = f"<{ident}@{MESSAGE_ID_DOMAIN}>" if ident else None
+    with (
+        stamped(msgid),
+        apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as output,
+    ):
         ok = a.notify(title=rendered.subject, body=body, body_format=fmt)
     if not ok:
         detail = " ".join(output.getvalue().split())[-500:] or "no detail from apprise"

@@ -1,4 +1,5 @@
-"""Notices to the operator (the `admin:` section): a feed down, a feed back.
+"""Notices to the operator (the `admin:` section): a feed down, a feed back, a delivery
+dead.
 
 Sent through apprise like digests, but best effort: a failed notice is logged,
 never retried, and never stops polling. Every notice is also a log line.
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 import apprise
 import structlog
 
+from monitor.digest.deliver import stamped
 from monitor.fetch.client import redact
 from monitor.store import Store
 from monitor.types import FeedStatus
@@ -32,7 +34,8 @@ class Notifier:
             if not a.add(url):
                 log.error("admin notify URL not understood by apprise", index=i)
         try:
-            ok = bool(a.notify(title=title, body=body))
+            with stamped(None):
+                ok = bool(a.notify(title=title, body=body))
         except Exception:  # a notice must never stop the daemon
             log.exception("operator notice failed")
             return False
@@ -69,6 +72,23 @@ def announce_recovery(store: Store, notifier: Notifier) -> int:
         if store.claim_recovery_notice(f.url):
             notifier.send(f"Feed recovered: {_name(f)}", f"{_name(f)} answers again.")
             sent += 1
+    return sent
+
+
+def announce_dead(store: Store, notifier: Notifier) -> int:
+    """One notice per delivery whose retries are used up."""
+    sent = 0
+    for d in store.dead_untold():
+        if not store.claim_dead_notice(d.id):  # another daemon told them already
+            continue
+        notifier.send(
+            f"Delivery dead: {d.subscription} to {d.label}",
+            f"Digest {d.digest_id} of {d.subscription} could not be delivered to {d.label} "
+            f"after {d.attempts} attempts; it will not be tried again.\n"
+            f"Last error: {d.last_error}\n"
+            f"`monitor deliveries --dead` lists it; `monitor digest retry {d.id}` sends it again.",
+        )
+        sent += 1
     return sent
 
 

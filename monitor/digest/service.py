@@ -10,16 +10,20 @@ import structlog
 
 from monitor.config.settings import Settings, Subscription
 from monitor.digest.build import build_digest
-from monitor.digest.deliver import Destination, destinations, retry_delay, send
+from monitor.digest.deliver import Destination, destinations, identity, retry_delay, send
 from monitor.digest.render import render
 from monitor.errors import DeliveryError
 from monitor.store import Store
-from monitor.types import Digest, Labels, RenderedDigest
+from monitor.store.base import owner_id
+from monitor.types import Digest, Labels, RenderedDigest, StoredDigest
 
 log = structlog.get_logger()
 
 # A new subscription starts with the hits of the last week, not the whole history.
 BACKLOG = timedelta(days=7)
+# How long a delivery stays with the daemon sending it: one killed while sending keeps
+# it this long, then another sends it again (with the same identity).
+CLAIM = timedelta(minutes=5)
 
 
 @dataclass
@@ -31,10 +35,17 @@ class SendReport:
 
 
 class DigestService:
-    def __init__(self, store: Store, settings: Settings, labels: Callable[[], Labels]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        labels: Callable[[], Labels],
+        owner: str | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.labels = labels
+        self.owner = owner or owner_id()  # the name this process claims deliveries under
         self.digest_dir = settings.path("data/digests")
 
     def subscription(self, name: str) -> Subscription:
@@ -62,14 +73,15 @@ class DigestService:
             # Only more copies of stories already sent: they ride along with the next
             # digest that has news, as "more outlets" lines; alone they are not news.
             return None
-        start = self.store.last_digest_end(sub.name)  # None: the first digest
         dests = [(d.key, d.label) for d in self._dests(sub)]
-        made = self.store.create_digest(sub.name, [h.hit_id for h in hits], dests, start, now)
+        made = self.store.create_digest(sub.name, [h.hit_id for h in hits], dests, now)
         return made.id if made else None
 
     def built(self, digest_id: int) -> Digest:
         """A stored digest, rebuilt from its hits (stories sent by earlier digests as lines)."""
-        d = self.store.digest(digest_id)
+        return self._built(self.store.digest(digest_id))
+
+    def _built(self, d: StoredDigest) -> Digest:
         hits = self.store.hits(ids=d.hit_ids)
         sent = self.store.stories_sent(d.subscription, [h.story for h in hits], before_digest=d.id)
         return build_digest(d.subscription, hits, self.labels(), d.period_start, d.period_end, sent)
@@ -79,22 +91,25 @@ class DigestService:
 
     def deliver(self, sub: Subscription, report: SendReport, retry_now: bool = False) -> None:
         """Send the subscription's pending deliveries whose retry is due (all of them
-        with `retry_now`)."""
+        with `retry_now`), each claimed first so no other daemon sends it meanwhile."""
         by_key = {d.key: d for d in self._dests(sub)}
-        cache: dict[int, RenderedDigest] = {}
-        for p in self.store.pending_deliveries(sub.name, due=not retry_now):
+        cache: dict[int, tuple[RenderedDigest, str]] = {}
+        claimed = self.store.claim_deliveries(self.owner, CLAIM, sub.name, due=not retry_now)
+        for p in claimed:
             dest = by_key.get(p.destination)
             if dest is None:
-                self.store.delivery_failed(p.id, "destination no longer configured", None)
+                self.store.delivery_failed(p.id, "destination no longer configured", None, p.claim)
                 report.failed += 1
                 continue
             if p.digest_id not in cache:
-                cache[p.digest_id] = self.rendered(p.digest_id, sub)
+                d = self.store.digest(p.digest_id)
+                cache[p.digest_id] = (render(self._built(d), sub.timezone), d.key)
+            rendered, key = cache[p.digest_id]
             try:
-                send(dest, cache[p.digest_id], p.digest_id, self.digest_dir)
+                send(dest, rendered, p.digest_id, self.digest_dir, identity(key, dest))
             except DeliveryError as exc:  # one failing destination must not stop the others
                 delay = retry_delay(p.attempts)
-                self.store.delivery_failed(p.id, str(exc), delay)
+                self.store.delivery_failed(p.id, str(exc), delay, p.claim)
                 report.failed += 1
                 report.errors.append(str(exc))
                 log.warning(
@@ -105,7 +120,10 @@ class DigestService:
                     retry_in_s=delay.total_seconds() if delay else None,
                 )
                 continue
-            self.store.delivery_done(p.id)
+            if not self.store.delivery_done(p.id, p.claim):
+                # Sent after the claim passed to another daemon: it may send it again,
+                # with the same identity, so a receiver can drop the repeat.
+                log.warning("delivery sent after its claim expired", destination=dest.label)
             report.sent += 1
             log.info("digest delivered", subscription=sub.name, destination=dest.label)
 

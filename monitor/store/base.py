@@ -6,6 +6,9 @@ callers get the dataclasses of monitor.types or plain values.
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -23,6 +26,12 @@ from monitor.store.db import for_writing
 T = TypeVar("T")
 
 CHUNK = 500  # ids or keys per IN list
+
+
+def owner_id() -> str:
+    """This process among the daemons sharing a database, as leases and claims name it:
+    host, pid and a random tag (a pid is reused after a restart, containers all have 1)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def table(model: type) -> Table:

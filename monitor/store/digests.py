@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -11,6 +13,12 @@ from sqlmodel import col
 from monitor.store.base import StoreBase, chunks, table
 from monitor.store.tables import ArticleRow, DeliveryRow, DigestItemRow, DigestRow, HitRow
 from monitor.types import StoredDigest
+
+
+def _lock_key(subscription: str) -> int:
+    """The advisory lock under which one subscription's digests are made."""
+    digest = hashlib.sha256(f"news-monitor digest {subscription}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 class DigestsMixin(StoreBase):
@@ -49,20 +57,28 @@ class DigestsMixin(StoreBase):
         subscription: str,
         hit_ids: Sequence[int],
         destinations: Sequence[tuple[str, str]],
-        period_start: datetime | None,
         period_end: datetime,
     ) -> StoredDigest | None:
         """Claim the hits for one digest and queue one delivery per (key, label) destination.
 
-        Hits another digest claimed first (another daemon) are left out; with none
-        left, nothing is created and None is returned.
+        One subscription's digests are made one at a time across daemons, each
+        starting where the last ended: hits another digest claimed first are left
+        out, and with none left nothing is created and None is returned.
         """
         with self.writing() as s:
+            if self.postgres:  # on SQLite the write transaction is already one at a time
+                s.execute(select(func.pg_advisory_xact_lock(_lock_key(subscription))))
+            period_start = s.execute(
+                select(func.max(col(DigestRow.period_end))).where(
+                    col(DigestRow.subscription) == subscription
+                )
+            ).scalar()
             digest = DigestRow(
                 subscription=subscription,
                 period_start=period_start,
                 period_end=period_end,
                 created_at=self.clock(),
+                key=secrets.token_hex(16),
             )
             s.add(digest)
             s.flush()
@@ -83,7 +99,9 @@ class DigestsMixin(StoreBase):
                 return None
             for key, label in destinations:
                 s.add(DeliveryRow(digest_id=digest.id, destination=key, label=label[:500]))
-            return StoredDigest(digest.id, subscription, period_start, period_end, tuple(claimed))
+            return StoredDigest(
+                digest.id, subscription, period_start, period_end, tuple(claimed), digest.key or ""
+            )
 
     def digest(self, digest_id: int) -> StoredDigest:
         with self.session() as s:
@@ -93,5 +111,10 @@ class DigestsMixin(StoreBase):
                 select(col(DigestItemRow.hit_id)).where(col(DigestItemRow.digest_id) == digest_id)
             ).all()
             return StoredDigest(
-                d.id, d.subscription, d.period_start, d.period_end, tuple(int(r[0]) for r in ids)
+                d.id,
+                d.subscription,
+                d.period_start,
+                d.period_end,
+                tuple(int(r[0]) for r in ids),
+                d.key or f"digest-{d.id}",  # made before digests had keys
             )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from monitor.store.base import StoreBase
+from monitor.store.base import StoreBase, table
 from monitor.store.tables import DeliveryRow, DigestRow
-from monitor.types import PendingDelivery
+from monitor.types import DeadDelivery, DeliveryView, PendingDelivery
 
 
 class OutboxMixin(StoreBase):
@@ -40,16 +41,55 @@ class OutboxMixin(StoreBase):
                 out.append(PendingDelivery(d.id, d.digest_id, sub, d.destination, d.attempts))
             return out
 
-    def delivery_done(self, delivery_id: int) -> None:
-        with self.writing() as s:
-            s.execute(
-                update(DeliveryRow)
-                .where(col(DeliveryRow.id) == delivery_id)
-                .values(status="sent", sent_at=self.clock(), attempts=col(DeliveryRow.attempts) + 1)
-            )
+    def claim_deliveries(
+        self, owner: str, lease: timedelta, subscription: str, due: bool = True
+    ) -> list[PendingDelivery]:
+        """Claim the subscription's pending deliveries for `owner` to send: those whose
+        next attempt is due (all with `due=False`) that no other daemon is sending.
 
-    def delivery_failed(self, delivery_id: int, error: str, retry_in: timedelta | None) -> None:
-        """Record a failed attempt; without a retry time the delivery is dead (shown to the operator)."""
+        `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)`: two daemons never
+        send one delivery at once. A daemon killed while sending keeps the claim only
+        until it expires; then the delivery is sent again, with the same identity.
+        """
+        now = self.clock()
+        d = table(DeliveryRow)
+        digests = select(col(DigestRow.id)).where(col(DigestRow.subscription) == subscription)
+        pick = select(d.c.id).where(
+            d.c.status == "pending",
+            d.c.digest_id.in_(digests),
+            d.c.claim_until.is_(None) | (d.c.claim_until < now),
+        )
+        if due:
+            pick = pick.where(d.c.next_attempt_at.is_(None) | (d.c.next_attempt_at <= now))
+        stmt = (
+            update(d)
+            .where(d.c.id.in_(pick.with_for_update(skip_locked=True)))
+            .values(claim_owner=owner, claim_until=now + lease)
+            .returning(d.c.id, d.c.digest_id, d.c.destination, d.c.attempts)
+        )
+        with self.writing() as s:
+            rows = s.connection().execute(stmt).all()
+        claimed = [
+            PendingDelivery(int(i), int(g), subscription, dest, int(n), owner)
+            for i, g, dest, n in rows
+        ]
+        return sorted(claimed, key=lambda p: p.id)
+
+    def delivery_done(self, delivery_id: int, claim: str | None = None) -> bool:
+        """Mark it sent, if the claim is still `claim`'s; False when it was not."""
+        return self._settle(
+            delivery_id,
+            claim,
+            status="sent",
+            sent_at=self.clock(),
+            attempts=col(DeliveryRow.attempts) + 1,
+        )
+
+    def delivery_failed(
+        self, delivery_id: int, error: str, retry_in: timedelta | None, claim: str | None = None
+    ) -> bool:
+        """Record a failed attempt; without a retry time the delivery is dead (shown to
+        the operator). Written only while the claim is still `claim`'s."""
         values: dict[str, Any] = {
             "attempts": col(DeliveryRow.attempts) + 1,
             "last_error": error[:2000],
@@ -58,7 +98,82 @@ class OutboxMixin(StoreBase):
             values["status"] = "dead"
         else:
             values["next_attempt_at"] = self.clock() + retry_in
+        return self._settle(delivery_id, claim, **values)
+
+    def _settle(self, delivery_id: int, claim: str | None, **values: Any) -> bool:
+        d = table(DeliveryRow)
         with self.writing() as s:
-            s.execute(
-                update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id).values(**values)
+            done = s.connection().execute(
+                update(d)
+                .where(d.c.id == delivery_id, d.c.claim_owner.is_not_distinct_from(claim))
+                .values(claim_owner=None, claim_until=None, **values)
             )
+            return bool(done.rowcount)
+
+    def dead_untold(self) -> list[DeadDelivery]:
+        """Dead deliveries the operator has not been told of."""
+        q = (
+            select(DeliveryRow, col(DigestRow.subscription))
+            .join(DigestRow, col(DeliveryRow.digest_id) == col(DigestRow.id))
+            .where(col(DeliveryRow.status) == "dead", col(DeliveryRow.dead_notified).is_(False))
+            .order_by(col(DeliveryRow.id))
+        )
+        with self.session() as s:
+            return [
+                DeadDelivery(d.id or 0, d.digest_id, sub, d.label, d.attempts, d.last_error)
+                for d, sub in s.execute(q).all()
+            ]
+
+    def claim_dead_notice(self, delivery_id: int) -> bool:
+        """True for exactly one caller (of several daemons) per dead delivery."""
+        with self.writing() as s:
+            res = s.execute(
+                update(DeliveryRow)
+                .where(
+                    col(DeliveryRow.id) == delivery_id, col(DeliveryRow.dead_notified).is_(False)
+                )
+                .values(dead_notified=True)
+                .returning(col(DeliveryRow.id))
+            )
+            return res.first() is not None
+
+    def deliveries(self, dead: bool = False, limit: int = 200) -> list[DeliveryView]:
+        """The outbox, newest first: what was sent where, what waits, what is dead."""
+        q = (
+            select(DeliveryRow, DigestRow)
+            .join(DigestRow, col(DeliveryRow.digest_id) == col(DigestRow.id))
+            .order_by(col(DeliveryRow.id).desc())
+            .limit(limit)
+        )
+        if dead:
+            q = q.where(col(DeliveryRow.status) == "dead")
+        with self.session() as s:
+            return [
+                DeliveryView(
+                    d.id or 0,
+                    d.digest_id,
+                    g.subscription,
+                    d.label,
+                    "dead" if d.status == "dead" else "sent" if d.status == "sent" else "pending",
+                    d.attempts,
+                    d.last_error,
+                    d.next_attempt_at,
+                    d.sent_at,
+                    g.created_at,
+                    d.claim_owner,
+                )
+                for d, g in s.execute(q).all()
+            ]
+
+    def retry_dead(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Queue dead deliveries (these, or all) again, with their retries anew; returns
+        the ids queued. A delivery that is not dead is left as it is."""
+        d = table(DeliveryRow)
+        stmt = update(d).where(d.c.status == "dead")
+        if ids is not None:
+            stmt = stmt.where(d.c.id.in_(list(ids)))
+        stmt = stmt.values(
+            status="pending", attempts=0, next_attempt_at=None, dead_notified=False
+        ).returning(d.c.id)
+        with self.writing() as s:
+            return sorted(int(i) for (i,) in s.connection().execute(stmt).all())

@@ -20,6 +20,7 @@ class WebhookReceiver:
 
     def __init__(self, reply: bytes = b"") -> None:
         self.bodies: list[dict[str, object]] = []
+        self.headers: list[dict[str, str]] = []  # of each post kept
         self.status = 200
         self.reply = reply  # the response body (Slack's webhook answers "ok")
         self.delay_s = 0.0  # a slow receiver: each post waits this long
@@ -32,6 +33,7 @@ class WebhookReceiver:
                 time.sleep(outer.delay_s)
                 if outer.status == 200:
                     outer.bodies.append(json.loads(raw or b"{}"))
+                    outer.headers.append({k.lower(): v for k, v in self.headers.items()})
                 self.send_response(outer.status)
                 self.send_header("Content-Length", str(len(outer.reply)))
                 self.end_headers()

@@ -1,0 +1,169 @@
+"""The outbox with several daemons: a delivery claimed before it is sent, settled only
+by its claimer, sent again after a crash with the same identity; a digest made once
+per window; a dead delivery told to the operator once. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+from monitor.clock import utcnow
+from monitor.digest.build import build_digest
+from monitor.digest.deliver import destinations, identity, send
+from monitor.digest.notices import Notifier, announce_dead
+from monitor.digest.render import render
+from monitor.store import Store, open_store
+from monitor.types import Article, Snippet, WatchlistMatch
+from tests.support.cli import cli
+from tests.support.mail import SmtpSink
+from tests.support.net import WebhookReceiver
+from tests.support.store import save_article
+from tests.test_digest import LABELS, NOW, hit
+
+CLAIM = timedelta(minutes=5)
+
+
+def some_hits(store: Store, n: int = 3) -> list[int]:
+    out = []
+    for i in range(n):
+        a = Article(
+            f"https://n.example/{i}", f"https://n.example/{i}", f"T{i}", f"Text {i}.", "N",
+            None, utcnow(), "en", "page", f"{i:064d}",
+        )  # fmt: skip
+        m = WatchlistMatch("csto", ("csto",), (Snippet(f"Text {i}.", (), ("csto",)),))
+        out += save_article(store, a, [m]).new_hits
+    return out
+
+
+def test_two_daemons_never_claim_one_delivery(db_url: str) -> None:
+    stores = [open_store(db_url) for _ in range(3)]
+    made = stores[0].create_digest(
+        "desk", some_hits(stores[0]), [(f"k{i}", f"dest {i}") for i in range(30)], utcnow()
+    )
+    assert made is not None
+    got: dict[int, list[int]] = {}
+    barrier = threading.Barrier(len(stores))
+
+    def claim(i: int) -> None:
+        barrier.wait()
+        got[i] = [p.id for p in stores[i].claim_deliveries(f"d{i}", CLAIM, "desk")]
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for ids in got.values() for i in ids]
+    assert len(claimed) == len(set(claimed)) == 30
+    assert stores[1].claim_deliveries("d9", CLAIM, "desk") == []  # all held
+    for s in stores:
+        s.engine.dispose()
+
+
+def test_a_delivery_is_settled_only_by_its_claimer(db_url: str) -> None:
+    now = [utcnow()]
+    store = open_store(db_url, clock=lambda: now[0])
+    assert store.create_digest("desk", some_hits(store, 1), [("k", "dest")], now[0])
+    [p] = store.claim_deliveries("dead", CLAIM, "desk")
+    now[0] += CLAIM + timedelta(seconds=1)  # "dead" was killed after sending
+    [again] = store.claim_deliveries("alive", CLAIM, "desk")
+    assert again.id == p.id and again.claim == "alive"
+    assert store.delivery_done(p.id, p.claim) is False  # too late: no longer its own
+    assert store.delivery_done(again.id, again.claim) is True
+    assert store.claim_deliveries("other", CLAIM, "desk", due=False) == []  # sent
+    store.engine.dispose()
+
+
+def test_a_digest_is_made_once_for_its_window_by_daemons_at_once(db_url: str) -> None:
+    stores = [open_store(db_url) for _ in range(4)]
+    ids = some_hits(stores[0], 5)
+    made: list[object] = []
+    barrier = threading.Barrier(len(stores))
+
+    def create(i: int) -> None:
+        barrier.wait()
+        made.append(stores[i].create_digest("desk", ids, [("k", "dest")], utcnow()))
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    digests = [d for d in made if d is not None]
+    assert len(digests) == 1 and sorted(digests[0].hit_ids) == sorted(ids)  # type: ignore[attr-defined]
+    for s in stores:
+        s.engine.dispose()
+
+
+def test_a_repeat_carries_the_same_message_id_and_idempotency_key(
+    smtp: SmtpSink, webhook: WebhookReceiver
+) -> None:
+    r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
+    mail, hook = destinations([smtp.url(), webhook.url()], Path("/x"))
+    for dest in (mail, hook, mail, hook):  # sent, then sent again after a crash
+        send(dest, r, 1, Path("/x"), identity("d1key", dest))
+    send(mail, r, 2, Path("/x"), identity("d2key", mail))  # another digest
+    ids = [message_from_bytes(m)["Message-ID"] for m in smtp.messages]
+    assert ids[0] == ids[1] == f"<d1key.{mail.key[:12]}@news-monitor>"
+    assert ids[2] != ids[0]
+    keys = [h.get("idempotency-key") for h in webhook.headers]
+    assert keys == [f"d1key.{hook.key[:12]}"] * 2
+
+
+def test_other_email_keeps_fresh_message_ids(smtp: SmtpSink) -> None:
+    for _ in range(2):
+        assert Notifier([smtp.url()]).send("Feed down", "x")
+    first, second = (message_from_bytes(m)["Message-ID"] for m in smtp.messages)
+    assert first and second and first != second
+
+
+def test_a_dead_delivery_is_told_once_by_one_of_several_daemons(db_url: str) -> None:
+    store = open_store(db_url)
+    assert store.create_digest("desk", some_hits(store, 1), [("k", "mailto://desk")], utcnow())
+    [p] = store.claim_deliveries("d1", CLAIM, "desk")
+    store.delivery_failed(p.id, "550 no such user", None, p.claim)
+    told: list[str] = []
+
+    class Recorder(Notifier):
+        def send(self, title: str, body: str) -> bool:
+            told.append(title + "\n" + body)
+            return True
+
+    counts: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: counts.append(announce_dead(store, Recorder([]))))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(counts) == 1 and len(told) == 1
+    assert "Delivery dead: desk to mailto://desk" in told[0] and "550 no such user" in told[0]
+    assert announce_dead(store, Recorder([])) == 0
+    store.engine.dispose()
+
+
+def test_deliveries_lists_the_outbox_and_retry_queues_the_dead(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: {db}\n")
+    store = open_store(db)
+    assert store.create_digest(
+        "desk", some_hits(store, 1), [("a", "json://a"), ("b", "json://b")], utcnow()
+    )
+    first, second = store.claim_deliveries("d1", CLAIM, "desk")
+    store.delivery_done(first.id, first.claim)
+    store.delivery_failed(second.id, "HTTP 503", None, second.claim)
+    out = cli("deliveries", config=cfg)
+    assert out.returncode == 0 and "json://a" in out.stdout and "sent" in out.stdout
+    dead = cli("deliveries", "--dead", config=cfg)
+    assert "json://b" in dead.stdout and "HTTP 503" in dead.stdout and "json://a" not in dead.stdout
+    assert cli("digest", "retry", str(first.id), config=cfg).returncode == 1  # not dead
+    again = cli("digest", "retry", "--dead", config=cfg)
+    assert again.returncode == 0 and "1 delivery queued again" in again.stdout
+    assert [p.id for p in store.claim_deliveries("d2", CLAIM, "desk")] == [second.id]
+    assert cli("digest", "retry", config=cfg).returncode == 2  # nothing named
+    store.engine.dispose()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from monitor.config.settings import Settings
+from monitor.config.settings import Settings, load_settings
 from monitor.config.sources import feed_sources
 from monitor.digest.notices import Notifier, announce_dead, check_feeds
 from monitor.digest.schedule import is_due
@@ -68,6 +68,36 @@ class App:
         self.store = store or open_store(settings.database_url)
         self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
         self._pipeline: Pipeline | None = None
+
+    def reload_settings(self) -> bool:
+        """Apply an edited monitor.yaml: feeds, subscriptions, watchlists, admin. A broken
+        edit keeps the running settings and logs where it is broken. `database` and
+        `fetch` apply after a restart (the pool, the client and the parser workers are
+        made at start). True if anything changed."""
+        if self.settings.source is None:
+            return False
+        try:
+            new = load_settings(self.settings.source)
+        except ConfigError as exc:
+            log.error("monitor.yaml has errors; keeping the running settings", errors=str(exc))
+            return False
+        old = self.settings
+        later = [k for k in ("database", "fetch") if getattr(new, k) != getattr(old, k)]
+        if later:
+            log.warning("these settings apply after a restart", keys=later)
+        new = new.model_copy(update={"database": old.database, "fetch": old.fetch})
+        if new == old:
+            return False
+        self.settings = self.digests.settings = new
+        self.watch.paths = new.watchlist_paths
+        self.watch.reload()
+        try:
+            self._check_subscriptions()
+        except ConfigError as exc:  # running: said, not fatal
+            log.error("subscriptions name watchlists that do not exist", errors=str(exc))
+        sources = self.sync_feeds()
+        log.info("settings reloaded", feeds=len(sources), subscriptions=len(new.subscriptions))
+        return True
 
     def _check_subscriptions(self) -> None:
         """Each watchlist a subscription names exists: a typo would silently send nothing."""

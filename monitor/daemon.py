@@ -12,6 +12,8 @@ import asyncio
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,6 +27,7 @@ from monitor.store.base import describe_db_error
 from monitor.types import DueFeed
 
 log = structlog.get_logger()
+T = TypeVar("T")
 
 DISPATCH_EVERY_S = 5
 DIGEST_EVERY_S = 30
@@ -61,6 +64,8 @@ class Daemon:
         self.in_flight: dict[int, asyncio.Task[object]] = {}
         self.stopping = asyncio.Event()
         self._renewed = time.monotonic()
+        self._config_mtime = _mtime(app.settings.source)
+        self._hup: set[asyncio.Task[None]] = set()  # SIGHUP reloads under way
         # The scheduled tick and every feed that found hits for an immediate
         # subscription ask for a send; one send runs at a time.
         self._digests = SingleFlight(self._send_digests)
@@ -69,9 +74,13 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
+        loop.add_signal_handler(signal.SIGHUP, self._on_hup, loop)
         sources = self.app.sync_feeds()
+        others = await self._job("looking for other daemons", self.app.store.lease_holders)
         log.info(
             "daemon started",
+            daemon=self.app.owner,
+            other_daemons=others or {},
             feeds=len(sources),
             watchlists=[w.name for w in self.app.watch.watchlists],
             subscriptions=[s.name for s in self.app.settings.subscriptions],
@@ -119,6 +128,11 @@ class Daemon:
         except SQLAlchemyError as exc:
             log.warning("leases not given back; they expire", error=describe_db_error(exc))
 
+    def _on_hup(self, loop: asyncio.AbstractEventLoop) -> None:
+        task = loop.create_task(self.reload(force=True))
+        self._hup.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._hup.discard)
+
     def stop(self) -> None:
         log.info("stopping")
         self.stopping.set()
@@ -127,16 +141,16 @@ class Daemon:
         """Take the feeds that are due and that no daemon holds, as many as there is room
         for, and keep the leases of those still being polled."""
         store, owner = self.app.store, self.app.owner
-        try:
-            if self.in_flight and time.monotonic() - self._renewed >= RENEW_EVERY_S:
-                await asyncio.to_thread(store.renew_leases, owner, list(self.in_flight), LEASE)
-                self._renewed = time.monotonic()
-            room = MAX_IN_FLIGHT - len(self.in_flight)
-            due = await asyncio.to_thread(store.claim_feeds, owner, LEASE, room) if room else []
-        except SQLAlchemyError as exc:  # the database is away: the next tick tries again
-            log.warning("feeds not dispatched", error=describe_db_error(exc))
-            return
-        for feed in due:
+        if self.in_flight and time.monotonic() - self._renewed >= RENEW_EVERY_S:
+            await self._job("lease renewal", store.renew_leases, owner, list(self.in_flight), LEASE)
+            self._renewed = time.monotonic()
+        room = MAX_IN_FLIGHT - len(self.in_flight)
+        due = (
+            await self._job("taking due feeds", store.claim_feeds, owner, LEASE, room)
+            if room
+            else []
+        )
+        for feed in due or ():
             self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
 
     async def _refresh(self, feed: DueFeed) -> object:
@@ -155,27 +169,42 @@ class Daemon:
         await self._digests.run()
 
     async def _send_digests(self) -> None:
-        try:
-            await asyncio.to_thread(self.app.send_due_digests)
-        except Exception:  # a database hiccup must not end the job for good
-            log.exception("digest tick failed")
+        await self._job("sending digests", self.app.send_due_digests)
 
     async def health_tick(self) -> None:
-        try:
-            await asyncio.to_thread(self.app.send_notices)
-        except Exception:  # a notice must never end the job for good
-            log.exception("feed health check failed")
+        await self._job("operator notices", self.app.send_notices)
 
     async def prune_tick(self) -> None:
-        try:
-            n = await asyncio.to_thread(self.app.store.stories.prune, self.app.store.clock())
-            if n:
-                log.info("articles left the story window", articles=n)
-        except Exception:  # housekeeping must never end the job for good
-            log.exception("story window pruning failed")
+        n = await self._job("story window pruning", self.app.store.stories.prune, utcnow())
+        if n:
+            log.info("articles left the story window", articles=n)
 
-    async def reload(self) -> None:
-        await asyncio.to_thread(self.app.watch.reload)
+    async def reload(self, force: bool = False) -> None:
+        """Watchlists edited since the last look, and monitor.yaml (now, on SIGHUP)."""
+        await self._job("watchlist reload", self.app.watch.reload)
+        mtime = _mtime(self.app.settings.source)
+        if force or mtime != self._config_mtime:
+            self._config_mtime = mtime
+            await self._job("monitor.yaml reload", self.app.reload_settings)
+
+    @staticmethod
+    async def _job(what: str, fn: Callable[..., T], *args: Any) -> T | None:
+        """A job's work, in a thread. A database that is away costs this run one warning,
+        a bug its traceback; either way the job runs again at its next tick."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except SQLAlchemyError as exc:
+            log.warning(f"{what} failed: the database is unavailable", error=describe_db_error(exc))
+        except Exception:
+            log.exception(f"{what} failed")
+        return None
+
+
+def _mtime(path: Path | None) -> float | None:
+    try:
+        return path.stat().st_mtime if path is not None else None
+    except OSError:  # gone for a moment (an editor saving): looked at again next tick
+        return None
 
 
 async def drain_threads(loop: asyncio.AbstractEventLoop) -> None:

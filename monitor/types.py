@@ -238,6 +238,7 @@ class FeedStatus:
     next_poll_at: datetime | None
     items_seen: int
     failing_since: datetime | None = None
+    held_by: str | None = None  # the daemon polling it now (host:pid:tag)
 
 
 @dataclass(frozen=True)

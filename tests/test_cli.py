@@ -115,7 +115,9 @@ def test_feeds_list_and_health(polled: Any) -> None:
     assert rows and all(len(re.findall(r"\d\d:\d\d [A-Z+-]\w*", r)) == 2 for r in rows)
 
 
-def test_feeds_health_says_due_for_a_next_poll_in_the_past(tmp_path: Path) -> None:
+def test_feeds_health_says_due_and_which_daemon_polls(tmp_path: Path) -> None:
+    from datetime import timedelta
+
     from monitor.store import open_store
     from monitor.types import FeedSource
     from tests.support.store import feed, record_poll
@@ -123,13 +125,15 @@ def test_feeds_health_says_due_for_a_next_poll_in_the_past(tmp_path: Path) -> No
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\n")
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
-    store.sync_feeds([FeedSource("https://a.example/rss", None, 900)])
+    store.sync_feeds([FeedSource(f"https://{n}.example/rss", None, 900) for n in "ab"])
     record_poll(store, feed(store, "https://a.example/rss").id, ok=True, next_poll_at=store.clock())
+    [b] = store.claim_feeds("host-2:4242:9f3a1c", timedelta(minutes=5), limit=1)
     store.engine.dispose()
     out = monitor("feeds", "health", config=cfg)
     assert out.returncode == 0 and re.search(
         r"https://a.example/rss\s+\S+ \S+ \S+\s+0\s+due", out.stdout
     )
+    assert re.search(r"https://b.example/rss .* host-2:4242:9f3a1c", out.stdout)
 
 
 def test_replay_finds_new_hits_after_a_watchlist_edit(polled: Any, tmp_path: Path) -> None:

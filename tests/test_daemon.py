@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
@@ -87,3 +90,84 @@ def test_feeds_finishing_at_once_send_each_digest_once(
     app.store.engine.dispose()
     assert hits == FEEDS  # every hit went into a digest
     assert digests == sent and len(webhook.bodies) == digests  # each digest sent once
+
+
+def test_an_edited_monitor_yaml_is_applied_and_a_broken_one_kept_out(
+    tmp_path: Path, sqlite_url: str, info_logs: None
+) -> None:
+    from structlog.testing import capture_logs
+
+    def script(path: str, headers: dict[str, str]) -> Reply:
+        item = (f"Story {path}", f"https://n.example{path}", path, "The CSTO met.")
+        return Reply(200, rss([item]), {"Content-Type": "application/rss+xml"})
+
+    with ScriptedServer(script) as srv:
+        cfg = tmp_path / "monitor.yaml"
+
+        def write(*feeds: str, tail: str = "") -> None:
+            lines = "".join(f"  - url: {srv.base}/{f}\n    pages: false\n" for f in feeds)
+            text = f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nfetch:\n  allow_private_networks: true\nfeeds:\n{lines}{tail}"
+            cfg.write_text(text)
+            os.utime(cfg, (time.time(), time.time() + next(bump)))  # a new mtime every write
+
+        bump = iter(range(10, 1000, 10))
+        write("a")
+        app = App(load_settings(cfg))
+        daemon = Daemon(app)
+
+        def polled() -> set[str]:
+            return {s.url.rsplit("/", 1)[1] for s in app.store.feed_statuses() if s.last_success_at}
+
+        async def until(cond: Callable[[], bool]) -> None:
+            while not cond():
+                await asyncio.sleep(0.1)
+
+        async def go() -> None:
+            run = asyncio.create_task(daemon.run())
+            await until(lambda: polled() == {"a"})
+            write("a", "b")  # a feed added: polled without a restart
+            await until(lambda: polled() == {"a", "b"})
+            write("a", "b", tail="  - url: nope\n")  # broken: the running settings stay
+            await until(lambda: any(e["event"].startswith("monitor.yaml has errors") for e in logs))
+            assert len(app.settings.feeds) == 2
+            write("b")  # a feed removed: no longer polled
+            await until(lambda: [s.active for s in app.store.feed_statuses()] == [False, True])
+            daemon.stop()
+            await run
+
+        with capture_logs() as logs:
+            asyncio.run(asyncio.wait_for(go(), 120))
+    broken = next(e for e in logs if e["event"].startswith("monitor.yaml has errors"))
+    assert f"{cfg.resolve()}:10:" in broken["errors"] and "not an http(s) URL" in broken["errors"]
+    app.store.engine.dispose()
+
+
+def test_sighup_reloads_monitor_yaml_at_once(tmp_path: Path, sqlite_url: str) -> None:
+    import signal
+
+    def script(path: str, headers: dict[str, str]) -> Reply:
+        item = (f"Story {path}", f"https://n.example{path}", path, "Text.")
+        return Reply(200, rss([item]), {"Content-Type": "application/rss+xml"})
+
+    with ScriptedServer(script) as srv:
+        cfg = tmp_path / "monitor.yaml"
+        head = f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nfetch:\n  allow_private_networks: true\n"
+        cfg.write_text(head + f"feeds:\n  - url: {srv.base}/a\n    pages: false\n")
+        stamp = cfg.stat()
+        app = App(load_settings(cfg))
+        daemon = Daemon(app)
+
+        async def go() -> None:
+            run = asyncio.create_task(daemon.run())
+            while not app.store.feed_statuses():
+                await asyncio.sleep(0.1)
+            cfg.write_text(head + f"feeds:\n  - url: {srv.base}/b\n    pages: false\n")
+            os.utime(cfg, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # no edit to be seen
+            os.kill(os.getpid(), signal.SIGHUP)
+            while {s.url for s in app.store.feed_statuses() if s.active} != {f"{srv.base}/b"}:
+                await asyncio.sleep(0.1)
+            daemon.stop()
+            await run
+
+        asyncio.run(asyncio.wait_for(go(), 120))
+    app.store.engine.dispose()

@@ -14,7 +14,7 @@ from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
 from monitor.pipeline.refresh import Pipeline
 from monitor.store import Store, open_store
-from monitor.types import FeedSource, PollState, RefreshResult
+from monitor.types import DueFeed, FeedSource, PollState, RefreshResult
 from monitor.watchlists.model import Entity, Watchlist
 from tests.support.cli import cli
 from tests.support.config import write_config
@@ -161,3 +161,44 @@ def test_page_claims_are_one_daemons_until_given_back_or_expired(db_url: str) ->
     now[0] += lease + timedelta(seconds=1)  # d1 died holding the second
     assert store.claim_pages("d2", urls, lease) == set(urls)
     store.engine.dispose()
+
+
+def test_a_database_that_goes_away_costs_a_warning_not_a_traceback(info_logs: None) -> None:
+    from structlog.testing import capture_logs
+
+    from monitor.store.db import make_engine
+
+    away = Store(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/gone"))
+    with conditional_feed() as srv, capture_logs() as logs:
+        due = DueFeed(1, FeedSource(srv.base + "/feed", None, 900, pages=False), PollState())
+        res = poll_due(away, due)
+    assert res.status == "internal-error" and (res.error or "").startswith("database: ")
+    assert "Connection refused" in (res.error or "")
+    assert not any("exc_info" in e or e.get("log_level") == "error" for e in logs), logs
+    assert {e["event"] for e in logs} == {"feed failed", "feed failure not recorded"}
+    away.engine.dispose()
+
+
+def test_connections_the_server_dropped_are_replaced_unnoticed(pg_url: str) -> None:
+    import psycopg
+
+    from tests.conftest import PG_ADMIN
+
+    store = open_store(pg_url)
+    store.sync_feeds([FeedSource("https://a.example/rss", None, 900)])
+    assert len(store.feed_statuses()) == 1  # a pooled connection now
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:  # as a server restart would
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+    assert len(store.feed_statuses()) == 1  # pool_pre_ping found it dead and reconnected
+    store.engine.dispose()
+
+
+def poll_due(store: Store, due: DueFeed) -> RefreshResult:
+    async def go() -> RefreshResult:
+        async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+            return await Pipeline(store, f, lambda: Matcher([])).refresh(due)
+
+    return asyncio.run(go())

@@ -42,7 +42,8 @@ def import_(
 
 @app.command("health")
 def health() -> None:
-    """Last success, last error, error count, next poll and items seen, per feed."""
+    """Last success, error count, next poll, items seen, the daemon polling it now (when
+    several share the database) and the last error, per feed."""
     from monitor.clock import aware
     from monitor.store import open_store
 
@@ -55,6 +56,7 @@ def health() -> None:
             str(s.error_count),
             short_time(s.next_poll_at) if s.next_poll_at and aware(s.next_poll_at) > now else "due",
             str(s.items_seen),
+            s.held_by or "",
             (s.last_error or "") if s.error_count else "",
         )
         for s in store.feed_statuses()
@@ -64,7 +66,7 @@ def health() -> None:
         typer.echo("no feeds polled yet")
         return
     table(
-        ["feed", "last success", "errors", "next poll", "items", "last error"],
+        ["feed", "last success", "errors", "next poll", "items", "polled by", "last error"],
         rows,
-        [50, 20, 6, 20, 6, 60],
+        [50, 20, 6, 20, 6, 30, 60],
     )

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.clock import Clock
 from monitor.errors import FeedParseError, FetchError, RetryLater, SandboxError, StoreError
@@ -36,6 +37,7 @@ from monitor.pipeline.inflight import InFlight
 from monitor.pipeline.schedule import next_poll
 from monitor.store import Store
 from monitor.store.articles import FeedBatch
+from monitor.store.base import describe_db_error
 from monitor.types import (
     DueFeed,
     ExtractedPage,
@@ -121,6 +123,8 @@ class Pipeline:
             return await self._failed(feed, "error", str(exc))
         except StoreError as exc:  # the database refused the entries: stored next poll
             return await self._failed(feed, "internal-error", str(exc))
+        except SQLAlchemyError as exc:  # the database is away: polled again when due
+            return await self._failed(feed, "internal-error", f"database: {describe_db_error(exc)}")
         except Exception as exc:  # ours (storing, a bug): it costs this feed's poll only
             log.exception("feed refresh failed", feed=redact(url))
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -184,8 +188,9 @@ class Pipeline:
         log.warning("feed failed", feed=url, error=error, errors=errors)
         try:
             await self._polls.put(PollRecord(feed.id, False, at, error=error, lease=feed.lease))
-        except Exception:  # the database itself is failing: the poll is retried when due
-            log.warning("feed failure not recorded", feed=url, exc_info=True)
+        except SQLAlchemyError as exc:  # the database is away: the lease runs out, and
+            # another poll (this daemon's or another's) comes when it has
+            log.warning("feed failure not recorded", feed=url, error=describe_db_error(exc))
         return RefreshResult(feed.source.url, status, error=error)
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:

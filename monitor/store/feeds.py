@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import col
 
+from monitor.clock import aware
 from monitor.store.base import StoreBase, chunks, table
 from monitor.store.tables import FeedRow
 from monitor.types import DueFeed, FeedSource, FeedStatus, PollRecord, PollState
@@ -34,7 +35,7 @@ def _due(r: Any) -> DueFeed:
     )
 
 
-def _status(r: FeedRow) -> FeedStatus:
+def _status(r: FeedRow, now: datetime) -> FeedStatus:
     return FeedStatus(
         r.url,
         r.name,
@@ -47,6 +48,7 @@ def _status(r: FeedRow) -> FeedStatus:
         r.next_poll_at,
         r.items_seen,
         r.failing_since,
+        r.lease_owner if r.lease_until and aware(r.lease_until) > now else None,
     )
 
 
@@ -227,7 +229,18 @@ class FeedsMixin(StoreBase):
         """Every feed's status, or those meeting the `where` conditions."""
         with self.session() as s:
             rows = s.execute(select(FeedRow).where(*where).order_by(col(FeedRow.url))).all()
-            return [_status(r) for (r,) in rows]
+            now = self.clock()
+            return [_status(r, now) for (r,) in rows]
+
+    def lease_holders(self) -> dict[str, int]:
+        """The daemons polling feeds now, and how many each holds."""
+        with self.session() as s:
+            rows = s.execute(
+                select(col(FeedRow.lease_owner), func.count())
+                .where(col(FeedRow.lease_until) > self.clock())
+                .group_by(col(FeedRow.lease_owner))
+            ).all()
+            return {str(owner): int(n) for owner, n in rows}
 
     def down_since(self, before: datetime) -> list[FeedStatus]:
         """Feeds failing since before `before` whose outage the operator has not been told of."""

@@ -127,7 +127,8 @@ def test_feeds_health_says_due_and_which_daemon_polls(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
     store.sync_feeds([FeedSource(f"https://{n}.example/rss", None, 900) for n in "ab"])
     record_poll(store, feed(store, "https://a.example/rss").id, ok=True, next_poll_at=store.clock())
-    [b] = store.claim_feeds("host-2:4242:9f3a1c", timedelta(minutes=5), limit=1)
+    [held] = store.claim_feeds("host-2:4242:9f3a1c", timedelta(minutes=5), limit=1)
+    assert held.source.url == "https://b.example/rss"
     store.engine.dispose()
     out = monitor("feeds", "health", config=cfg)
     assert out.returncode == 0 and re.search(

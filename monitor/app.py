@@ -29,7 +29,7 @@ log = structlog.get_logger()
 
 # How long a feed stays with the daemon that took it, unless renewed while it polls:
 # a daemon that dies without giving its feeds back holds them at most this long.
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=2)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -137,6 +137,7 @@ class App:
         """Poll every configured feed once, whatever its schedule, but those a running
         daemon is polling right now."""
         self.sync_feeds()
+        self.store.release_dead_here(self.owner)
         feeds = self.store.claim_feeds(self.owner, LEASE, due=False)
         with Sandbox(sandbox_limits(self.settings)) as sandbox:
             async with Fetcher(fetch_policy(self.settings)) as fetcher:

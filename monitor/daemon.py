@@ -76,7 +76,10 @@ class Daemon:
             loop.add_signal_handler(sig, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup, loop)
         sources = self.app.sync_feeds()
-        others = await self._job("looking for other daemons", self.app.store.lease_holders)
+        store, me = self.app.store, self.app.owner
+        if gone := await self._job("releasing what gone daemons held", store.release_dead_here, me):
+            log.info("took back the leases and claims of daemons gone from this host", daemons=gone)
+        others = await self._job("looking for other daemons", store.lease_holders)
         log.info(
             "daemon started",
             daemon=self.app.owner,

@@ -110,6 +110,10 @@ def test_a_failing_destination_is_retried_alone(
         webhook.status = 503
         report = app.digests.run()
         assert (report.digests, report.sent, report.failed) == (1, 1, 1)
+        # tried once in this run, not again and again until dead
+        assert [(d.status, d.attempts) for d in app.store.deliveries() if d.status != "sent"] == [
+            ("pending", 1)
+        ]
         assert len(smtp.messages) == 1
         webhook.status = 200
         sub = app.digests.subscription("security-desk")

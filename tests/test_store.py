@@ -264,3 +264,36 @@ def test_reopening_keeps_data(db_url: str) -> None:
     with s2.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM article")).scalar() == 1
     s2.engine.dispose()
+
+
+def test_what_a_gone_daemon_on_this_host_held_is_taken_back_at_once(db_url: str) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from monitor.store.base import owner_id
+
+    me = owner_id()
+    host = socket.gethostname()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    owners = {
+        "killed": f"{host}:{dead_pid}:aaaaaa",
+        "same pid, earlier": f"{host}:{os.getpid()}:bbbbbb",
+        "alive": f"{host}:{os.getppid()}:cccccc",
+        "elsewhere": f"other-host:{dead_pid}:dddddd",
+    }
+    store = open_store(db_url)
+    store.sync_feeds([FeedSource(f"https://{n}.example/", None, 60) for n in range(4)])
+    for owner in owners.values():
+        store.claim_feeds(owner, LEASE, limit=1)
+        store.claim_pages(owner, [f"https://p.example/{owner}"], LEASE)
+    assert sorted(store.release_dead_here(me)) == sorted(
+        [owners["killed"], owners["same pid, earlier"]]
+    )
+    assert set(store.lease_holders()) == {owners["alive"], owners["elsewhere"]}
+    assert store.holders() == {owners["alive"], owners["elsewhere"]}
+    store.engine.dispose()

@@ -22,8 +22,9 @@ log = structlog.get_logger()
 # A new subscription starts with the hits of the last week, not the whole history.
 BACKLOG = timedelta(days=7)
 # How long a delivery stays with the daemon sending it: one killed while sending keeps
-# it this long, then another sends it again (with the same identity).
-CLAIM = timedelta(minutes=5)
+# it this long, then another sends it again (with the same identity). Each delivery
+# is claimed just before it is sent, so this covers one send (apprise gives up at 60 s).
+CLAIM = timedelta(minutes=2)
 
 
 @dataclass
@@ -94,8 +95,12 @@ class DigestService:
         with `retry_now`), each claimed first so no other daemon sends it meanwhile."""
         by_key = {d.key: d for d in self._dests(sub)}
         cache: dict[int, tuple[RenderedDigest, str]] = {}
-        claimed = self.store.claim_deliveries(self.owner, CLAIM, sub.name, due=not retry_now)
-        for p in claimed:
+        tried: set[int] = set()  # once each per run, also those that fail now
+        while claimed := self.store.claim_deliveries(
+            self.owner, CLAIM, sub.name, due=not retry_now, limit=1, skip=tried
+        ):
+            [p] = claimed
+            tried.add(p.id)
             dest = by_key.get(p.destination)
             if dest is None:
                 self.store.delivery_failed(p.id, "destination no longer configured", None, p.claim)

@@ -3,16 +3,19 @@ and migrations. SQLModel tables stay in here."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from monitor.clock import Clock, utcnow
 from monitor.store.articles import ArticlesMixin
+from monitor.store.base import dead_here
 from monitor.store.db import make_engine, upgrade
 from monitor.store.digests import DigestsMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.outbox import OutboxMixin
 from monitor.store.pages import PagesMixin
 from monitor.store.stories import StoryIndex
+from monitor.store.tables import DeliveryRow, FeedRow, PageClaimRow
 
 __all__ = ["Store", "open_store"]
 
@@ -21,6 +24,25 @@ class Store(FeedsMixin, PagesMixin, ArticlesMixin, DigestsMixin, OutboxMixin):
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock)
         self.stories = StoryIndex()
+
+    def holders(self) -> set[str]:
+        """Every daemon that holds a lease or a claim, expired or not."""
+        with self.session() as s:
+            found = set(s.execute(select(col(FeedRow.lease_owner)).distinct()).scalars())
+            found |= set(s.execute(select(col(DeliveryRow.claim_owner)).distinct()).scalars())
+            found |= set(s.execute(select(col(PageClaimRow.owner)).distinct()).scalars())
+        return {o for o in found if o}
+
+    def release_dead_here(self, me: str) -> list[str]:
+        """Give back the leases and claims of daemons on this host that are gone (killed,
+        then restarted): their feeds and deliveries need not wait for the expiry.
+        Returns the owners released."""
+        dead = [o for o in self.holders() if dead_here(o, me)]
+        for owner in dead:
+            self.release_leases(owner)
+            self.release_claims(owner)
+            self.release_all_pages(owner)
+        return dead
 
 
 def open_store(url: str, migrate: bool = True, clock: Clock = utcnow) -> Store:

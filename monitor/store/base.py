@@ -34,6 +34,24 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+def dead_here(owner: str, me: str) -> bool:
+    """An owner that was a process on this host and is no more: its pid is gone, or is
+    this process's own under another tag (a restart that got the same pid)."""
+    host, _, rest = owner.partition(":")
+    pid, _, _ = rest.partition(":")
+    if host != me.partition(":")[0] or not pid.isdigit() or owner == me:
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 def table(model: type) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,13 @@ class OutboxMixin(StoreBase):
             return out
 
     def claim_deliveries(
-        self, owner: str, lease: timedelta, subscription: str, due: bool = True
+        self,
+        owner: str,
+        lease: timedelta,
+        subscription: str,
+        due: bool = True,
+        limit: int | None = None,
+        skip: Collection[int] = (),
     ) -> list[PendingDelivery]:
         """Claim the subscription's pending deliveries for `owner` to send: those whose
         next attempt is due (all with `due=False`) that no other daemon is sending.
@@ -61,6 +67,10 @@ class OutboxMixin(StoreBase):
         )
         if due:
             pick = pick.where(d.c.next_attempt_at.is_(None) | (d.c.next_attempt_at <= now))
+        if skip:
+            pick = pick.where(d.c.id.not_in(list(skip)))
+        if limit is not None:
+            pick = pick.order_by(d.c.id).limit(limit)
         stmt = (
             update(d)
             .where(d.c.id.in_(pick.with_for_update(skip_locked=True)))
@@ -74,6 +84,20 @@ class OutboxMixin(StoreBase):
             for i, g, dest, n in rows
         ]
         return sorted(claimed, key=lambda p: p.id)
+
+    def release_claims(self, owner: str) -> int:
+        """Give back every delivery `owner` was sending (a daemon known to be gone)."""
+        d = table(DeliveryRow)
+        with self.writing() as s:
+            return (
+                s.connection()
+                .execute(
+                    update(d)
+                    .where(d.c.claim_owner == owner)
+                    .values(claim_owner=None, claim_until=None)
+                )
+                .rowcount
+            )
 
     def delivery_done(self, delivery_id: int, claim: str | None = None) -> bool:
         """Mark it sent, if the claim is still `claim`'s; False when it was not."""

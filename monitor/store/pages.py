@@ -39,6 +39,12 @@ class PagesMixin(StoreBase):
                 mine.update(by_hash[h] for (h,) in s.connection().execute(stmt).all())
         return mine
 
+    def release_all_pages(self, owner: str) -> None:
+        """Give back every page `owner` claimed (a daemon known to be gone)."""
+        claim = table(PageClaimRow)
+        with self.writing() as s:
+            s.connection().execute(delete(claim).where(claim.c.owner == owner))
+
     def release_pages(self, owner: str, urls: Iterable[str]) -> None:
         """Give back `owner`'s claims on these URLs (their articles are stored, or failed)."""
         hashes = [key_hash(u) for u in urls]

@@ -34,10 +34,13 @@ class WebhookReceiver:
                 if outer.status == 200:
                     outer.bodies.append(json.loads(raw or b"{}"))
                     outer.headers.append({k.lower(): v for k, v in self.headers.items()})
-                self.send_response(outer.status)
-                self.send_header("Content-Length", str(len(outer.reply)))
-                self.end_headers()
-                self.wfile.write(outer.reply)
+                try:
+                    self.send_response(outer.status)
+                    self.send_header("Content-Length", str(len(outer.reply)))
+                    self.end_headers()
+                    self.wfile.write(outer.reply)
+                except OSError:  # the sender is gone (killed while it waited): received
+                    pass
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -1,0 +1,208 @@
+"""What the chaos scenarios share: a news site on 127.0.0.1 whose feeds keep growing and
+that counts every fetch, daemons run and killed as real processes, the receivers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORDS = [
+    "summit",
+    "ministers",
+    "border",
+    "talks",
+    "treaty",
+    "security",
+    "peace",
+    "delegation",
+    "capital",
+    "region",
+    "army",
+    "agreement",
+    "council",
+    "session",
+    "statement",
+    "visit",
+    "proposal",
+    "frontier",
+    "mission",
+    "corridor",
+    "troops",
+    "observers",
+    "negotiations",
+    "ceasefire",
+    "villages",
+    "checkpoint",
+    "railway",
+    "parliament",
+    "election",
+]
+
+
+def article_text(feed: int, item: int) -> str:
+    """A text of its own per item (each its own story), naming the CSTO."""
+    rnd = random.Random(feed * 100_003 + item)
+    words = " ".join(rnd.choice(WORDS) for _ in range(60))
+    return f"The CSTO said on day {item} in city {feed}: {words}."
+
+
+class NewsSite:
+    """Feeds /f/<i> whose items grow by one each `grow()`, pages /p/<i>/<j>, and a log
+    of every request: (time, path, status)."""
+
+    def __init__(self, feeds: int) -> None:
+        self.feeds = feeds
+        self.epoch = 1  # items per feed
+        self.fetches: dict[str, list[float]] = defaultdict(list)
+        self.lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with site.lock:
+                    site.fetches[self.path].append(time.monotonic())
+                    epoch = site.epoch
+                parts = self.path.strip("/").split("/")
+                if parts[0] == "f":
+                    body, ctype = site.feed_xml(int(parts[1]), epoch), "application/rss+xml"
+                elif parts[0] == "p":
+                    text = article_text(int(parts[1]), int(parts[2]))
+                    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+                    ctype = "text/html; charset=utf-8"
+                else:
+                    body, ctype = b"", "text/plain"  # robots.txt: allow everything
+                self.send_response(200 if parts[0] in ("f", "p") else 404)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def feed_xml(self, i: int, epoch: int) -> bytes:
+        items = "".join(
+            f"<item><title>Day {j} in city {i}</title><link>{self.base}/p/{i}/{j}</link>"
+            f"<guid>{i}-{j}</guid><description>{article_text(i, j)[:200]}</description></item>"
+            for j in range(epoch)
+        )
+        return f'<rss version="2.0"><channel><title>F{i}</title>{items}</channel></rss>'.encode()
+
+    def grow(self) -> None:
+        with self.lock:
+            self.epoch += 1
+
+    @property
+    def items(self) -> int:
+        return self.feeds * self.epoch
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def write_config(
+    path: Path, database: str, site: NewsSite, every: str, notify: list[str], pages: bool = True
+) -> Path:
+    feeds = "".join(
+        f"  - url: {site.base}/f/{i}\n    every: {every}\n"
+        + ("" if pages else "    pages: false\n")
+        for i in range(site.feeds)
+    )
+    hooks = "".join(f'      - "{u}"\n' for u in notify)
+    path.write_text(
+        f"database: {database}\nwatchlists: {REPO / 'watchlists'}\n"
+        "fetch:\n  allow_private_networks: true\n  respect_robots: false\n"
+        f"feeds:\n{feeds}"
+        "subscriptions:\n  - name: desk\n    watchlists: [csto]\n    schedule: immediate\n"
+        + (f"    notify:\n{hooks}" if notify else "")
+    )
+    return path
+
+
+class Daemon:
+    """`monitor run` as a process of its own (its parser workers in its group)."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.config, self.log = config, log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        out = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
+            cwd=REPO,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+        self.starts += 1
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> int | None:
+        """SIGTERM, as systemd would; its exit code (None if it had to be killed)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return None
+        return self.proc.returncode
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def log_problems(log: Path) -> dict[str, int]:
+    """Tracebacks and error lines in a daemon's log (one JSON object per line)."""
+    tracebacks = errors = 0
+    for line in log.read_text(errors="replace").splitlines():
+        tracebacks += "Traceback" in line
+        if line.startswith("{"):
+            with contextlib.suppress(ValueError):
+                errors += json.loads(line).get("level") in ("error", "critical")
+    return {"tracebacks": tracebacks, "error_lines": errors}
+
+
+def wait_until(cond: object, timeout_s: float, step_s: float = 0.5) -> bool:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if cond():  # type: ignore[operator]
+            return True
+        time.sleep(step_s)
+    return False
+
+
+def print_table(title: str, rows: list[tuple[str, object, str]]) -> None:
+    print(title)
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        shown = f"{value:,}" if isinstance(value, int) else str(value)
+        print(f"  {name:<{width}}  {shown:>10}  {target}")

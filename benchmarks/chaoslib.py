@@ -13,8 +13,9 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.support.httpd import Reply, ScriptedServer
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = [
@@ -58,45 +59,31 @@ def article_text(feed: int, item: int) -> str:
 
 
 class NewsSite:
-    """Feeds /f/<i> whose items grow by one each `grow()`, pages /p/<i>/<j>, and a log
-    of every request: (time, path, status)."""
+    """Feeds /f/<i> whose items grow by one each `grow()`, pages /p/<i>/<j>, and the time
+    of every fetch of every path."""
 
     def __init__(self, feeds: int) -> None:
         self.feeds = feeds
         self.epoch = 1  # items per feed
         self.fetches: dict[str, list[float]] = defaultdict(list)
         self.lock = threading.Lock()
-        site = self
+        self.server = ScriptedServer(self._answer).__enter__()
+        self.base = self.server.base
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                with site.lock:
-                    site.fetches[self.path].append(time.monotonic())
-                    epoch = site.epoch
-                parts = self.path.strip("/").split("/")
-                if parts[0] == "f":
-                    body, ctype = site.feed_xml(int(parts[1]), epoch), "application/rss+xml"
-                elif parts[0] == "p":
-                    text = article_text(int(parts[1]), int(parts[2]))
-                    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
-                    ctype = "text/html; charset=utf-8"
-                else:
-                    body, ctype = b"", "text/plain"  # robots.txt: allow everything
-                self.send_response(200 if parts[0] in ("f", "p") else 404)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _answer(self, path: str, headers: dict[str, str]) -> Reply:
+        with self.lock:
+            self.fetches[path].append(time.monotonic())
+            epoch = self.epoch
+        parts = path.strip("/").split("/")
+        if parts[0] == "f":
+            return Reply(
+                200, self.feed_xml(int(parts[1]), epoch), {"Content-Type": "application/rss+xml"}
+            )
+        if parts[0] == "p":
+            text = article_text(int(parts[1]), int(parts[2]))
+            body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+            return Reply(200, body, {"Content-Type": "text/html; charset=utf-8"})
+        return Reply(404)
 
     def feed_xml(self, i: int, epoch: int) -> bytes:
         items = "".join(
@@ -115,8 +102,7 @@ class NewsSite:
         return self.feeds * self.epoch
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.__exit__()
 
 
 def write_config(

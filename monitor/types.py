@@ -315,18 +315,6 @@ class DeliveryView:
 
 
 @dataclass(frozen=True)
-class DeadDelivery:
-    """A delivery whose retries are used up: the operator is told, once."""
-
-    id: int
-    digest_id: int
-    subscription: str
-    label: str  # the destination, secrets hidden
-    attempts: int
-    last_error: str | None
-
-
-@dataclass(frozen=True)
 class RefreshResult:
     """What one poll of a feed came to."""
 

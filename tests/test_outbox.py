@@ -4,7 +4,6 @@ per window; a dead delivery told to the operator once. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.support.cli import cli
 from tests.support.mail import SmtpSink
 from tests.support.net import WebhookReceiver
 from tests.support.store import save_article
+from tests.support.threads import at_once
 from tests.test_digest import LABELS, NOW, hit
 
 CLAIM = timedelta(minutes=5)
@@ -43,19 +43,10 @@ def test_two_daemons_never_claim_one_delivery(db_url: str) -> None:
         "desk", some_hits(stores[0]), [(f"k{i}", f"dest {i}") for i in range(30)], utcnow()
     )
     assert made is not None
-    got: dict[int, list[int]] = {}
-    barrier = threading.Barrier(len(stores))
-
-    def claim(i: int) -> None:
-        barrier.wait()
-        got[i] = [p.id for p in stores[i].claim_deliveries(f"d{i}", CLAIM, "desk")]
-
-    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    claimed = [i for ids in got.values() for i in ids]
+    got = at_once(
+        lambda i: [p.id for p in stores[i].claim_deliveries(f"d{i}", CLAIM, "desk")], len(stores)
+    )
+    claimed = [i for ids in got for i in ids]
     assert len(claimed) == len(set(claimed)) == 30
     assert stores[1].claim_deliveries("d9", CLAIM, "desk") == []  # all held
     for s in stores:
@@ -79,20 +70,11 @@ def test_a_delivery_is_settled_only_by_its_claimer(db_url: str) -> None:
 def test_a_digest_is_made_once_for_its_window_by_daemons_at_once(db_url: str) -> None:
     stores = [open_store(db_url) for _ in range(4)]
     ids = some_hits(stores[0], 5)
-    made: list[object] = []
-    barrier = threading.Barrier(len(stores))
-
-    def create(i: int) -> None:
-        barrier.wait()
-        made.append(stores[i].create_digest("desk", ids, [("k", "dest")], utcnow()))
-
-    threads = [threading.Thread(target=create, args=(i,)) for i in range(len(stores))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    made = at_once(
+        lambda i: stores[i].create_digest("desk", ids, [("k", "dest")], utcnow()), len(stores)
+    )
     digests = [d for d in made if d is not None]
-    assert len(digests) == 1 and sorted(digests[0].hit_ids) == sorted(ids)  # type: ignore[attr-defined]
+    assert len(digests) == 1 and sorted(digests[0].hit_ids) == sorted(ids)
     for s in stores:
         s.engine.dispose()
 
@@ -131,15 +113,7 @@ def test_a_dead_delivery_is_told_once_by_one_of_several_daemons(db_url: str) -> 
             told.append(title + "\n" + body)
             return True
 
-    counts: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: counts.append(announce_dead(store, Recorder([]))))
-        for _ in range(4)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    counts = at_once(lambda _: announce_dead(store, Recorder([])), 4)
     assert sum(counts) == 1 and len(told) == 1
     assert "Delivery dead: desk to mailto://desk" in told[0] and "550 no such user" in told[0]
     assert announce_dead(store, Recorder([])) == 0

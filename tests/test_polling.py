@@ -22,6 +22,7 @@ from tests.support.httpd import Reply, ScriptedServer
 from tests.support.httpd import rss as rss_of
 from tests.support.net import DripServer, WebhookReceiver
 from tests.support.store import feed, record_poll
+from tests.support.threads import at_once
 
 INTERVAL = 900
 # The store's and the pipeline's clock in these tests: next poll times are exact.
@@ -213,8 +214,6 @@ def test_one_down_notice_and_one_recovery_notice_per_outage(
 
 
 def test_down_notice_is_sent_by_one_of_several_daemons(store: Store) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     store.sync_feeds([FeedSource("https://down.example/rss", None, INTERVAL)])
     down = feed(store, "https://down.example/rss")
     record_poll(store, down.id, ok=False, next_poll_at=utcnow(), error="HTTP 500")
@@ -226,12 +225,7 @@ def test_down_notice_is_sent_by_one_of_several_daemons(store: Store) -> None:
             return True
 
     later = utcnow() + timedelta(days=1)
-    with ThreadPoolExecutor(6) as pool:
-        counts = list(
-            pool.map(
-                lambda _: announce_down(store, Recorder([]), timedelta(hours=1), later), range(6)
-            )
-        )
+    counts = at_once(lambda _: announce_down(store, Recorder([]), timedelta(hours=1), later), 6)
     assert sum(counts) == 1 and len(sent) == 1
 
 

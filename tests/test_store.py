@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import inspect, text
@@ -12,6 +11,7 @@ from monitor.store import Store, open_store
 from monitor.store.db import current_revision, make_engine, upgrade
 from monitor.types import Article, DueFeed, FeedSource, PollState, Snippet, WatchlistMatch
 from tests.support.store import article_text, delivery_counts, feed, record_poll, save_article
+from tests.support.threads import at_once
 
 
 def article(
@@ -120,24 +120,17 @@ class Clock:
 def test_daemons_claiming_at_once_never_get_the_same_feed(db_url: str) -> None:
     stores = [open_store(db_url) for _ in range(4)]
     stores[0].sync_feeds([FeedSource(f"https://f{i}.example/", None, 60) for i in range(200)])
-    got: dict[str, list[int]] = {}
-    barrier = threading.Barrier(len(stores))
 
-    def claim(i: int) -> None:
-        barrier.wait()
+    def claim(i: int) -> list[int]:
         ids: list[int] = []
         while batch := stores[i].claim_feeds(f"d{i}", LEASE, limit=7):
             ids += [f.id for f in batch]
-        got[f"d{i}"] = ids
+        return ids
 
-    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    claimed = [i for ids in got.values() for i in ids]
+    got = at_once(claim, len(stores))
+    claimed = [i for ids in got for i in ids]
     assert len(claimed) == len(set(claimed)) == 200  # every feed once, to one daemon
-    assert sum(1 for ids in got.values() if ids) >= 2  # the work was shared
+    assert sum(1 for ids in got if ids) >= 2  # the work was shared
     for s in stores:
         s.engine.dispose()
 
@@ -211,16 +204,7 @@ def test_article_stored_once_and_hits_unique(store: Store) -> None:
 
 
 def test_concurrent_saves_store_one_article(store: Store) -> None:
-    results = []
-
-    def save() -> None:
-        results.append(save_article(store, article(), [wm("officials", "putin")]))
-
-    threads = [threading.Thread(target=save) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(lambda _: save_article(store, article(), [wm("officials", "putin")]), 6)
     assert sum(r.created for r in results) == 1
     assert sum(len(r.new_hits) for r in results) == 1
     assert len(store.hits()) == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.conftest import FIXTURES
 from tests.support.httpd import Reply, ScriptedServer
 from tests.support.httpd import rss as rss_of
 from tests.support.store import article_text, feed, save_articles
+from tests.support.threads import at_once
 
 
 def real_texts() -> list[str]:
@@ -265,19 +265,10 @@ def test_stories_survive_a_restart(db_url: str) -> None:
 
 def test_copies_saved_at_once_by_two_daemons_share_a_story(db_url: str) -> None:
     daemons = [open_store(db_url), open_store(db_url)]
-    stories: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        stories.extend(save(daemons[i], art(f"https://o{i}.example/x", edit(REAL[2], 0.05, i))))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert len(stories) == 2 and stories[0] == stories[1]
+    [[one], [two]] = at_once(
+        lambda i: save(daemons[i], art(f"https://o{i}.example/x", edit(REAL[2], 0.05, i))), 2
+    )
+    assert one == two
     for d in daemons:
         d.engine.dispose()
 

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from monitor.store.base import StoreBase, table
 from monitor.store.tables import DeliveryRow, DigestRow
-from monitor.types import DeadDelivery, DeliveryView, PendingDelivery
+from monitor.types import DeliveryView, PendingDelivery
 
 
 class OutboxMixin(StoreBase):
@@ -134,19 +134,11 @@ class OutboxMixin(StoreBase):
             )
             return bool(done.rowcount)
 
-    def dead_untold(self) -> list[DeadDelivery]:
+    def dead_untold(self) -> list[DeliveryView]:
         """Dead deliveries the operator has not been told of."""
-        q = (
-            select(DeliveryRow, col(DigestRow.subscription))
-            .join(DigestRow, col(DeliveryRow.digest_id) == col(DigestRow.id))
-            .where(col(DeliveryRow.status) == "dead", col(DeliveryRow.dead_notified).is_(False))
-            .order_by(col(DeliveryRow.id))
+        return self._views(
+            col(DeliveryRow.status) == "dead", col(DeliveryRow.dead_notified).is_(False)
         )
-        with self.session() as s:
-            return [
-                DeadDelivery(d.id or 0, d.digest_id, sub, d.label, d.attempts, d.last_error)
-                for d, sub in s.execute(q).all()
-            ]
 
     def claim_dead_notice(self, delivery_id: int) -> bool:
         """True for exactly one caller (of several daemons) per dead delivery."""
@@ -163,14 +155,20 @@ class OutboxMixin(StoreBase):
 
     def deliveries(self, dead: bool = False, limit: int = 200) -> list[DeliveryView]:
         """The outbox, newest first: what was sent where, what waits, what is dead."""
+        where = [col(DeliveryRow.status) == "dead"] if dead else []
+        return self._views(*where, newest_first=True, limit=limit)
+
+    def _views(
+        self, *where: Any, newest_first: bool = False, limit: int | None = None
+    ) -> list[DeliveryView]:
+        order = col(DeliveryRow.id).desc() if newest_first else col(DeliveryRow.id)
         q = (
             select(DeliveryRow, DigestRow)
             .join(DigestRow, col(DeliveryRow.digest_id) == col(DigestRow.id))
-            .order_by(col(DeliveryRow.id).desc())
+            .where(*where)
+            .order_by(order)
             .limit(limit)
         )
-        if dead:
-            q = q.where(col(DeliveryRow.status) == "dead")
         with self.session() as s:
             return [
                 DeliveryView(

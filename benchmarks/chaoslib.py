@@ -117,6 +117,7 @@ def write_config(
     path.write_text(
         f"database: {database}\nwatchlists: {REPO / 'watchlists'}\n"
         "fetch:\n  allow_private_networks: true\n  respect_robots: false\n"
+        "http:\n  listen: 127.0.0.1:0\n"
         f"feeds:\n{feeds}"
         "subscriptions:\n  - name: desk\n    watchlists: [csto]\n    schedule: immediate\n"
         + (f"    notify:\n{hooks}" if notify else "")

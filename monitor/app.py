@@ -5,6 +5,7 @@ the CLI's commands all start here."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -19,10 +20,12 @@ from monitor.errors import ConfigError
 from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
+from monitor.metrics import Metrics
 from monitor.pipeline.refresh import Pipeline
 from monitor.store import Store, open_store
 from monitor.store.base import owner_id
 from monitor.types import DueFeed, FeedSource, RefreshResult
+from monitor.views import PruneReport
 from monitor.watchlists.liveset import LiveSet
 
 log = structlog.get_logger()
@@ -43,6 +46,17 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         per_host=f.per_host,
         proxy=f.proxy,
     )
+
+
+def check_listener(settings: Settings) -> None:
+    """A page anyone on the network can read must ask for a token."""
+    http = settings.http
+    if http.exposed() and not http.token:
+        raise ConfigError(
+            f"{settings.where(['http', 'listen'])}: http.listen: {http.listen} is reachable "
+            "beyond this machine and http.token is not set: set http.token (for example "
+            "token: ${MONITOR_TOKEN}) or listen on 127.0.0.1"
+        )
 
 
 def sandbox_limits(settings: Settings) -> SandboxLimits:
@@ -66,6 +80,8 @@ class App:
         if not self.watch.problems:  # a broken file's name cannot be known
             self._check_subscriptions()
         self.store = store or open_store(settings.database_url)
+        self.metrics = Metrics()
+        self.metrics.watch_store(self.store.stats)
         self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
         self._pipeline: Pipeline | None = None
 
@@ -130,8 +146,15 @@ class App:
                 sandbox,
                 respect_robots=self.settings.fetch.respect_robots,
                 owner=self.owner,
+                metrics=self.metrics,
             )
-        return list(await asyncio.gather(*(pipe.refresh(f) for f in feeds)))
+        return list(await asyncio.gather(*(self._timed(pipe, f) for f in feeds)))
+
+    async def _timed(self, pipe: Pipeline, feed: DueFeed) -> RefreshResult:
+        start = time.perf_counter()
+        result = await pipe.refresh(feed)
+        self.metrics.poll_done(result.status, time.perf_counter() - start)
+        return result
 
     async def poll_all_once(self) -> list[RefreshResult]:
         """Poll every configured feed once, whatever its schedule, but those a running
@@ -139,7 +162,7 @@ class App:
         self.sync_feeds()
         self.store.release_dead_here(self.owner)
         feeds = self.store.claim_feeds(self.owner, LEASE, due=False)
-        with Sandbox(sandbox_limits(self.settings)) as sandbox:
+        with Sandbox(sandbox_limits(self.settings), self.metrics) as sandbox:
             async with Fetcher(fetch_policy(self.settings)) as fetcher:
                 return await self.poll(feeds, fetcher, sandbox)
 
@@ -173,4 +196,15 @@ class App:
             if sub.name in due and self.digests.create(sub, now) is not None:
                 report.digests += 1
             self.digests.deliver(sub, report)
+        self.metrics.digests.inc(report.digests)
+        self.metrics.deliveries.labels("sent").inc(report.sent)
+        self.metrics.deliveries.labels("failed").inc(report.failed)
         return report
+
+    def prune(self, dry_run: bool = False, now: datetime | None = None) -> PruneReport:
+        """Apply the retention: older article texts and hits leave the database."""
+        now = now or self.store.clock()
+        keep = self.settings.retention
+        return self.store.prune(
+            now - timedelta(seconds=keep.articles), now - timedelta(seconds=keep.hits), dry_run
+        )

@@ -2,8 +2,9 @@
 
 Jobs: a dispatcher that polls the feeds whose next poll time has come (so each
 feed keeps its own interval and backoff, stored in the database), a digest tick
-that sends digests whose schedule has fired and retries failed deliveries, and a
-watchlist check that reloads edited files.
+that sends digests whose schedule has fired and retries failed deliveries, a
+watchlist check that reloads edited files, and the daily retention prune. The
+HTTP listener (health, metrics, the web page) serves on the same loop.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,12 +21,14 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.app import LEASE, App, fetch_policy, sandbox_limits
+from monitor.app import LEASE, App, check_listener, fetch_policy, sandbox_limits
 from monitor.clock import utcnow
 from monitor.extract.sandbox import Sandbox
 from monitor.fetch.client import Fetcher
 from monitor.store.base import describe_db_error
 from monitor.types import DueFeed
+from monitor.web.server import Listener, bind
+from monitor.web.site import Site, make_app
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -34,6 +38,8 @@ DIGEST_EVERY_S = 30
 RELOAD_EVERY_S = 3
 HEALTH_EVERY_S = 60
 PRUNE_EVERY_S = 3600  # articles older than the story window leave the LSH buckets
+RETENTION_EVERY_S = 86400
+RETENTION_FIRST_S = 600  # after start: a restart loop does not prune at every start
 DRAIN_TIMEOUT_S = 30
 MAX_IN_FLIGHT = 1000  # feeds this daemon polls at once; the rest wait for the next tick
 RENEW_EVERY_S = LEASE.total_seconds() / 5  # leases of feeds still polling are renewed
@@ -69,6 +75,23 @@ class Daemon:
         # The scheduled tick and every feed that found hits for an immediate
         # subscription ask for a send; one send runs at a time.
         self._digests = SingleFlight(self._send_digests)
+        self.scheduler: AsyncIOScheduler | None = None
+        self.last_success: datetime | None = None  # of a poll by this daemon, for /readyz
+        self.listener: Listener | None = None
+        http = app.settings.http
+        if http.listen is not None:  # refused now, before anything starts
+            check_listener(app.settings)
+            self.listener = Listener(make_app(self.site()), bind(http.host, http.port))
+
+    def site(self) -> Site:
+        return Site(
+            store=self.app.store,
+            watch=self.app.watch,
+            settings=lambda: self.app.settings,
+            metrics=self.app.metrics,
+            scheduler_running=lambda: self.scheduler is not None and self.scheduler.running,
+            last_success=lambda: self.last_success,
+        )
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -88,14 +111,14 @@ class Daemon:
             watchlists=[w.name for w in self.app.watch.watchlists],
             subscriptions=[s.name for s in self.app.settings.subscriptions],
         )
-        with Sandbox(sandbox_limits(self.app.settings)) as sandbox:
+        with Sandbox(sandbox_limits(self.app.settings), self.app.metrics) as sandbox:
             async with Fetcher(fetch_policy(self.app.settings)) as fetcher:
                 self.fetcher, self.sandbox = fetcher, sandbox
                 await self._serve(loop)
         log.info("daemon stopped")
 
     async def _serve(self, loop: asyncio.AbstractEventLoop) -> None:
-        scheduler = AsyncIOScheduler(event_loop=loop)
+        scheduler = self.scheduler = AsyncIOScheduler(event_loop=loop)
         scheduler.add_job(
             self.dispatch,
             "interval",
@@ -116,9 +139,21 @@ class Daemon:
         scheduler.add_job(
             self.prune_tick, "interval", seconds=PRUNE_EVERY_S, max_instances=1, coalesce=True
         )
+        scheduler.add_job(
+            self.retention_tick,
+            "interval",
+            seconds=RETENTION_EVERY_S,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow() + timedelta(seconds=RETENTION_FIRST_S),
+        )
         scheduler.start()
+        if self.listener is not None:
+            self.listener.start()
         await self.stopping.wait()
         scheduler.shutdown(wait=False)
+        if self.listener is not None:
+            await self.listener.stop()
         for task in self.in_flight.values():
             task.cancel()
         await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
@@ -159,6 +194,8 @@ class Daemon:
     async def _refresh(self, feed: DueFeed) -> object:
         try:
             results = await self.app.poll([feed], self.fetcher, self.sandbox)
+            if any(not r.failed for r in results):
+                self.last_success = utcnow()
             if any(r.new_hits for r in results) and any(
                 s.schedule == "immediate" for s in self.app.settings.subscriptions
             ):
@@ -182,6 +219,18 @@ class Daemon:
         if n:
             log.info("articles left the story window", articles=n)
 
+    async def retention_tick(self) -> None:
+        report = await self._job("retention", self.app.prune)
+        if report is not None:
+            log.info(
+                "retention applied",
+                articles_deleted=report.articles_deleted,
+                texts_removed=report.texts_removed,
+                hits_deleted=report.hits_deleted,
+                entries_deleted=report.entries_deleted,
+                bytes_freed=report.bytes_freed,
+            )
+
     async def reload(self, force: bool = False) -> None:
         """Watchlists edited since the last look, and monitor.yaml (now, on SIGHUP)."""
         await self._job("watchlist reload", self.app.watch.reload)
@@ -190,13 +239,13 @@ class Daemon:
             self._config_mtime = mtime
             await self._job("monitor.yaml reload", self.app.reload_settings)
 
-    @staticmethod
-    async def _job(what: str, fn: Callable[..., T], *args: Any) -> T | None:
+    async def _job(self, what: str, fn: Callable[..., T], *args: Any) -> T | None:
         """A job's work, in a thread. A database that is away costs this run one warning,
         a bug its traceback; either way the job runs again at its next tick."""
         try:
             return await asyncio.to_thread(fn, *args)
         except SQLAlchemyError as exc:
+            self.app.metrics.db_errors.inc()
             log.warning(f"{what} failed: the database is unavailable", error=describe_db_error(exc))
         except Exception:
             log.exception(f"{what} failed")

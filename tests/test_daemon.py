@@ -62,7 +62,7 @@ def test_feeds_finishing_at_once_send_each_digest_once(
         cfg = tmp_path / "monitor.yaml"
         cfg.write_text(
             f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
-            "fetch:\n  allow_private_networks: true\n"
+            "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
             f"feeds:\n{feeds}\n"
             "subscriptions:\n  - name: desk\n    schedule: immediate\n"
             f'    notify: ["{webhook.url()}"]\n'
@@ -106,7 +106,7 @@ def test_an_edited_monitor_yaml_is_applied_and_a_broken_one_kept_out(
 
         def write(*feeds: str, tail: str = "") -> None:
             lines = "".join(f"  - url: {srv.base}/{f}\n    pages: false\n" for f in feeds)
-            text = f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nfetch:\n  allow_private_networks: true\nfeeds:\n{lines}{tail}"
+            text = f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nfetch:\n  allow_private_networks: true\nhttp:\n  listen: null\nfeeds:\n{lines}{tail}"
             cfg.write_text(text)
             os.utime(cfg, (time.time(), time.time() + next(bump)))  # a new mtime every write
 
@@ -138,7 +138,7 @@ def test_an_edited_monitor_yaml_is_applied_and_a_broken_one_kept_out(
         with capture_logs() as logs:
             asyncio.run(asyncio.wait_for(go(), 120))
     broken = next(e for e in logs if e["event"].startswith("monitor.yaml has errors"))
-    assert f"{cfg.resolve()}:10:" in broken["errors"] and "not an http(s) URL" in broken["errors"]
+    assert f"{cfg.resolve()}:12:" in broken["errors"] and "not an http(s) URL" in broken["errors"]
     app.store.engine.dispose()
 
 
@@ -151,7 +151,7 @@ def test_sighup_reloads_monitor_yaml_at_once(tmp_path: Path, sqlite_url: str) ->
 
     with ScriptedServer(script) as srv:
         cfg = tmp_path / "monitor.yaml"
-        head = f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nfetch:\n  allow_private_networks: true\n"
+        head = f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nfetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
         cfg.write_text(head + f"feeds:\n  - url: {srv.base}/a\n    pages: false\n")
         stamp = cfg.stat()
         app = App(load_settings(cfg))

@@ -24,6 +24,7 @@ from monitor.cli import (
     replay,
     run,
     watchlists,
+    web,
 )
 from monitor.cli.context import MonitorGroup, state
 from monitor.config.settings import config_path
@@ -67,6 +68,7 @@ app.command()(match.match)
 app.command()(replay.replay)
 app.command()(demo.demo)
 app.command()(deliveries.deliveries)
+app.command()(web.web)
 app.add_typer(digest.app, name="digest")
 app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(feeds.app, name="feeds")

@@ -1,11 +1,14 @@
 """monitor.yaml -> Settings.
 
 Unknown keys are errors; every error names the file, the key and its line.
-`${VAR}` is substituted only in `notify` (of subscriptions and `admin`) and `database`.
+`${VAR}` is substituted only in `notify` (of subscriptions and `admin`), `database` and
+`http.token`. MONITOR_DATABASE, when set, replaces `database`: a container or unit
+points the same monitor.yaml at its own database without editing it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -35,6 +38,7 @@ DEFAULT_USER_AGENT = (
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
+DATABASE_ENV = "MONITOR_DATABASE"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -138,6 +142,69 @@ class AdminSettings(_Strict):
         return [v] if isinstance(v, str) else v
 
 
+class HttpSettings(_Strict):
+    """The daemon's HTTP listener: /healthz, /readyz, /metrics and the web page."""
+
+    listen: str | None = "127.0.0.1:8089"  # host:port; None: no listener
+    token: str | None = None  # asked of every page but the health checks, when set
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        host, sep, port = v.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"{v!r} is not host:port (for example 127.0.0.1:8089)")
+        return v.strip()
+
+    @field_validator("token")
+    @classmethod
+    def _no_empty_token(cls, v: str | None) -> str | None:
+        if v is not None and len(v.strip()) < 8:
+            raise ValueError("the token is empty or shorter than 8 characters")
+        return v
+
+    def exposed(self) -> bool:
+        """Listening beyond loopback: anyone on the network could read the page."""
+        if self.listen is None:
+            return False
+        if self.host == "localhost":
+            return False
+        try:
+            return not ipaddress.ip_address(self.host).is_loopback
+        except ValueError:  # a host name: it may resolve to anything
+            return True
+
+    @property
+    def host(self) -> str:
+        host = (self.listen or "").rpartition(":")[0]
+        return host.strip("[]")  # [::1]:8089
+
+    @property
+    def port(self) -> int:
+        return int((self.listen or ":0").rpartition(":")[2])
+
+
+class RetentionSettings(_Strict):
+    """How long stored data is kept. Older article texts go (an article with hits keeps
+    its title, link and outlet, its hits their snippets); older hits go too, while the
+    records of delivered digests stay."""
+
+    articles: Duration = 90 * 86400
+    hits: Duration = 365 * 86400
+
+    @field_validator("articles")
+    @classmethod
+    def _not_inside_story_window(cls, v: int) -> int:
+        # Story clustering compares each new article with the texts of this window.
+        from monitor.identity.minhash import WINDOW_DAYS  # numpy: only when the key is set
+
+        if v < WINDOW_DAYS * 86400:
+            raise ValueError(f"must be at least {WINDOW_DAYS}d: stories are found over that window")
+        return v
+
+
 class Settings(_Strict):
     database: str = "sqlite:///data/monitor.db"
     watchlists: str | list[str] = "watchlists/"
@@ -146,6 +213,8 @@ class Settings(_Strict):
     feeds: list[FeedOrOpml] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)
     admin: AdminSettings = AdminSettings()
+    http: HttpSettings = HttpSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     # Not read from the file: where the file is, so relative paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -208,7 +277,10 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise ConfigError(f"{doc.where([])}: the config must be a mapping of keys")
-    data = _substitute(doc, data, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    data = _substitute(doc, data, env)
+    if env.get(DATABASE_ENV):
+        data = {**data, "database": env[DATABASE_ENV]}
     for i, entry in enumerate(data.get("feeds") or []):
         if isinstance(entry, dict) and "url" in entry and "opml" in entry:
             raise ConfigError(
@@ -270,6 +342,9 @@ def _substitute(doc: YamlDoc, data: dict[str, Any], env: Any) -> dict[str, Any]:
                 "notify": [sub(u, ["admin", "notify", j]) for j, u in enumerate(urls)],
             }
         out["admin"] = admin
+    http = out.get("http")
+    if isinstance(http, dict) and "token" in http:
+        out["http"] = {**http, "token": sub(http["token"], ["http", "token"])}
     return out
 
 

@@ -19,11 +19,14 @@ import resource
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pebble
 
 from monitor.errors import SandboxError
+
+if TYPE_CHECKING:
+    from monitor.metrics import Metrics
 
 T = TypeVar("T")
 
@@ -45,8 +48,9 @@ def _limit_memory(limit: int) -> None:
 class Sandbox:
     """A pool of parser workers. `run` is awaited from the event loop."""
 
-    def __init__(self, limits: SandboxLimits | None = None) -> None:
+    def __init__(self, limits: SandboxLimits | None = None, metrics: Metrics | None = None) -> None:
         self.limits = limits or SandboxLimits()
+        self.metrics = metrics
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
         self._pool = pebble.ProcessPool(
@@ -62,6 +66,7 @@ class Sandbox:
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout as exc:
+            self._restarted("deadline")
             raise SandboxError(
                 f"{what} took over {self.limits.deadline_s:g}s and was stopped"
             ) from exc
@@ -70,10 +75,16 @@ class Sandbox:
                 f"{what} needed over {self.limits.memory_bytes // 2**20} MB and was stopped"
             ) from exc
         except pebble.ProcessExpired as exc:
+            self._restarted("crash")
             raise SandboxError(f"{what} ended its worker (exit code {exc.exitcode})") from exc
         except asyncio.CancelledError:
             future.cancel()  # pebble stops the worker running it
             raise
+
+    def _restarted(self, reason: str) -> None:
+        # pebble replaces a worker stopped at the deadline or one that died
+        if self.metrics is not None:
+            self.metrics.worker_restarts.labels(reason).inc()
 
     def close(self) -> None:
         self._pool.stop()

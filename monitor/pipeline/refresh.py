@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -30,6 +31,7 @@ from monitor.fetch.client import Fetcher, redact
 from monitor.fetch.robots import Robots
 from monitor.identity.urls import entry_url, page_url
 from monitor.match.matcher import Matcher
+from monitor.metrics import Metrics
 from monitor.pipeline.article import article_from
 from monitor.pipeline.batch import Batcher
 from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
@@ -85,8 +87,10 @@ class Pipeline:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.fetcher = fetcher
         self.matcher = matcher  # called per batch of articles: a reload swaps it in between
         self.sandbox = sandbox
@@ -124,6 +128,8 @@ class Pipeline:
         except StoreError as exc:  # the database refused the entries: stored next poll
             return await self._failed(feed, "internal-error", str(exc))
         except SQLAlchemyError as exc:  # the database is away: polled again when due
+            if self.metrics is not None:
+                self.metrics.db_errors.inc()
             return await self._failed(feed, "internal-error", f"database: {describe_db_error(exc)}")
         except Exception as exc:  # ours (storing, a bug): it costs this feed's poll only
             log.exception("feed refresh failed", feed=redact(url))
@@ -284,10 +290,14 @@ class Pipeline:
             return None
         if not isinstance(res, FetchResult):
             return None
+        start = time.perf_counter()
         try:
-            return await self._cpu(
+            page = await self._cpu(
                 "extracting the page", extract_page, res.body, res.url, res.content_type
             )
+            if self.metrics is not None:
+                self.metrics.extraction_seconds.observe(time.perf_counter() - start)
+            return page
         except SandboxError as exc:
             log.warning(
                 "page not extracted; matching the feed entry", url=redact(res.url), error=str(exc)

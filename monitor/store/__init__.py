@@ -9,18 +9,22 @@ from sqlmodel import col
 from monitor.clock import Clock, utcnow
 from monitor.store.articles import ArticlesMixin
 from monitor.store.base import dead_here
+from monitor.store.browse import BrowseMixin
 from monitor.store.db import make_engine, upgrade
 from monitor.store.digests import DigestsMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.outbox import OutboxMixin
 from monitor.store.pages import PagesMixin
+from monitor.store.retention import RetentionMixin
 from monitor.store.stories import StoryIndex
 from monitor.store.tables import DeliveryRow, FeedRow, PageClaimRow
 
 __all__ = ["Store", "open_store"]
 
 
-class Store(FeedsMixin, PagesMixin, ArticlesMixin, DigestsMixin, OutboxMixin):
+class Store(
+    FeedsMixin, PagesMixin, ArticlesMixin, DigestsMixin, OutboxMixin, BrowseMixin, RetentionMixin
+):
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock)
         self.stories = StoryIndex()

@@ -54,6 +54,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # up front, so concurrent writers wait on busy_timeout instead of failing.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    # Space freed by retention goes back to the disk (store/retention.py). Takes effect
+    # on a new file; an older one is converted once by upgrade().
+    cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -127,6 +130,27 @@ def upgrade(engine: Engine) -> None:
     check_connection(engine)
     with _migration_lock(engine):
         command.upgrade(alembic_config(for_writing(engine)), "head")
+    if engine.dialect.name == "sqlite":
+        _incremental_vacuum_on(engine)
+
+
+_INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
+
+
+def _incremental_vacuum_on(engine: Engine) -> None:
+    """A file made before retention existed has auto_vacuum off, and setting it takes one
+    VACUUM (a copy of the file: once, at the first start after the upgrade)."""
+    if engine.url.database in (None, "", ":memory:"):
+        return
+    raw = engine.raw_connection()  # VACUUM runs outside a transaction: no BEGIN event
+    try:
+        db = raw.driver_connection
+        assert db is not None
+        if db.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            db.execute("VACUUM")
+    finally:
+        raw.close()
 
 
 def current_revision(engine: Engine) -> str | None:

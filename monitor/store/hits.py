@@ -23,7 +23,7 @@ def _snippet_json(sn: Snippet) -> dict[str, Any]:
     }
 
 
-def _hit_view(h: HitRow, a: ArticleRow) -> HitView:
+def hit_view(h: HitRow, a: ArticleRow) -> HitView:
     assert h.id is not None
     return HitView(
         hit_id=h.id,
@@ -84,7 +84,7 @@ class HitsMixin(StoreBase):
         if ids is not None:
             q = q.where(col(HitRow.id).in_(list(ids)))
         with self.session() as s:
-            return [_hit_view(h, a) for h, a in s.execute(q.order_by(*_NEWEST_FIRST)).all()]
+            return [hit_view(h, a) for h, a in s.execute(q.order_by(*_NEWEST_FIRST)).all()]
 
     def undelivered_hits(
         self, subscription: str, watchlists: Sequence[str] | None, since: datetime
@@ -92,7 +92,7 @@ class HitsMixin(StoreBase):
         """Hits found since `since` that no digest of the subscription has claimed yet."""
         q = _undelivered(_WITH_ARTICLE, subscription, watchlists, since).order_by(*_NEWEST_FIRST)
         with self.session() as s:
-            return [_hit_view(h, a) for h, a in s.execute(q).all()]
+            return [hit_view(h, a) for h, a in s.execute(q).all()]
 
     def oldest_undelivered(
         self, subscription: str, watchlists: Sequence[str] | None, since: datetime

@@ -46,7 +46,7 @@ class ArticleRow(SQLModel, table=True):
     link: str = Field(max_length=2000)
     title: str = Field(sa_column=Column(Text, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
-    outlet: str = Field(max_length=300)
+    outlet: str = Field(max_length=300, index=True)
     author: str | None = Field(default=None, max_length=500)
     published: datetime | None = None
     language: str | None = Field(default=None, max_length=20)

@@ -19,6 +19,8 @@ watchlists: {BUNDLED}
 fetch:
   allow_private_networks: true
   timeout: 10s
+http:
+  listen: 127.0.0.1:0
 feeds:
 {feed_lines}
 subscriptions:

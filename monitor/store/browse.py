@@ -1,0 +1,258 @@
+"""Reading for the web page: stories with their hits, one story's copies, full-text
+search, and the figures of /metrics. Article texts are never loaded for a list."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import defer
+from sqlmodel import col
+
+from monitor.clock import aware
+from monitor.store.base import StoreBase
+from monitor.store.hits import hit_view
+from monitor.store.tables import ArticleRow, DeliveryRow, FeedRow, HitRow
+from monitor.types import HitView
+from monitor.views import SearchResult, StoreStats, StoryCard, StoryCopy, StoryFilter, StoryPage
+
+SCAN = 400  # hit rows read per page of stories: a story has a few hits at most
+MARK_ON, MARK_OFF = "\x02", "\x03"  # around a search term in an excerpt; never in text
+_TERM = re.compile(r'"([^"]+)"|(\S+)')
+_ARTICLE_LIGHT = (defer(ArticleRow.text), defer(ArticleRow.minhash))  # type: ignore[arg-type]
+_COPY_COLUMNS = (
+    col(ArticleRow.id),
+    col(ArticleRow.title),
+    col(ArticleRow.outlet),
+    col(ArticleRow.link),
+    col(ArticleRow.published),
+    col(ArticleRow.first_seen_at),
+    col(ArticleRow.source),
+    col(ArticleRow.language),
+    col(ArticleRow.story),
+    (func.length(col(ArticleRow.text)) == 0).label("pruned"),
+)
+
+
+def _copy(r: Any) -> StoryCopy:
+    return StoryCopy(
+        article_id=r.id,
+        title=r.title,
+        outlet=r.outlet,
+        link=r.link,
+        published=r.published,
+        first_seen_at=r.first_seen_at,
+        source="feed" if r.source == "feed" else "page",
+        language=r.language,
+        pruned=bool(r.pruned),
+    )
+
+
+def fts5_query(q: str) -> str:
+    """What a person types, as an FTS5 query: each word or "quoted phrase" must occur
+    (a trailing * matches any ending); FTS5's own syntax is not exposed."""
+    parts = []
+    for m in _TERM.finditer(q):
+        term = m.group(1) or m.group(2)
+        prefix = term.endswith("*") and m.group(2) is not None
+        term = term.rstrip("*") if prefix else term
+        term = term.replace('"', "")
+        if term.strip():
+            parts.append(f'"{term}"' + ("*" if prefix else ""))
+    return " ".join(parts)
+
+
+def unmark(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """An excerpt with MARK_ON/MARK_OFF around terms -> plain text and the terms' spans."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    start = -1
+    for piece in re.split(f"([{MARK_ON}{MARK_OFF}])", marked):
+        if piece == MARK_ON:
+            start = pos
+        elif piece == MARK_OFF:
+            if start >= 0 and pos > start:
+                spans.append((start, pos))
+            start = -1
+        else:
+            out.append(piece)
+            pos += len(piece)
+    return "".join(out), tuple(spans)
+
+
+class BrowseMixin(StoreBase):
+    def story_cards(
+        self, f: StoryFilter, limit: int = 30, before_hit: int | None = None
+    ) -> list[StoryCard]:
+        """Stories with hits, newest hit first; `before_hit`: only hits older than that
+        one (the next page)."""
+        q = (
+            select(HitRow, ArticleRow)
+            .join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
+            .options(*_ARTICLE_LIGHT)
+        )
+        if f.watchlist:
+            q = q.where(col(HitRow.watchlist) == f.watchlist)
+        if f.outlet:
+            q = q.where(col(ArticleRow.outlet) == f.outlet)
+        if f.since:
+            q = q.where(col(HitRow.found_at) >= f.since)
+        if f.entity:
+            q = q.where(self._has_entity(f.entity))
+        if before_hit is not None:
+            q = q.where(col(HitRow.id) < before_hit)
+        q = q.order_by(col(HitRow.id).desc()).limit(SCAN)
+        by_story: dict[str, list[HitView]] = {}
+        with self.session() as s:
+            for h, a in s.execute(q).all():
+                if a.story not in by_story and len(by_story) == limit:
+                    break
+                by_story.setdefault(a.story, []).append(hit_view(h, a))
+            copies = self._copies(s, list(by_story))
+        cards = []
+        for story, hits in by_story.items():
+            shown = {h.outlet for h in hits}
+            also: dict[str, StoryCopy] = {}
+            for c in copies.get(story, ()):
+                if c.outlet not in shown:
+                    also.setdefault(c.outlet, c)
+            cards.append(StoryCard(story, tuple(hits), tuple(also.values()), len(copies[story])))
+        return cards
+
+    def _has_entity(self, entity: str) -> Any:
+        if self.postgres:
+            return text("jsonb_exists(CAST(hit.entities AS jsonb), :entity)").bindparams(
+                entity=entity
+            )
+        return text(
+            "EXISTS (SELECT 1 FROM json_each(hit.entities) WHERE json_each.value = :entity)"
+        ).bindparams(entity=entity)
+
+    @staticmethod
+    def _copies(s: Any, stories: Sequence[str]) -> dict[str, list[StoryCopy]]:
+        found: dict[str, list[StoryCopy]] = defaultdict(list)
+        if stories:
+            q = (
+                select(*_COPY_COLUMNS)
+                .where(col(ArticleRow.story).in_(list(stories)))
+                .order_by(col(ArticleRow.id))
+            )
+            for r in s.execute(q).all():
+                found[r.story].append(_copy(r))
+        return found
+
+    def story_page(self, story: str) -> StoryPage | None:
+        with self.session() as s:
+            copies = self._copies(s, [story]).get(story, [])
+            if not copies:
+                return None
+            q = (
+                select(HitRow, ArticleRow)
+                .join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
+                .where(col(ArticleRow.story) == story)
+                .options(*_ARTICLE_LIGHT)
+                .order_by(col(HitRow.id).desc())
+            )
+            hits = tuple(hit_view(h, a) for h, a in s.execute(q).all())
+        return StoryPage(story, tuple(copies), hits)
+
+    def outlets_with_hits(self) -> list[str]:
+        q = (
+            select(col(ArticleRow.outlet))
+            .where(col(ArticleRow.id).in_(select(col(HitRow.article_id))))
+            .distinct()
+            .order_by(col(ArticleRow.outlet))
+        )
+        with self.session() as s:
+            return list(s.execute(q).scalars())
+
+    def search(self, query: str, limit: int = 50) -> list[SearchResult]:
+        """Articles whose title or text hold every word of `query`, newest first."""
+        if self.postgres:
+            sql = text(
+                "SELECT a.id, a.title, a.outlet, a.link, a.story, a.published, a.first_seen_at, "
+                "ts_headline('simple', a.text, q, :opts) AS excerpt "
+                "FROM article a, websearch_to_tsquery('simple', :q) q "
+                "WHERE to_tsvector('simple', coalesce(a.title, '') || ' ' || coalesce(a.text, ''))"
+                " @@ q ORDER BY a.id DESC LIMIT :n"
+            ).bindparams(
+                q=query,
+                n=limit,
+                opts=f"StartSel={MARK_ON}, StopSel={MARK_OFF}, MaxWords=35, MinWords=15",
+            )
+        else:
+            match = fts5_query(query)
+            if not match:
+                return []
+            sql = text(
+                "SELECT a.id, a.title, a.outlet, a.link, a.story, a.published, a.first_seen_at, "
+                f"snippet(article_fts, 1, '{MARK_ON}', '{MARK_OFF}', '…', 30) AS excerpt "
+                "FROM article_fts JOIN article a ON a.id = article_fts.rowid "
+                "WHERE article_fts MATCH :q ORDER BY article_fts.rowid DESC LIMIT :n"
+            ).bindparams(q=match, n=limit)
+        with self.session() as s:
+            rows = s.execute(sql).all()
+        return [
+            SearchResult(
+                article_id=r.id,
+                title=r.title,
+                outlet=r.outlet,
+                link=r.link,
+                story=r.story,
+                published=_aware(r.published),
+                first_seen_at=_aware(r.first_seen_at),
+                excerpt=r.excerpt or "",
+            )
+            for r in rows
+        ]
+
+    def stats(self) -> StoreStats:
+        now = self.clock()
+        active = col(FeedRow.active).is_(True)
+        with self.session() as s:
+            feeds, due, failing = s.execute(
+                select(
+                    func.count(),
+                    func.count().filter(
+                        and_(
+                            col(FeedRow.next_poll_at).is_not(None), col(FeedRow.next_poll_at) <= now
+                        )
+                    )
+                    + func.count().filter(col(FeedRow.next_poll_at).is_(None)),
+                    func.count().filter(col(FeedRow.failing_since).is_not(None)),
+                ).where(active)
+            ).one()
+            articles = s.execute(select(func.count()).select_from(ArticleRow)).scalar() or 0
+            stories = s.execute(select(func.count(col(ArticleRow.story).distinct()))).scalar()
+            hits = dict(
+                s.execute(
+                    select(col(HitRow.watchlist), func.count()).group_by(col(HitRow.watchlist))
+                ).all()
+            )
+            outbox = dict(
+                s.execute(
+                    select(col(DeliveryRow.status), func.count()).group_by(col(DeliveryRow.status))
+                ).all()
+            )
+        return StoreStats(
+            feeds=feeds,
+            feeds_due=due,
+            feeds_failing=failing,
+            articles=articles,
+            stories=stories or 0,
+            hits={str(k): int(v) for k, v in hits.items()},
+            dead_deliveries=int(outbox.get("dead", 0)),
+            pending_deliveries=int(outbox.get("pending", 0)),
+        )
+
+
+def _aware(value: Any) -> Any:
+    """Raw SQL on SQLite returns times as strings: as aware UTC datetimes."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return aware(value) if value is not None else None

@@ -1,0 +1,181 @@
+"""The desk's pages: stories with filters, one story, search, feed health,
+subscriptions, and a box to try a text or a URL. Server-rendered, escaped, no script."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from monitor.clock import aware
+from monitor.digest.render import highlight_html
+from monitor.errors import MonitorError
+from monitor.views import StoryFilter
+
+if TYPE_CHECKING:
+    from monitor.web.site import Site
+
+PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+STORIES_PER_PAGE = 30
+MAX_PASTE = 200_000  # characters of a pasted text matched
+
+_env = Environment(
+    loader=PackageLoader("monitor.web", "templates"),
+    autoescape=select_autoescape(["html"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _when(value: datetime | None) -> str:
+    return aware(value).strftime("%d %b %Y %H:%M UTC") if value else ""
+
+
+def _safe_url(url: str | None) -> str:
+    """Only http(s) links reach an href: a feed may carry javascript: or data: links."""
+    return url if url and url.lower().startswith(("http://", "https://")) else "#"
+
+
+def _marked(excerpt: str) -> Markup:
+    from monitor.store.browse import unmark
+
+    text, spans = unmark(excerpt)
+    out, pos = [], 0
+    for a, b in spans:
+        out += [escape(text[pos:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
+        pos = b
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+_env.filters.update(when=_when, safe_url=_safe_url, highlight=highlight_html, marked=_marked)
+
+
+def _render(name: str, status: int = 200, **ctx: Any) -> Response:
+    section = {"story.html": "stories"}.get(name, name.removesuffix(".html"))
+    html = _env.get_template(name).render(section=section, **ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+async def stories(site: Site, request: Request) -> Response:
+    p = request.query_params
+    period = p.get("period", "7d")
+    now = site.store.clock()
+    f = StoryFilter(
+        watchlist=p.get("watchlist") or None,
+        entity=p.get("entity") or None,
+        outlet=p.get("outlet") or None,
+        since=now - PERIODS[period] if period in PERIODS else None,
+    )
+    before = p.get("before")
+    cards = await site.db(
+        site.store.story_cards,
+        f,
+        STORIES_PER_PAGE,
+        int(before) if before and before.isdigit() else None,
+    )
+    outlets = await site.cached("outlets", 60, site.store.outlets_with_hits)
+    lists = site.watch.watchlists
+    more = None
+    if len(cards) == STORIES_PER_PAGE:
+        oldest = min(h.hit_id for c in cards for h in c.hits)
+        more = "?" + urlencode({**{k: v for k, v in p.items() if v}, "before": oldest})
+    return _render(
+        "stories.html",
+        cards=cards,
+        f=f,
+        period=period,
+        periods=[*PERIODS, "all"],
+        watchlists=lists,
+        entities=sorted({(e.id, e.label) for w in lists for e in w.entities}, key=lambda e: e[1]),
+        outlets=outlets,
+        labels=site.watch.labels(),
+        more=more,
+        filtered=any((f.watchlist, f.entity, f.outlet)),
+    )
+
+
+async def story(site: Site, request: Request) -> Response:
+    page = await site.db(site.store.story_page, request.path_params["story"])
+    if page is None:
+        return _render("missing.html", status=404, what="story")
+    return _render("story.html", page=page, labels=site.watch.labels())
+
+
+async def search(site: Site, request: Request) -> Response:
+    q = request.query_params.get("q", "").strip()
+    results = await site.db(site.store.search, q) if q else []
+    return _render("search.html", q=q, results=results)
+
+
+async def feeds(site: Site, _: Request) -> Response:
+    statuses = [s for s in await site.db(site.store.feed_statuses) if s.active]
+    statuses.sort(key=lambda s: (s.failing_since is None, s.name or s.url))
+    return _render(
+        "feeds.html",
+        feeds=statuses,
+        failing=sum(1 for s in statuses if s.failing_since is not None),
+        now=site.store.clock(),
+    )
+
+
+async def subscriptions(site: Site, _: Request) -> Response:
+    outbox = await site.db(site.store.deliveries, False, 500)
+    dead = await site.db(site.store.deliveries, True, 200)
+    digests: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for d in outbox:
+        digests[d.subscription][d.digest_id].append(d)
+    recent = {name: sorted(by_id.items(), reverse=True)[:5] for name, by_id in digests.items()}
+    return _render(
+        "subscriptions.html",
+        subs=site.settings().subscriptions,
+        recent=recent,
+        dead=dead,
+    )
+
+
+async def match(site: Site, request: Request) -> Response:
+    ctx: dict[str, Any] = {"text": "", "url": "", "result": None, "error": None}
+    if request.method == "POST":
+        form = await request.form()
+        text = str(form.get("text") or "")[:MAX_PASTE]
+        url = str(form.get("url") or "").strip()
+        ctx.update(text=text, url=url)
+        title = ""
+        if url:
+            try:
+                title, text = await asyncio.to_thread(_load_url, site, url)
+            except MonitorError as exc:
+                ctx["error"] = str(exc)
+        if ctx["error"] is None and (text.strip() or title):
+            lists = site.watch.watchlists
+            found = site.watch.compiled.match(title, text)
+            matched = {m.watchlist for m in found}
+            ctx["result"] = {
+                "title": title,
+                "chars": len(text),
+                "matches": found,
+                "by_name": {w.name: w for w in lists},
+                "missed": [w.name for w in lists if w.name not in matched],
+            }
+        elif ctx["error"] is None:
+            ctx["error"] = "paste a text or give an http(s) URL"
+    return _render("match.html", **ctx)
+
+
+def _load_url(site: Site, url: str) -> tuple[str, str]:
+    """The page as the daemon would see it, fetched under the same rules (no private
+    addresses unless fetch.allow_private_networks)."""
+    from monitor.app import fetch_policy
+    from monitor.extract.target import load_target
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise MonitorError(f"{url}: not an http(s) URL")
+    return load_target(url, fetch_policy(site.settings()))

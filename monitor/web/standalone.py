@@ -1,0 +1,36 @@
+"""`monitor web`: the page, health and metrics without polling, on a database that
+another daemon fills. Watchlists still reload (the page's filters and its match box)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from monitor.app import App, check_listener
+from monitor.web.server import Listener, bind
+from monitor.web.site import Site, make_app
+
+log = structlog.get_logger()
+RELOAD_EVERY_S = 3
+
+
+async def serve(app: App, host: str, port: int) -> None:
+    check_listener(app.settings)
+    site = Site(
+        store=app.store, watch=app.watch, settings=lambda: app.settings, metrics=app.metrics
+    )
+    listener = Listener(make_app(site), bind(host, port))
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    listener.start()
+    while not stopping.is_set():
+        try:
+            await asyncio.wait_for(stopping.wait(), RELOAD_EVERY_S)
+        except TimeoutError:
+            await asyncio.to_thread(app.watch.reload)
+    await listener.stop()
+    log.info("web page stopped")

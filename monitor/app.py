@@ -59,6 +59,15 @@ def check_listener(settings: Settings) -> None:
         )
 
 
+def apply_retention(store: Store, settings: Settings, dry_run: bool = False) -> PruneReport:
+    """Older article texts and hits leave the database (retention in monitor.yaml)."""
+    now = store.clock()
+    keep = settings.retention
+    return store.prune(
+        now - timedelta(seconds=keep.articles), now - timedelta(seconds=keep.hits), dry_run
+    )
+
+
 def sandbox_limits(settings: Settings) -> SandboxLimits:
     f = settings.fetch
     return SandboxLimits(
@@ -201,10 +210,5 @@ class App:
         self.metrics.deliveries.labels("failed").inc(report.failed)
         return report
 
-    def prune(self, dry_run: bool = False, now: datetime | None = None) -> PruneReport:
-        """Apply the retention: older article texts and hits leave the database."""
-        now = now or self.store.clock()
-        keep = self.settings.retention
-        return self.store.prune(
-            now - timedelta(seconds=keep.articles), now - timedelta(seconds=keep.hits), dry_run
-        )
+    def prune(self, dry_run: bool = False) -> PruneReport:
+        return apply_retention(self.store, self.settings, dry_run)

@@ -31,11 +31,13 @@ def prune(
 ) -> None:
     """Apply the retention now (the daemon does it daily): article texts older than
     retention.articles and hits older than retention.hits leave the database."""
+    from monitor.app import apply_retention
     from monitor.config.units import format_duration
+    from monitor.store import open_store
 
-    application = state.app()
-    keep = application.settings.retention
-    report = application.prune(dry_run=dry_run)
+    settings = state.settings()  # no watchlists needed: prune runs on any checkout
+    keep = settings.retention
+    report = apply_retention(open_store(settings.database_url), settings, dry_run)
     cut = report.cutoffs
     typer.echo(
         f"retention: articles older than {format_duration(keep.articles)} "

@@ -148,11 +148,12 @@ class HttpSettings(_Strict):
     listen: str | None = "127.0.0.1:8089"  # host:port; None: no listener
     token: str | None = None  # asked of every page but the health checks, when set
 
-    @field_validator("listen")
+    @field_validator("listen", mode="before")
     @classmethod
-    def _host_port(cls, v: str | None) -> str | None:
+    def _host_port(cls, v: Any) -> str | None:
         if v is None:
             return None
+        v = str(v)  # a bare port is read as a number
         host, sep, port = v.strip().rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"{v!r} is not host:port (for example 127.0.0.1:8089)")

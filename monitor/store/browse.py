@@ -107,21 +107,21 @@ class BrowseMixin(StoreBase):
         if before_hit is not None:
             q = q.where(col(HitRow.id) < before_hit)
         q = q.order_by(col(HitRow.id).desc()).limit(SCAN)
-        by_story: dict[str, list[HitView]] = {}
+        by_story: dict[str, dict[str, HitView]] = {}  # story -> watchlist -> newest hit
         with self.session() as s:
             for h, a in s.execute(q).all():
                 if a.story not in by_story and len(by_story) == limit:
                     break
-                by_story.setdefault(a.story, []).append(hit_view(h, a))
+                by_story.setdefault(a.story, {}).setdefault(h.watchlist, hit_view(h, a))
             copies = self._copies(s, list(by_story))
         cards = []
-        for story, hits in by_story.items():
-            shown = {h.outlet for h in hits}
+        for story, newest in by_story.items():
+            hits = tuple(newest.values())
             also: dict[str, StoryCopy] = {}
             for c in copies.get(story, ()):
-                if c.outlet not in shown:
+                if c.outlet != hits[0].outlet:
                     also.setdefault(c.outlet, c)
-            cards.append(StoryCard(story, tuple(hits), tuple(also.values()), len(copies[story])))
+            cards.append(StoryCard(story, hits, tuple(also.values()), len(copies[story])))
         return cards
 
     def _has_entity(self, entity: str) -> Any:

@@ -131,7 +131,10 @@ class RetentionMixin(StoreBase):
         try:
             db = raw.driver_connection
             assert db is not None
-            db.execute("PRAGMA incremental_vacuum")
+            # Python's sqlite3 steps a statement without result columns once, and each
+            # step of incremental_vacuum frees one page: step it until none is free.
+            while db.execute("PRAGMA freelist_count").fetchone()[0]:
+                db.execute("PRAGMA incremental_vacuum")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()

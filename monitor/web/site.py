@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST
+# 0.0.4: what every Prometheus server parses; generate_latest writes that format
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -120,7 +121,7 @@ def make_app(site: Site) -> Starlette:
 
     async def metrics(_: Request) -> Response:
         body = await site.db(site.metrics.exposition)
-        return Response(body, media_type=CONTENT_TYPE_LATEST)
+        return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
     def page(fn: Callable[[Site, Request], Awaitable[Response]]) -> Callable[..., Any]:
         async def endpoint(request: Request) -> Response:

@@ -32,7 +32,7 @@ RESTART_REASONS = ("deadline", "crash")
 STATS_TTL_S = 10.0  # a scrape every few seconds costs the database one read at most
 
 # The *_created series double every counter's output and no dashboard of ours reads them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Polls wait on the network, pages on the parser workers: seconds, long tails.
 POLL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)

@@ -19,9 +19,9 @@ from monitor.config.settings import load_settings
 from monitor.daemon import Daemon
 from monitor.errors import ConfigError
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
+from monitor.watchlists.load import BUNDLED
 from monitor.web.auth import authorized
 from monitor.web.health import Probe, poll_bound, readiness
-from monitor.watchlists.load import BUNDLED
 from monitor.web.site import Site
 from tests.support.cli import cli
 from tests.support.config import write_config

@@ -153,11 +153,11 @@ class HttpSettings(_Strict):
     def _host_port(cls, v: Any) -> str | None:
         if v is None:
             return None
-        v = str(v)  # a bare port is read as a number
-        host, sep, port = v.strip().rpartition(":")
+        text = str(v).strip()  # a bare port is read as a number
+        host, sep, port = text.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"{v!r} is not host:port (for example 127.0.0.1:8089)")
-        return v.strip()
+        return text
 
     @field_validator("token")
     @classmethod

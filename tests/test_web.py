@@ -18,7 +18,6 @@ from monitor.app import App
 from monitor.config.settings import load_settings
 from monitor.daemon import Daemon
 from monitor.errors import ConfigError
-from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
 from monitor.watchlists.load import BUNDLED
 from monitor.web.auth import authorized
 from monitor.web.health import Probe, poll_bound, readiness
@@ -26,46 +25,15 @@ from monitor.web.site import Site
 from tests.support.cli import cli
 from tests.support.config import write_config
 from tests.support.sites import e2e_server, feed_urls
-from tests.support.store import save_articles
-from tests.support.web import serving
+from tests.support.web import filled_app, serving
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-HOSTILE_TITLE = '<script>alert("x")</script> CSTO <b>bold</b>'
 
 
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, App]]:
-    """The sample sites polled once, a feed that fails, a hostile article, a dead delivery."""
-    tmp = tmp_path_factory.mktemp("web")
-    with e2e_server() as server:
-        feeds = [*feed_urls(server.base), f"{server.base}/gone/feed.xml"]
-        cfg = write_config(tmp, f"sqlite:///{tmp / 'm.db'}", feeds, [])
-        run = cli("run", "--once", config=cfg)
-        assert run.returncode == 0 and "1 feed error" in run.stdout, run.stdout + run.stderr
-    app = App(load_settings(cfg))
-    hostile = Article(
-        url="https://evil.example/a",
-        link="javascript:alert(1)",
-        title=HOSTILE_TITLE,
-        text="The CSTO <img src=x onerror=alert(1)> met.",
-        outlet="Evil <i>Outlet</i>",
-        author=None,
-        published=None,
-        language="en",
-        source="page",
-        content_hash="e" * 64,
-    )
-    snippet = Snippet("The CSTO <img src=x onerror=alert(1)> met.", ((4, 8),), ("csto",))
-    save_articles(app.store, [NewEntry(hostile, (WatchlistMatch("csto", ("csto",), (snippet,)),))])
-    hits = app.store.hits()
-    digest = app.store.create_digest(
-        "security-desk", [h.hit_id for h in hits], [("k", "json://x")], T0
-    )
-    assert digest is not None
-    [d] = app.store.claim_deliveries("me", timedelta(minutes=1), "security-desk")
-    app.store.delivery_failed(d.id, "connection refused", None, d.claim)  # no retry: dead
-    yield cfg, app
-    app.store.engine.dispose()
+    with filled_app(tmp_path_factory.mktemp("web")) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,108 @@
+"""The web page in a real browser (Debian's Chromium driven by Playwright): filters,
+a story, search and the match box, as a person clicks them; screenshots for the eye
+are left in the test's folder (or $SCREENSHOTS)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.web import filled_app, serving, site_of
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with filled_app(tmp_path_factory.mktemp("browser")) as (_, app), serving(site_of(app)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(base: str) -> Iterator[Browser]:
+    # After `base`: Playwright's sync API holds an event loop, and filling the
+    # database runs `monitor run --once`, which starts its own.
+    assert Path(CHROMIUM).exists(), "Chromium (Debian package chromium) is installed by .ci/tools"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def no_sideways_scroll(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_path: Path) -> None:
+    out = shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{base}/?period=all")
+    everything = page.locator("article.story").count()
+    assert everything >= 5
+    page.screenshot(path=str(out / "stories.png"), full_page=True)
+
+    page.select_option("select[name=watchlist]", "karabakh")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**watchlist=karabakh**")
+    narrowed = page.locator("article.story")
+    assert 0 < narrowed.count() < everything
+    for i in range(narrowed.count()):
+        assert narrowed.nth(i).locator("a.chip.wl", has_text="karabakh").count() == 1
+    page.get_by_role("link", name="clear filters").click()
+    assert page.locator("article.story").count() == everything
+
+    card = page.locator("article.story", has_text="Also reported by").first
+    title = card.locator("h2 a").inner_text()
+    card.locator("h2 a").click()
+    page.wait_for_url("**/story/**")
+    assert page.locator("h1").inner_text() != ""
+    assert page.locator("tr.copy").count() >= 2
+    assert page.locator("tr.copy a", has_text=title).count() >= 1  # the copy clicked is there
+    page.screenshot(path=str(out / "story.png"), full_page=True)
+
+    page.get_by_role("link", name="Search").click()
+    page.fill("input[name=q]", "CSTO")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=CSTO**")
+    results = page.locator("article.result")
+    assert results.count() >= 2
+    assert results.first.locator("mark").first.inner_text().upper() == "CSTO"
+    page.screenshot(path=str(out / "search.png"), full_page=True)
+
+    page.get_by_role("link", name="Try a text").click()
+    page.fill("textarea[name=text]", "Kremlin spokesman Dmitry Peskov said the CSTO would meet.")
+    page.get_by_role("button", name="Match").click()
+    assert page.locator(".match h2", has_text="MATCH csto").count() == 1
+    assert page.locator(".match h2", has_text="MATCH officials").count() == 1
+    page.screenshot(path=str(out / "match.png"), full_page=True)
+
+    page.get_by_role("link", name="Feeds").click()
+    assert page.locator("tr.feed.bad").count() == 1
+    page.screenshot(path=str(out / "feeds.png"), full_page=True)
+    page.get_by_role("link", name="Subscriptions").click()
+    assert page.locator("tr.dead").count() == 1
+    page.screenshot(path=str(out / "subscriptions.png"), full_page=True)
+
+
+def test_readable_on_a_phone(base: str, browser: Browser, tmp_path: Path) -> None:
+    out = shots(tmp_path)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    for path, name in (("/?period=all", "phone-stories"), ("/feeds", "phone-feeds")):
+        page.goto(base + path)
+        assert no_sideways_scroll(page), path
+        page.screenshot(path=str(out / f"{name}.png"), full_page=False)
+    page.goto(f"{base}/?period=all")
+    # The page's own text never runs script: the hostile title is shown, not run.
+    assert page.locator("article.story", has_text='<script>alert("x")</script>').count() == 1

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 CONFIG ?= monitor.yaml
 
-.PHONY: run test demo lint clean
+.PHONY: run test demo lint clean tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,13 +26,18 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/monitor demo
 
-test: $(TEST_STAMP)
+# Chromium, promtool, docker-compose and systemd-analyze, from Debian, when missing.
+tools:
+	bash .ci/tools
+
+test: $(TEST_STAMP) tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(TEST_STAMP)
+lint: $(TEST_STAMP) tools
 	$(BIN)/ruff check monitor tests benchmarks migrations
 	$(BIN)/ruff format --check monitor tests benchmarks migrations
 	$(BIN)/mypy
+	bash deploy/check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,8 @@ from monitor.fetch.client import Fetcher
 from monitor.store.base import describe_db_error
 from monitor.types import DueFeed
 from monitor.web.server import Listener, bind
-from monitor.web.site import Site, make_app
+from monitor.web.site import make_app
+from monitor.web.state import Site
 
 log = structlog.get_logger()
 T = TypeVar("T")

@@ -21,7 +21,7 @@ from monitor.errors import ConfigError
 from monitor.watchlists.load import BUNDLED
 from monitor.web.auth import authorized
 from monitor.web.health import Probe, poll_bound, readiness
-from monitor.web.site import Site
+from monitor.web.state import Site
 from tests.support.cli import cli
 from tests.support.config import write_config
 from tests.support.sites import e2e_server, feed_urls

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -18,9 +18,7 @@ from monitor.clock import aware
 from monitor.digest.render import highlight_html
 from monitor.errors import MonitorError
 from monitor.views import StoryFilter
-
-if TYPE_CHECKING:
-    from monitor.web.site import Site
+from monitor.web.state import Site
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 STORIES_PER_PAGE = 30

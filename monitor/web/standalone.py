@@ -10,7 +10,8 @@ import structlog
 
 from monitor.app import App, check_listener
 from monitor.web.server import Listener, bind
-from monitor.web.site import Site, make_app
+from monitor.web.site import make_app
+from monitor.web.state import Site
 
 log = structlog.get_logger()
 RELOAD_EVERY_S = 3

@@ -14,7 +14,8 @@ from monitor.app import App
 from monitor.config.settings import load_settings
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
 from monitor.web.server import Listener, bind
-from monitor.web.site import Site, make_app
+from monitor.web.site import make_app
+from monitor.web.state import Site
 from tests.support.cli import cli
 from tests.support.config import write_config
 from tests.support.sites import e2e_server, feed_urls

@@ -26,9 +26,16 @@ class _Embedded(uvicorn.Server):
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named, not 0: asyncio turns Nagle off only on sockets that say TCP,
+    # and with it on every answer waited 40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        return sock
     except OSError as exc:
+        sock.close()
         raise ConfigError(
             f"http.listen: cannot listen on {host}:{port}: {exc.strerror or exc} "
             "(choose another port, or listen: null for no listener)"

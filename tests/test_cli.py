@@ -347,6 +347,7 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
         "opml": missing,
         "out": str(a_file / "demo"),  # a folder that cannot be made
         "ids": "twelve",
+        "listen": "8089",  # a port without its host
     }
     harmless = {("hits", "watchlist")}  # a name with no hits: an empty list
     root = typer.main.get_group(app)

@@ -32,8 +32,19 @@ subscriptions:
     watchlists: [south-caucasus]            # default: all watchlists
     schedule: "0 8 * * *"                   # cron, or "immediate"
     timezone: Asia/Yerevan
+admin:
+  notify: ["${ADMIN_NOTIFY_URL}"]           # operator notices: feeds down/recovered, dead deliveries, spikes sent
+  feed_down_after: 6h
+http:
+  listen: 127.0.0.1:8089                    # /healthz, /readyz, /metrics and the read-only web page; null: off
+  token: ${MONITOR_TOKEN}                   # required when listening beyond loopback
+retention:
+  articles: 90d                             # older article texts are removed; hits keep their snippets
+  hits: 365d
 """
 ENV = {
+    "ADMIN_NOTIFY_URL": "json://ops.example/hook",
+    "MONITOR_TOKEN": "token-from-env",
     "SMTP_USER": "u",
     "SMTP_PASSWORD": "p@ss",
     "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B2/C3",
@@ -106,12 +117,16 @@ def test_product_example_loads(tmp_path: Path) -> None:
     # relative paths resolve against the config file's folder
     assert s.database_url == f"sqlite:///{(tmp_path / 'data/monitor.db').resolve()}"
     assert s.watchlist_paths == [tmp_path.resolve() / "watchlists/"]
+    assert s.admin.notify == ["json://ops.example/hook"] and s.admin.feed_down_after == 6 * 3600
+    assert s.http.listen == "127.0.0.1:8089" and s.http.token == "token-from-env"
+    assert (s.retention.articles, s.retention.hits) == (90 * 86400, 365 * 86400)
 
 
 def test_missing_variable_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(
-            write(tmp_path, PRODUCT_EXAMPLE), environ={"SMTP_USER": "u", "SMTP_PASSWORD": "p"}
+            write(tmp_path, PRODUCT_EXAMPLE),
+            environ={k: v for k, v in ENV.items() if k != "SLACK_WEBHOOK_URL"},
         )
     assert "SLACK_WEBHOOK_URL" in str(err.value)
     assert "monitor.yaml:20:9:" in str(err.value)

@@ -3,7 +3,7 @@ digests show stays; stories keep clustering; SQLite gives the space back."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -15,18 +15,11 @@ from monitor.identity.urls import canonical_url
 from monitor.store import Store, open_store
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
 from tests.support.cli import monitor
+from tests.support.clock import Clock
 from tests.support.store import save_articles
 from tests.test_stories import REAL
 
 DAY = timedelta(days=1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def art(url: str, body: str, outlet: str = "Outlet") -> Article:
@@ -171,14 +164,20 @@ def test_an_old_database_is_converted_to_incremental_vacuum(tmp_path: Path) -> N
     assert sqlite3.connect(path).execute("PRAGMA auto_vacuum").fetchone() == (2,)
 
 
-def test_db_prune_prints_what_goes(tmp_path: Path) -> None:
+def filled_config(tmp_path: Path, more: str = "") -> Path:
+    """A config keeping articles 35 days and hits 65, on a database `fill` filled."""
     db = tmp_path / "m.db"
     clock = Clock()
     store = open_store(f"sqlite:///{db}", clock=clock)
     fill(store, clock)
     store.engine.dispose()
     cfg = tmp_path / "monitor.yaml"
-    cfg.write_text(f"database: sqlite:///{db}\nretention:\n  articles: 35d\n  hits: 65d\n")
+    cfg.write_text(f"database: sqlite:///{db}\n{more}retention:\n  articles: 35d\n  hits: 65d\n")
+    return cfg
+
+
+def test_db_prune_prints_what_goes(tmp_path: Path) -> None:
+    cfg = filled_config(tmp_path)
     dry = monitor("db", "prune", "--dry-run", config=cfg)
     assert dry.returncode == 0, dry.stderr
     assert "articles older than 35d" in dry.stdout and "hits older than 65d" in dry.stdout
@@ -196,3 +195,22 @@ def test_retention_shorter_than_the_story_window_is_refused(tmp_path: Path) -> N
     out = monitor("db", "prune", config=cfg)
     assert out.returncode == 1
     assert "monitor.yaml:3:3: retention.articles: must be at least 14d" in out.stderr
+
+
+def test_the_daemons_daily_job_applies_the_retention(tmp_path: Path) -> None:
+    import asyncio
+
+    from structlog.testing import capture_logs
+
+    from monitor.app import App
+    from monitor.config.settings import load_settings
+    from monitor.daemon import RETENTION_EVERY_S, Daemon
+    from monitor.watchlists.load import BUNDLED
+
+    cfg = filled_config(tmp_path, f"watchlists: {BUNDLED}\nhttp:\n  listen: null\n")
+    daemon = Daemon(App(load_settings(cfg)))
+    with capture_logs() as logs:
+        asyncio.run(daemon.retention_tick())
+    [done] = [e for e in logs if e["event"] == "retention applied"]
+    assert (done["articles_deleted"], done["texts_removed"], done["hits_deleted"]) == (31, 3, 14)
+    assert RETENTION_EVERY_S == 86400

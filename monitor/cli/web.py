@@ -10,12 +10,26 @@ import typer
 from monitor.cli.context import state
 
 
+def _host_port(value: str | None) -> str | None:
+    from pydantic import ValidationError
+
+    from monitor.config.settings import HttpSettings
+
+    if value is None:
+        return None
+    try:
+        return HttpSettings(listen=value).listen
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+
 def web(
     listen: Annotated[
         str | None,
         typer.Option(
             "--listen",
             metavar="HOST:PORT",
+            callback=_host_port,
             help="Where to listen (default: http.listen of monitor.yaml, else 127.0.0.1:8089).",
         ),
     ] = None,

@@ -20,7 +20,7 @@ from monitor.store.tables import ArticleRow, DeliveryRow, FeedRow, HitRow
 from monitor.types import HitView
 from monitor.views import SearchResult, StoreStats, StoryCard, StoryCopy, StoryFilter, StoryPage
 
-SCAN = 400  # hit rows read per page of stories: a story has a few hits at most
+SCAN = 200  # hit ids read at a time while collecting a page of stories
 MARK_ON, MARK_OFF = "\x02", "\x03"  # around a search term in an excerpt; never in text
 _TERM = re.compile(r'"([^"]+)"|(\S+)')
 _ARTICLE_LIGHT = (defer(ArticleRow.text), defer(ArticleRow.minhash))  # type: ignore[arg-type]
@@ -91,10 +91,10 @@ class BrowseMixin(StoreBase):
     ) -> list[StoryCard]:
         """Stories with hits, newest hit first; `before_hit`: only hits older than that
         one (the next page)."""
-        q = (
-            select(HitRow, ArticleRow)
-            .join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
-            .options(*_ARTICLE_LIGHT)
+        # First the ids only, newest first, a page of rows at a time, until `limit`
+        # stories are found: a story's other hits cost an id each, not a whole hit.
+        q = select(col(HitRow.id), col(HitRow.watchlist), col(ArticleRow.story)).join(
+            ArticleRow, col(HitRow.article_id) == col(ArticleRow.id)
         )
         if f.watchlist:
             q = q.where(col(HitRow.watchlist) == f.watchlist)
@@ -104,25 +104,42 @@ class BrowseMixin(StoreBase):
             q = q.where(col(HitRow.found_at) >= f.since)
         if f.entity:
             q = q.where(self._has_entity(f.entity))
-        if before_hit is not None:
-            q = q.where(col(HitRow.id) < before_hit)
-        q = q.order_by(col(HitRow.id).desc()).limit(SCAN)
-        by_story: dict[str, dict[str, HitView]] = {}  # story -> watchlist -> newest hit
+        newest: dict[str, dict[str, int]] = {}  # story -> watchlist -> its newest hit
         with self.session() as s:
-            for h, a in s.execute(q).all():
-                if a.story not in by_story and len(by_story) == limit:
+            cursor, full = before_hit, False
+            while not full:
+                page = q.where(col(HitRow.id) < cursor) if cursor is not None else q
+                rows = s.execute(page.order_by(col(HitRow.id).desc()).limit(SCAN)).all()
+                for hit_id, watchlist, story in rows:
+                    if story not in newest and len(newest) == limit:
+                        full = True
+                        break
+                    newest.setdefault(story, {}).setdefault(watchlist, hit_id)
+                if len(rows) < SCAN:
                     break
-                by_story.setdefault(a.story, {}).setdefault(h.watchlist, hit_view(h, a))
-            copies = self._copies(s, list(by_story))
+                cursor = rows[-1][0]
+            ids = [i for by_list in newest.values() for i in by_list.values()]
+            hits = {h.hit_id: h for h in self._hit_views(s, ids)}
+            copies = self._copies(s, list(newest))
         cards = []
-        for story, newest in by_story.items():
-            hits = tuple(newest.values())
+        for story, by_list in newest.items():
+            shown = tuple(hits[i] for i in by_list.values())
             also: dict[str, StoryCopy] = {}
             for c in copies.get(story, ()):
-                if c.outlet != hits[0].outlet:
+                if c.outlet != shown[0].outlet:
                     also.setdefault(c.outlet, c)
-            cards.append(StoryCard(story, hits, tuple(also.values()), len(copies[story])))
+            cards.append(StoryCard(story, shown, tuple(also.values()), len(copies[story])))
         return cards
+
+    @staticmethod
+    def _hit_views(s: Any, ids: Sequence[int]) -> list[HitView]:
+        q = (
+            select(HitRow, ArticleRow)
+            .join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
+            .where(col(HitRow.id).in_(list(ids)))
+            .options(*_ARTICLE_LIGHT)
+        )
+        return [hit_view(h, a) for h, a in s.execute(q).all()] if ids else []
 
     def _has_entity(self, entity: str) -> Any:
         if self.postgres:
@@ -174,12 +191,16 @@ class BrowseMixin(StoreBase):
     def search(self, query: str, limit: int = 50) -> list[SearchResult]:
         """Articles whose title or text hold every word of `query`, newest first."""
         if self.postgres:
+            # The matches first, through the GIN index (MATERIALIZED: the planner would
+            # rather walk the primary key newest first and build each row's vector).
             sql = text(
+                "WITH q AS (SELECT websearch_to_tsquery('simple', :q) AS q), "
+                "m AS MATERIALIZED (SELECT a.id FROM article a, q WHERE to_tsvector('simple', "
+                "coalesce(a.title, '') || ' ' || coalesce(a.text, '')) @@ q.q "
+                "ORDER BY a.id DESC LIMIT :n) "
                 "SELECT a.id, a.title, a.outlet, a.link, a.story, a.published, a.first_seen_at, "
-                "ts_headline('simple', a.text, q, :opts) AS excerpt "
-                "FROM article a, websearch_to_tsquery('simple', :q) q "
-                "WHERE to_tsvector('simple', coalesce(a.title, '') || ' ' || coalesce(a.text, ''))"
-                " @@ q ORDER BY a.id DESC LIMIT :n"
+                "ts_headline('simple', a.text, q.q, :opts) AS excerpt "
+                "FROM m JOIN article a ON a.id = m.id, q ORDER BY a.id DESC"
             ).bindparams(
                 q=query,
                 n=limit,
@@ -228,7 +249,9 @@ class BrowseMixin(StoreBase):
                 ).where(active)
             ).one()
             articles = s.execute(select(func.count()).select_from(ArticleRow)).scalar() or 0
-            stories = s.execute(select(func.count(col(ArticleRow.story).distinct()))).scalar()
+            # DISTINCT in a subquery: hashed on PostgreSQL, where count(DISTINCT) sorts.
+            distinct = select(col(ArticleRow.story)).distinct().subquery()
+            stories = s.execute(select(func.count()).select_from(distinct)).scalar()
             hits = dict(
                 s.execute(
                     select(col(HitRow.watchlist), func.count()).group_by(col(HitRow.watchlist))

@@ -1,18 +1,24 @@
-"""The web page in a real browser (Debian's Chromium driven by Playwright): filters,
-a story, search and the match box, as a person clicks them; screenshots for the eye
-are left in the test's folder (or $SCREENSHOTS)."""
+"""The web page of a running daemon in a real browser (Debian's Chromium driven by
+Playwright): filters, a story, search and the match box, as a person clicks them;
+screenshots for the eye are left in the test's folder (or $SCREENSHOTS)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support.web import filled_app, serving, site_of
+from tests.conftest import REPO
+from tests.support.web import filled_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -20,8 +26,28 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with filled_app(tmp_path_factory.mktemp("browser")) as (_, app), serving(site_of(app)) as url:
-        yield url
+    """`monitor run` on a database the sample sites filled: its feeds are not due
+    again during the test, so the daemon serves what is there."""
+    with filled_app(tmp_path_factory.mktemp("browser")) as (cfg, _):
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), "run"],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert daemon.stderr is not None
+            said = []
+            for line in daemon.stderr:
+                said.append(line)
+                if "web page and metrics listening" in line:
+                    break
+            assert said and "listening" in said[-1], "".join(said)
+            threading.Thread(target=daemon.stderr.read, daemon=True).start()  # keep it drained
+            yield json.loads(said[-1])["url"].rstrip("/")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(60)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from monitor.clock import utcnow
@@ -197,6 +198,7 @@ def test_retention_shorter_than_the_story_window_is_refused(tmp_path: Path) -> N
     assert "monitor.yaml:3:3: retention.articles: must be at least 14d" in out.stderr
 
 
+@pytest.mark.usefixtures("info_logs")
 def test_the_daemons_daily_job_applies_the_retention(tmp_path: Path) -> None:
     import asyncio
 
@@ -211,6 +213,7 @@ def test_the_daemons_daily_job_applies_the_retention(tmp_path: Path) -> None:
     daemon = Daemon(App(load_settings(cfg)))
     with capture_logs() as logs:
         asyncio.run(daemon.retention_tick())
-    [done] = [e for e in logs if e["event"] == "retention applied"]
+    done = next((e for e in logs if e["event"] == "retention applied"), None)
+    assert done is not None, logs
     assert (done["articles_deleted"], done["texts_removed"], done["hits_deleted"]) == (31, 3, 14)
     assert RETENTION_EVERY_S == 86400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from monitor.errors import SandboxError
 from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
+from monitor.metrics import Metrics
 from monitor.pipeline.refresh import Pipeline
 from monitor.store import Store
 from monitor.types import FeedSource, RefreshResult
@@ -37,6 +39,10 @@ def allocate(mb: int) -> int:
     return len(bytearray(mb * 2**20))
 
 
+def die() -> None:
+    os._exit(3)  # a parser that takes its worker down with it
+
+
 # Deadlines far from what the work costs, either way, so a busy machine changes nothing:
 # hostile input costs 13 s (the deep page) to minutes (the author regex), well over
 # STRICT; a well-formed feed costs up to about 1 s (fj-CRE.xml), far under ROOMY. How
@@ -46,7 +52,14 @@ ROOMY_S = 600.0
 
 
 def _sandbox(deadline_s: float) -> Sandbox:
-    return Sandbox(SandboxLimits(workers=2, deadline_s=deadline_s, memory_bytes=512 * 2**20))
+    limits = SandboxLimits(workers=2, deadline_s=deadline_s, memory_bytes=512 * 2**20)
+    return Sandbox(limits, Metrics())
+
+
+def restarts(sb: Sandbox, reason: str) -> float:
+    assert sb.metrics is not None
+    name = "news_monitor_parser_worker_restarts_total"
+    return sb.metrics.registry.get_sample_value(name, {"reason": reason}) or 0.0
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +77,12 @@ def roomy() -> Iterator[Sandbox]:
 
 
 def test_a_task_over_its_deadline_is_stopped_and_the_pool_goes_on(sandbox: Sandbox) -> None:
+    before = restarts(sandbox, "deadline")
+
     async def go() -> None:
         with pytest.raises(SandboxError, match="over 3s"):
             await sandbox.run(spin, 3600.0)
+        assert restarts(sandbox, "deadline") == before + 1  # counted for /metrics
         # the other worker was never blocked, and the killed one is replaced
         assert await asyncio.gather(sandbox.run(spin, 0.01), sandbox.run(spin, 0.01)) == [
             0.01,
@@ -74,6 +90,18 @@ def test_a_task_over_its_deadline_is_stopped_and_the_pool_goes_on(sandbox: Sandb
         ]
 
     asyncio.run(go())
+
+
+def test_a_worker_that_dies_is_replaced_and_counted(sandbox: Sandbox) -> None:
+    before = restarts(sandbox, "crash")
+
+    async def go() -> None:
+        with pytest.raises(SandboxError, match="ended its worker"):
+            await sandbox.run(die)
+        assert await sandbox.run(spin, 0.01) == 0.01
+
+    asyncio.run(go())
+    assert restarts(sandbox, "crash") == before + 1
 
 
 def test_a_task_over_its_memory_fails_alone(sandbox: Sandbox) -> None:

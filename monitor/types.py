@@ -164,9 +164,19 @@ class HitView:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """Another watchlist that a story shown once in a digest also hit."""
+
+    watchlist: str
+    entity_labels: tuple[str, ...]
+    snippets: tuple[Snippet, ...]
+
+
+@dataclass(frozen=True)
 class DigestItem:
     hit: HitView
     also: tuple[tuple[str, str], ...] = ()  # (outlet, url) of other copies of the story
+    elsewhere: tuple[Mention, ...] = ()  # the story's other watchlists in this digest
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,8 @@ class DigestGroup:
     items: tuple[DigestItem, ...]
     # Stories sent in an earlier digest that more outlets have reported since: one line each.
     more: tuple[DigestItem, ...] = ()
+    # Stories this watchlist hit that are shown under an earlier one: (title, watchlist).
+    above: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -68,6 +69,49 @@ def test_grouped_by_watchlist_newest_story_first_one_item_per_story() -> None:
     assert story_a.also == (("Regional Wire", "https://news.example/2"),)
     assert story_a.hit.entity_labels == ("Collective Security Treaty Org.",)
     assert d.count == 3
+
+
+def test_a_story_hit_by_several_watchlists_is_shown_once() -> None:
+    labels = {**LABELS, "officials": {"peskov": "Dmitry Peskov"}, "karabakh": {}}
+    peskov = "Peskov said the CSTO would meet."
+    hits = [
+        hit(1, story="S", title="Peskov on the CSTO"),
+        replace(
+            hit(2, story="S", title="Peskov on the CSTO", watchlist="officials", snippet=peskov),
+            entities=("peskov",),
+        ),
+        hit(3, story="S", title="Peskov on the CSTO", watchlist="karabakh"),
+        hit(4, story="T", watchlist="karabakh"),
+    ]
+    # The subscription lists officials first: the story goes there, once.
+    d = build_digest("desk", hits, labels, None, NOW, order=["officials", "csto", "karabakh"])
+    assert [g.watchlist for g in d.groups] == ["officials", "csto", "karabakh"]
+    [shown] = d.groups[0].items
+    assert shown.hit.story == "S" and shown.hit.entity_labels == ("Dmitry Peskov",)
+    assert [(m.watchlist, m.entity_labels) for m in shown.elsewhere] == [
+        ("csto", ("Collective Security Treaty Org.",)),
+        ("karabakh", ("csto",)),
+    ]
+    assert d.groups[1].items == () and d.groups[1].above == (("Peskov on the CSTO", "officials"),)
+    assert [it.hit.story for it in d.groups[2].items] == ["T"]
+    assert d.count == 2  # stories, not items
+    r = render(d, "UTC")
+    assert r.text.count("* Peskov on the CSTO") == 1 and r.html.count(">Peskov on the CSTO<") == 1
+    assert "Also: Peskov on the CSTO (above, under officials)" in r.text
+    assert "Also csto: Collective Security Treaty Org." in r.text
+    assert "2 new stories" in r.subject
+    assert r.slack.count("Peskov on the CSTO") == 3  # the item, and a line in each other section
+    # Without an order the watchlists go by name: csto first.
+    assert build_digest("desk", hits, labels, None, NOW).groups[0].items[0].hit.story == "S"
+
+
+def test_a_story_sent_before_under_one_watchlist_is_news_under_another() -> None:
+    hits = [hit(1, story="S"), hit(2, story="S", watchlist="karabakh")]
+    d = build_digest("desk", hits, LABELS, None, NOW, sent_before={("csto", "S")})
+    # Shown in full under karabakh, where it is news; csto, which sent it, has nothing.
+    assert [g.watchlist for g in d.groups] == ["karabakh"]
+    assert [it.hit.story for it in d.groups[0].items] == ["S"]
+    assert d.count == 1
 
 
 def test_a_page_copy_beats_a_feed_summary_as_headline() -> None:

@@ -1,16 +1,20 @@
 """Hits -> Digest: grouped by watchlist, one item per story, newest story first. Pure.
 
-A story sent to the subscription before is not sent again when more outlets
-report it: it becomes one "more outlets" line under its watchlist.
+A story is shown once in a digest: under the first of the watchlists it hit, in
+the subscription's order, with the other watchlists' entities and sentences; the
+other watchlists' sections name it in one line. A story sent to the subscription
+before is not sent again when more outlets report it: it becomes one "more
+outlets" line under its watchlist.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from monitor.types import Digest, DigestGroup, DigestItem, HitView, Labels
+from monitor.types import Digest, DigestGroup, DigestItem, HitView, Labels, Mention
 
 
 def build_digest(
@@ -20,24 +24,42 @@ def build_digest(
     period_start: datetime | None,
     period_end: datetime,
     sent_before: Collection[tuple[str, str]] = (),
+    order: Sequence[str] | None = None,
 ) -> Digest:
-    """`sent_before`: the (watchlist, story) pairs earlier digests of the subscription held."""
-    by_list: dict[str, list[HitView]] = defaultdict(list)
+    """`sent_before`: the (watchlist, story) pairs earlier digests of the subscription
+    held. `order`: the subscription's watchlists as it lists them (others follow by name)."""
+    copies: dict[str, dict[str, list[HitView]]] = defaultdict(lambda: defaultdict(list))
     for h in hits:
-        by_list[h.watchlist].append(h)
+        copies[h.watchlist][h.story].append(h)
+    names = [n for n in (order or ()) if n in copies]
+    names += sorted(n for n in copies if n not in names)
+    # Each story's new watchlists (not in an earlier digest), in order: it is shown
+    # under the first of them; a story with none is a "more outlets" line.
+    fresh: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        for story in copies[name]:
+            if (name, story) not in sent_before:
+                fresh[story].append(name)
     groups = []
-    for name in sorted(by_list):
-        stories: dict[str, list[HitView]] = defaultdict(list)
-        for h in by_list[name]:
-            stories[h.story].append(h)
+    for name in names:
         items: list[DigestItem] = []
         more: list[DigestItem] = []
-        for story, copies in stories.items():
-            it = _item(copies, labels.get(name, {}))
-            (more if (name, story) in sent_before else items).append(it)
+        above: list[tuple[str, str]] = []
+        for story, found in copies[name].items():
+            it = _item(found, labels.get(name, {}))
+            if not fresh[story]:
+                more.append(it)
+            elif fresh[story][0] != name:
+                if name in fresh[story]:
+                    above.append((it.hit.title, fresh[story][0]))
+            else:
+                others = fresh[story][1:]
+                mentions = tuple(_mention(copies[o][story], o, labels.get(o, {})) for o in others)
+                items.append(replace(it, elsewhere=mentions))
         items.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
         more.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
-        groups.append(DigestGroup(watchlist=name, items=tuple(items), more=tuple(more)))
+        if items or more or above:
+            groups.append(DigestGroup(name, tuple(items), tuple(more), tuple(above)))
     return Digest(subscription, period_start, period_end, tuple(groups))
 
 
@@ -45,22 +67,33 @@ def _when(h: HitView) -> datetime:
     return h.published or h.found_at
 
 
-def _item(copies: list[HitView], labels: Mapping[str, str]) -> DigestItem:
+def _head(copies: list[HitView]) -> list[HitView]:
     # The headline copy: text from the page beats a feed summary, then the earliest published.
-    copies = sorted(copies, key=lambda h: (h.source != "page", _when(h), h.found_at, h.hit_id))
+    return sorted(copies, key=lambda h: (h.source != "page", _when(h), h.found_at, h.hit_id))
+
+
+def _entities(copies: Sequence[HitView]) -> list[str]:
+    found: list[str] = []
+    for c in copies:
+        found.extend(e for e in c.entities if e not in found)
+    return found
+
+
+def _item(copies: list[HitView], labels: Mapping[str, str]) -> DigestItem:
+    copies = _head(copies)
     head = copies[0]
-    entities = list(head.entities)
-    for c in copies[1:]:
-        entities.extend(e for e in c.entities if e not in entities)
-    head = HitView(
-        **{
-            **head.__dict__,
-            "entities": tuple(entities),
-            "entity_labels": tuple(labels.get(e, e) for e in entities),
-        }
+    entities = _entities(copies)
+    head = replace(
+        head, entities=tuple(entities), entity_labels=tuple(labels.get(e, e) for e in entities)
     )
     also: dict[str, tuple[str, str]] = {}  # one link per other outlet
     for c in copies[1:]:
         if c.url != head.url and c.outlet != head.outlet:
             also.setdefault(c.outlet, (c.outlet, c.url))
     return DigestItem(hit=head, also=tuple(also.values()))
+
+
+def _mention(copies: list[HitView], watchlist: str, labels: Mapping[str, str]) -> Mention:
+    head = _head(copies)[0]
+    labelled = tuple(labels.get(e, e) for e in _entities(copies))
+    return Mention(watchlist, labelled, head.snippets)

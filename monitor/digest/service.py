@@ -63,7 +63,7 @@ class DigestService:
         hits = self.store.undelivered_hits(sub.name, sub.watchlists, now - BACKLOG)
         start = self.store.last_digest_end(sub.name)
         sent = self.store.stories_sent(sub.name, [h.story for h in hits])
-        return build_digest(sub.name, hits, self.labels(), start, now, sent)
+        return build_digest(sub.name, hits, self.labels(), start, now, sent, sub.watchlists)
 
     def create(self, sub: Subscription, now: datetime | None = None) -> int | None:
         """Claim this subscription's undelivered hits into a new digest; None when there are none."""
@@ -85,7 +85,18 @@ class DigestService:
     def _built(self, d: StoredDigest) -> Digest:
         hits = self.store.hits(ids=d.hit_ids)
         sent = self.store.stories_sent(d.subscription, [h.story for h in hits], before_digest=d.id)
-        return build_digest(d.subscription, hits, self.labels(), d.period_start, d.period_end, sent)
+        order = self._order(d.subscription)
+        return build_digest(
+            d.subscription, hits, self.labels(), d.period_start, d.period_end, sent, order
+        )
+
+    def _order(self, name: str) -> list[str] | None:
+        """The subscription's watchlists as it lists them: a story hit by several is
+        shown under the first."""
+        try:
+            return self.subscription(name).watchlists
+        except KeyError:  # removed from monitor.yaml since: by name
+            return None
 
     def rendered(self, digest_id: int, sub: Subscription) -> RenderedDigest:
         return render(self.built(digest_id), sub.timezone)

@@ -64,6 +64,9 @@ def _item(it: DigestItem, tz: ZoneInfo) -> list[str]:
     lines += [f"> {highlighted(sn)}" for sn in h.snippets[:2]]
     if h.source == "feed":
         lines.append("_matched in the feed summary: the page could not be read_")
+    for m in it.elsewhere:
+        lines.append(f"also _{text(m.watchlist)}_: {text(', '.join(m.entity_labels))}")
+        lines += [f"> {highlighted(sn)}" for sn in m.snippets[:1]]
     if it.also:
         lines.append("also reported by " + ", ".join(link(u, o) for o, u in it.also))
     return lines
@@ -82,5 +85,7 @@ def render_slack(d: Digest, tz: ZoneInfo) -> str:
             noun = "outlet" if len(outlets) == 1 else "outlets"
             links = ", ".join(link(u, o) for o, u in outlets)
             lines.append(f"• {text(it.hit.title)}: {len(outlets)} more {noun}: {links}")
+        for title, under in g.above:
+            lines.append(f"_also: {text(title)} (above, under {text(under)})_")
         lines.append("")
     return "\n".join(lines).strip() + "\n"

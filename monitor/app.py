@@ -8,13 +8,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Literal
 
 import structlog
 
-from monitor.config.settings import Settings, load_settings
+from monitor.config.settings import Settings, Subscription, load_settings
 from monitor.config.sources import feed_sources
 from monitor.digest.notices import Notifier, announce_dead, check_feeds
-from monitor.digest.schedule import is_due
+from monitor.digest.schedule import in_quiet, is_due
 from monitor.digest.service import BACKLOG, DigestService, SendReport
 from monitor.errors import ConfigError
 from monitor.extract.sandbox import Sandbox, SandboxLimits
@@ -177,14 +178,25 @@ class App:
 
     def due_subscriptions(self, now: datetime | None = None) -> list[str]:
         now = now or self.store.clock()
-        due = []
-        for sub in self.settings.subscriptions:
-            # Due when the schedule has fired since the oldest hit still waiting: a hit
-            # found at 09:00 waits for tomorrow's 08:00, even if today's 08:00 had nothing.
-            oldest = self.store.oldest_undelivered(sub.name, sub.watchlists, now - BACKLOG)
-            if is_due(sub.schedule, sub.timezone, oldest, now):
-                due.append(sub.name)
-        return due
+        return [s.name for s in self.settings.subscriptions if self._due(s, now) is not False]
+
+    def _due(self, sub: Subscription, now: datetime) -> list[str] | None | Literal[False]:
+        """False when the subscription has nothing due; else the watchlists to send
+        now (None: all it takes). In quiet hours only its critical watchlists."""
+        watchlists = sub.watchlists
+        if in_quiet(sub.quiet, sub.timezone, now):
+            taken = set(sub.watchlists) if sub.watchlists is not None else None
+            watchlists = [
+                w.name
+                for w in self.watch.watchlists
+                if w.critical and (taken is None or w.name in taken)
+            ]
+            if not watchlists:
+                return False
+        # Due when the schedule has fired since the oldest hit still waiting: a hit
+        # found at 09:00 waits for tomorrow's 08:00, even if today's 08:00 had nothing.
+        oldest = self.store.oldest_undelivered(sub.name, watchlists, now - BACKLOG)
+        return watchlists if is_due(sub.schedule, sub.timezone, oldest, now) else False
 
     def send_notices(self, now: datetime | None = None) -> int:
         """Tell the operator about feeds down longer than admin.feed_down_after, feeds
@@ -200,9 +212,9 @@ class App:
         """Create digests whose schedule has fired, and retry deliveries that are due."""
         now = now or self.store.clock()
         report = SendReport()
-        due = set(self.due_subscriptions(now))
         for sub in self.settings.subscriptions:
-            if sub.name in due and self.digests.create(sub, now) is not None:
+            due = self._due(sub, now)
+            if due is not False and self.digests.create(sub, now, due) is not None:
                 report.digests += 1
             self.digests.deliver(sub, report)
         self.metrics.digests.inc(report.digests)

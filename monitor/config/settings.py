@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from monitor.config.units import parse_duration, parse_size
+from monitor.digest.schedule import parse_quiet
 from monitor.config.yamlfile import YamlDoc, load_yaml
 from monitor.errors import ConfigError, YamlFileError
 
@@ -100,6 +101,14 @@ class Subscription(_Strict):
     watchlists: list[str] | None = None  # None: all watchlists
     schedule: str = "0 8 * * *"
     timezone: str = "UTC"
+    quiet: str | None = None  # "22:00-07:00": held till the end, but critical watchlists
+
+    @field_validator("quiet")
+    @classmethod
+    def _quiet(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_quiet(v)
+        return v
 
     @field_validator("notify", mode="before")
     @classmethod

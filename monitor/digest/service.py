@@ -65,10 +65,17 @@ class DigestService:
         sent = self.store.stories_sent(sub.name, [h.story for h in hits])
         return build_digest(sub.name, hits, self.labels(), start, now, sent, sub.watchlists)
 
-    def create(self, sub: Subscription, now: datetime | None = None) -> int | None:
-        """Claim this subscription's undelivered hits into a new digest; None when there are none."""
+    def create(
+        self,
+        sub: Subscription,
+        now: datetime | None = None,
+        watchlists: list[str] | None = None,
+    ) -> int | None:
+        """Claim this subscription's undelivered hits into a new digest; None when there
+        are none. `watchlists`: only theirs (the critical ones, in quiet hours)."""
         now = now or self.store.clock()
-        hits = self.store.undelivered_hits(sub.name, sub.watchlists, now - BACKLOG)
+        only = watchlists if watchlists is not None else sub.watchlists
+        hits = self.store.undelivered_hits(sub.name, only, now - BACKLOG)
         sent = self.store.stories_sent(sub.name, [h.story for h in hits])
         if all((h.watchlist, h.story) in sent for h in hits):
             # Only more copies of stories already sent: they ride along with the next

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,6 +48,7 @@ class _WatchlistSpec(_Strict):
     entities: dict[str, _EntitySpec] = Field(min_length=1)
     match: str | None = None
     exclude: list[str] = Field(default_factory=list)
+    priority: Literal["normal", "critical"] = "normal"  # critical: passes quiet hours
     examples: list[_ExampleSpec] = Field(default_factory=list)
 
 
@@ -174,6 +175,7 @@ def _build(doc: YamlDoc, spec: _WatchlistSpec) -> Watchlist:
         rule=rule,
         rule_text=spec.match,
         exclude=tuple(x for x in spec.exclude if x.strip()),
+        critical=spec.priority == "critical",
         examples=tuple(
             Example(ex.text, tuple(ex.expect), doc.where(["examples", i]))
             for i, ex in enumerate(spec.examples)

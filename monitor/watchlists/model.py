@@ -33,6 +33,7 @@ class Watchlist:
     exclude: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     path: Path | None = None
+    critical: bool = False  # priority: critical: its alerts pass quiet hours
 
     def label(self, entity_id: str) -> str:
         for e in self.entities:

@@ -1,0 +1,151 @@
+"""Quiet hours: held until they end and then sent as one message; critical watchlists
+pass. A fake clock drives the day; the store is SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.app import App
+from monitor.config.settings import load_settings
+from monitor.digest.schedule import in_quiet, parse_quiet
+from monitor.errors import ConfigError
+from monitor.store import open_store
+from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
+from tests.support.clock import Clock
+from tests.support.store import save_articles
+
+DAY0 = datetime(2026, 12, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("quiet", "zone", "at", "held"),
+    [
+        ("22:00-07:00", "UTC", "21:59", False),
+        ("22:00-07:00", "UTC", "22:00", True),
+        ("22:00-07:00", "UTC", "03:00", True),
+        ("22:00-07:00", "UTC", "06:59", True),
+        ("22:00-07:00", "UTC", "07:00", False),
+        ("12:00-14:00", "UTC", "13:30", True),
+        ("12:00-14:00", "UTC", "14:00", False),
+        ("12:00-14:00", "UTC", "11:59", False),
+        # Yerevan is UTC+4: 19:00 UTC is 23:00 there.
+        ("22:00-07:00", "Asia/Yerevan", "19:00", True),
+        ("22:00-07:00", "Asia/Yerevan", "03:30", False),
+    ],
+)
+def test_quiet_hours_table(quiet: str, zone: str, at: str, held: bool) -> None:
+    h, m = map(int, at.split(":"))
+    assert in_quiet(quiet, zone, DAY0.replace(hour=h, minute=m)) is held
+
+
+def test_no_quiet_hours_hold_nothing() -> None:
+    assert not in_quiet(None, "UTC", DAY0)
+
+
+@pytest.mark.parametrize("bad", ["22-07", "25:00-07:00", "22:00-22:00", "22:00", "night"])
+def test_bad_quiet_hours_are_refused(bad: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        parse_quiet(bad)
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f'subscriptions:\n  - name: desk\n    quiet: "{bad}"\n')
+    with pytest.raises(ConfigError, match=r"monitor.yaml:3:5: subscriptions.0.quiet: "):
+        load_settings(cfg)
+
+
+def lists(tmp_path: Path) -> Path:
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    (folder / "desk.yaml").write_text("entities:\n  csto:\n    aliases: [CSTO]\n")
+    (folder / "alarm.yaml").write_text(
+        "entities:\n  article4:\n    aliases: [Article 4]\npriority: critical\n"
+    )
+    return folder
+
+
+def found(app: App, watchlist: str, n: int) -> None:
+    """A new article that `watchlist` hit, found now (the store's clock)."""
+    entity = "article4" if watchlist == "alarm" else "csto"
+    art = Article(
+        url=f"https://n.example/{watchlist}/{n}",
+        link=f"https://n.example/{watchlist}/{n}",
+        title=f"{watchlist} story {n}",
+        text=f"Story {n} of {watchlist}.",
+        outlet="Wire",
+        author=None,
+        published=None,
+        language="en",
+        source="page",
+        content_hash=f"{watchlist}{n}".ljust(64, "0"),
+    )
+    match = WatchlistMatch(watchlist, (entity,), (Snippet(art.text, (), (entity,)),))
+    save_articles(app.store, [NewEntry(art, (match,))])
+
+
+def digests(app: App) -> list[list[str]]:
+    """The titles in each digest made so far, oldest digest first."""
+    from sqlalchemy import text
+
+    with app.store.engine.connect() as c:
+        ids = [r[0] for r in c.execute(text("SELECT id FROM digest ORDER BY id"))]
+    return [sorted(h.title for h in app.store.hits(ids=app.store.digest(i).hit_ids)) for i in ids]
+
+
+def make_app(tmp_path: Path, db_url: str, clock: Clock, schedule: str, quiet: str) -> App:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: {db_url}\nwatchlists: {lists(tmp_path)}\nhttp:\n  listen: null\n"
+        f'subscriptions:\n  - name: desk\n    schedule: "{schedule}"\n'
+        f'    timezone: UTC\n    quiet: "{quiet}"\n'
+    )
+    settings = load_settings(cfg)
+    return App(settings, store=open_store(settings.database_url, clock=clock))
+
+
+def test_a_night_of_immediate_alerts(tmp_path: Path, db_url: str) -> None:
+    clock = Clock()
+    app = make_app(tmp_path, db_url, clock, "immediate", "22:00-07:00")
+
+    def at(hour: int, minute: int = 0) -> int:
+        clock.now = (DAY0 + timedelta(days=hour < 12)).replace(hour=hour, minute=minute)
+        return app.send_due_digests().digests
+
+    clock.now = DAY0.replace(hour=21)
+    found(app, "desk", 1)
+    assert at(21, 1) == 1  # before the quiet hours: at once
+    clock.now = DAY0.replace(hour=23)
+    found(app, "desk", 2)
+    assert at(23, 1) == 0  # held
+    clock.now = (DAY0 + timedelta(days=1)).replace(hour=1)
+    found(app, "desk", 3)
+    assert at(1, 1) == 0
+    clock.now = (DAY0 + timedelta(days=1)).replace(hour=3)
+    found(app, "alarm", 1)
+    assert at(3, 1) == 1  # critical: passes, alone
+    assert at(6, 59) == 0
+    assert at(7, 0) == 1  # the end of the quiet hours: what was held, in one message
+    assert at(7, 5) == 0
+    assert digests(app) == [
+        ["desk story 1"],
+        ["alarm story 1"],
+        ["desk story 2", "desk story 3"],
+    ]
+    app.store.engine.dispose()
+
+
+def test_a_digest_due_in_quiet_hours_is_sent_once_when_they_end(
+    tmp_path: Path, db_url: str
+) -> None:
+    clock = Clock()
+    app = make_app(tmp_path, db_url, clock, "0 8 * * *", "07:30-09:00")
+    clock.now = DAY0.replace(hour=6)
+    found(app, "desk", 1)
+    sent = []
+    for hour, minute in ((7, 59), (8, 0), (8, 30), (8, 59), (9, 0), (9, 1), (12, 0)):
+        clock.now = DAY0.replace(hour=hour, minute=minute)
+        sent.append(app.send_due_digests().digests)
+    assert sent == [0, 0, 0, 0, 1, 0, 0]
+    assert digests(app) == [["desk story 1"]]
+    app.store.engine.dispose()

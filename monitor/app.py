@@ -180,7 +180,7 @@ class App:
         now = now or self.store.clock()
         return [s.name for s in self.settings.subscriptions if self._due(s, now) is not False]
 
-    def _due(self, sub: Subscription, now: datetime) -> list[str] | None | Literal[False]:
+    def _due(self, sub: Subscription, now: datetime) -> list[str] | Literal[False] | None:
         """False when the subscription has nothing due; else the watchlists to send
         now (None: all it takes). In quiet hours only its critical watchlists."""
         watchlists = sub.watchlists

@@ -28,8 +28,8 @@ from pydantic import (
 )
 
 from monitor.config.units import parse_duration, parse_size
-from monitor.digest.schedule import parse_quiet
 from monitor.config.yamlfile import YamlDoc, load_yaml
+from monitor.digest.schedule import parse_quiet
 from monitor.errors import ConfigError, YamlFileError
 
 DEFAULT_CONFIG = "monitor.yaml"

@@ -36,7 +36,7 @@ _QUIET = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-
 
 
 def parse_quiet(quiet: str) -> tuple[time, time]:
-    """"22:00-07:00" -> (22:00, 07:00). Raises ValueError with what is wrong."""
+    """ "22:00-07:00" -> (22:00, 07:00). Raises ValueError with what is wrong."""
     m = _QUIET.match(quiet)
     if not m:
         raise ValueError(f"{quiet!r} is not a period such as 22:00-07:00")

@@ -8,15 +8,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
 
 import structlog
 
 from monitor.config.settings import Settings, Subscription, load_settings
 from monitor.config.sources import feed_sources
 from monitor.digest.notices import Notifier, announce_dead, check_feeds
-from monitor.digest.schedule import in_quiet, is_due
 from monitor.digest.service import BACKLOG, DigestService, SendReport
+from monitor.digest.tiers import tier_due, tiers
 from monitor.errors import ConfigError
 from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.fetch.client import Fetcher, FetchPolicy
@@ -135,6 +134,13 @@ class App:
             for i, sub in enumerate(self.settings.subscriptions)
             for j, name in enumerate(sub.watchlists or ())
             if name not in names
+        ] + [
+            f"{self.settings.where(['subscriptions', i, 'immediate', j])}: "
+            f"subscriptions.{i}.immediate: {name!r} is not one of its watchlists "
+            f"({', '.join(sub.watchlists or sorted(names)) or 'none'})"
+            for i, sub in enumerate(self.settings.subscriptions)
+            for j, name in enumerate(sub.immediate or ())
+            if name not in (sub.watchlists or names)
         ]
         if problems:
             raise ConfigError("\n".join(problems))
@@ -178,25 +184,20 @@ class App:
 
     def due_subscriptions(self, now: datetime | None = None) -> list[str]:
         now = now or self.store.clock()
-        return [s.name for s in self.settings.subscriptions if self._due(s, now) is not False]
+        return [s.name for s in self.settings.subscriptions if self._due(s, now)]
 
-    def _due(self, sub: Subscription, now: datetime) -> list[str] | Literal[False] | None:
-        """False when the subscription has nothing due; else the watchlists to send
-        now (None: all it takes). In quiet hours only its critical watchlists."""
-        watchlists = sub.watchlists
-        if in_quiet(sub.quiet, sub.timezone, now):
-            taken = set(sub.watchlists) if sub.watchlists is not None else None
-            watchlists = [
-                w.name
-                for w in self.watch.watchlists
-                if w.critical and (taken is None or w.name in taken)
-            ]
-            if not watchlists:
-                return False
-        # Due when the schedule has fired since the oldest hit still waiting: a hit
-        # found at 09:00 waits for tomorrow's 08:00, even if today's 08:00 had nothing.
-        oldest = self.store.oldest_undelivered(sub.name, watchlists, now - BACKLOG)
-        return watchlists if is_due(sub.schedule, sub.timezone, oldest, now) else False
+    def _due(self, sub: Subscription, now: datetime) -> list[list[str] | None]:
+        """The watchlists of each of the subscription's tiers that is due now (None: all
+        it takes): a tier is due when its oldest waiting hit is due."""
+        loaded = [w.name for w in self.watch.watchlists]
+        critical = {w.name for w in self.watch.watchlists if w.critical}
+        due: list[list[str] | None] = []
+        for tier in tiers(sub, loaded, critical, now):
+            names = list(tier.watchlists) if tier.watchlists is not None else None
+            oldest = self.store.oldest_undelivered(sub.name, names, now - BACKLOG)
+            if tier_due(tier, sub.timezone, oldest, now):
+                due.append(names)
+        return due
 
     def send_notices(self, now: datetime | None = None) -> int:
         """Tell the operator about feeds down longer than admin.feed_down_after, feeds
@@ -213,9 +214,9 @@ class App:
         now = now or self.store.clock()
         report = SendReport()
         for sub in self.settings.subscriptions:
-            due = self._due(sub, now)
-            if due is not False and self.digests.create(sub, now, due) is not None:
-                report.digests += 1
+            for watchlists in self._due(sub, now):
+                if self.digests.create(sub, now, watchlists) is not None:
+                    report.digests += 1
             self.digests.deliver(sub, report)
         self.metrics.digests.inc(report.digests)
         self.metrics.deliveries.labels("sent").inc(report.sent)

@@ -198,7 +198,7 @@ class Daemon:
             if any(not r.failed for r in results):
                 self.last_success = utcnow()
             if any(r.new_hits for r in results) and any(
-                s.schedule == "immediate" for s in self.app.settings.subscriptions
+                s.schedule == "immediate" or s.immediate for s in self.app.settings.subscriptions
             ):
                 await self.digest_tick()
             return results

@@ -102,6 +102,8 @@ class Subscription(_Strict):
     schedule: str = "0 8 * * *"
     timezone: str = "UTC"
     quiet: str | None = None  # "22:00-07:00": held till the end, but critical watchlists
+    immediate: list[str] | None = None  # these watchlists at once, the rest on schedule
+    immediate_window: Duration | None = None  # immediate hits found within it: one message
 
     @field_validator("quiet")
     @classmethod

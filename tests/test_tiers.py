@@ -1,5 +1,6 @@
-"""Quiet hours: held until they end and then sent as one message; critical watchlists
-pass. A fake clock drives the day; the store is SQLite and PostgreSQL."""
+"""Alert tiers: immediate watchlists beside a scheduled digest, a window that makes a
+burst one message, and quiet hours (held until they end, then one message; critical
+watchlists pass). A fake clock drives the day; the store is SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -93,12 +94,14 @@ def digests(app: App) -> list[list[str]]:
     return [sorted(h.title for h in app.store.hits(ids=app.store.digest(i).hit_ids)) for i in ids]
 
 
-def make_app(tmp_path: Path, db_url: str, clock: Clock, schedule: str, quiet: str) -> App:
+def make_app(
+    tmp_path: Path, db_url: str, clock: Clock, schedule: str, quiet: str, more: str = ""
+) -> App:
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(
         f"database: {db_url}\nwatchlists: {lists(tmp_path)}\nhttp:\n  listen: null\n"
         f'subscriptions:\n  - name: desk\n    schedule: "{schedule}"\n'
-        f'    timezone: UTC\n    quiet: "{quiet}"\n'
+        f'    timezone: UTC\n    quiet: "{quiet}"\n{more}'
     )
     settings = load_settings(cfg)
     return App(settings, store=open_store(settings.database_url, clock=clock))
@@ -149,3 +152,109 @@ def test_a_digest_due_in_quiet_hours_is_sent_once_when_they_end(
     assert sent == [0, 0, 0, 0, 1, 0, 0]
     assert digests(app) == [["desk story 1"]]
     app.store.engine.dispose()
+
+
+def test_immediate_watchlists_beside_a_daily_digest(tmp_path: Path, db_url: str) -> None:
+    """alarm at once (a burst within 2 minutes in one message), desk at 08:00."""
+    clock = Clock()
+    more = "    immediate: [alarm]\n    immediate_window: 2m\n"
+    app = make_app(tmp_path, db_url, clock, "0 8 * * *", "23:00-06:00", more)
+    base = DAY0.replace(hour=10)
+
+    def at(seconds: int) -> int:
+        clock.now = base + timedelta(seconds=seconds)
+        return app.send_due_digests().digests
+
+    clock.now = base
+    found(app, "alarm", 1)
+    found(app, "desk", 1)
+    assert at(60) == 0  # the window is open: more may come
+    clock.now = base + timedelta(seconds=90)
+    found(app, "alarm", 2)
+    assert at(119) == 0
+    assert at(120) == 1  # two minutes after the first: both, in one message
+    assert at(150) == 0
+    clock.now = base + timedelta(hours=1)
+    found(app, "alarm", 3)
+    assert at(3600 + 119) == 0 and at(3600 + 120) == 1  # a new burst, its own window
+    assert at(21 * 3600) == 0  # 07:00 next day: desk waits for 08:00
+    assert at(22 * 3600) == 1
+    assert digests(app) == [
+        ["alarm story 1", "alarm story 2"],
+        ["alarm story 3"],
+        ["desk story 1"],
+    ]
+    app.store.engine.dispose()
+
+
+def test_an_immediate_name_that_is_not_a_watchlist_is_an_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {lists(tmp_path)}\n"
+        "subscriptions:\n  - name: desk\n    immediate: [alarm, alrm]\n"
+    )
+    with pytest.raises(ConfigError, match=r"monitor.yaml:5:24: subscriptions.0.immediate: 'alrm'"):
+        App(load_settings(cfg))
+
+
+SUB = {"name": "desk", "timezone": "UTC"}
+
+
+@pytest.mark.parametrize(
+    ("sub", "hour", "expected"),
+    [
+        ({"schedule": "0 8 * * *"}, 12, [(None, "0 8 * * *")]),
+        ({"schedule": "immediate"}, 12, [(None, "immediate")]),
+        (
+            {"schedule": "0 8 * * *", "immediate": ["alarm"]},
+            12,
+            [(("alarm",), "immediate"), (("desk", "extra"), "0 8 * * *")],
+        ),
+        (
+            {"schedule": "0 8 * * *", "immediate": ["alarm"], "watchlists": ["alarm", "desk"]},
+            12,
+            [(("alarm",), "immediate"), (("desk",), "0 8 * * *")],
+        ),
+        # Quiet hours keep the critical watchlists of each tier, and drop empty tiers.
+        ({"schedule": "immediate", "quiet": "22:00-07:00"}, 23, [(("alarm",), "immediate")]),
+        (
+            {"schedule": "0 8 * * *", "immediate": ["desk"], "quiet": "22:00-07:00"},
+            23,
+            [(("alarm",), "0 8 * * *")],
+        ),
+        ({"schedule": "immediate", "quiet": "22:00-07:00", "watchlists": ["desk"]}, 23, []),
+    ],
+)
+def test_tiers_table(sub: dict[str, object], hour: int, expected: list[object]) -> None:
+    from monitor.config.settings import Subscription
+    from monitor.digest.tiers import tiers
+
+    found = tiers(
+        Subscription.model_validate({**SUB, **sub}),
+        ["alarm", "desk", "extra"],
+        {"alarm"},
+        DAY0.replace(hour=hour),
+    )
+    assert [(t.watchlists, t.schedule) for t in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("schedule", "window", "oldest_s", "now_s", "due"),
+    [
+        ("immediate", 0, 0, 0, True),
+        ("immediate", 120, 0, 119, False),
+        ("immediate", 120, 0, 120, True),
+        ("immediate", 120, None, 500, False),
+        ("0 8 * * *", 0, 0, 3600, False),  # 10:00 + 1 h: 08:00 has not come again
+        ("0 8 * * *", 0, 0, 22 * 3600, True),
+    ],
+)
+def test_tier_due_table(
+    schedule: str, window: int, oldest_s: int | None, now_s: int, due: bool
+) -> None:
+    from monitor.digest.tiers import Tier, tier_due
+
+    base = DAY0.replace(hour=10)
+    oldest = None if oldest_s is None else base + timedelta(seconds=oldest_s)
+    tier = Tier(None, schedule, window)
+    assert tier_due(tier, "UTC", oldest, base + timedelta(seconds=now_s)) is due

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from monitor.config.yamlfile import YamlDoc, load_yaml
 from monitor.errors import WatchlistError, YamlFileError
 from monitor.match.normalize import normalize
-from monitor.watchlists.model import Entity, Example, Watchlist
+from monitor.watchlists.model import Entity, Example, SpikeRule, Watchlist
 from monitor.watchlists.rules import RuleSyntaxError, parse_rule, term_columns, terms
 
 # Package data: the watchlists `make run` and the demo use, and the JSON Schema that
@@ -35,6 +35,12 @@ class _EntitySpec(_Strict):
     label: str | None = None
     aliases: list[str] = Field(min_length=1)
     fuzzy: int = Field(default=0, ge=0, le=1)
+    spike: bool = False  # spike alerts for this entity alone (the watchlist's spike rule)
+
+
+class _SpikeSpec(_Strict):
+    factor: float = Field(default=3.0, ge=1.0)
+    min: int = Field(default=5, ge=1)
 
 
 class _ExampleSpec(_Strict):
@@ -49,6 +55,7 @@ class _WatchlistSpec(_Strict):
     match: str | None = None
     exclude: list[str] = Field(default_factory=list)
     priority: Literal["normal", "critical"] = "normal"  # critical: passes quiet hours
+    spike: _SpikeSpec | None = None  # alert when the day's stories surge
     examples: list[_ExampleSpec] = Field(default_factory=list)
 
 
@@ -141,7 +148,11 @@ def _build(doc: YamlDoc, spec: _WatchlistSpec) -> Watchlist:
                 )
             elif alias.strip() not in aliases:
                 aliases.append(alias.strip())
-        entities.append(Entity(id=eid, label=e.label or eid, aliases=tuple(aliases), fuzzy=e.fuzzy))
+        entities.append(
+            Entity(
+                id=eid, label=e.label or eid, aliases=tuple(aliases), fuzzy=e.fuzzy, spike=e.spike
+            )
+        )
 
     ids = {e.id for e in entities}
     rule = None
@@ -176,6 +187,7 @@ def _build(doc: YamlDoc, spec: _WatchlistSpec) -> Watchlist:
         rule_text=spec.match,
         exclude=tuple(x for x in spec.exclude if x.strip()),
         critical=spec.priority == "critical",
+        spike=SpikeRule(spec.spike.factor, spec.spike.min) if spec.spike else None,
         examples=tuple(
             Example(ex.text, tuple(ex.expect), doc.where(["examples", i]))
             for i, ex in enumerate(spec.examples)

@@ -9,11 +9,21 @@ from monitor.watchlists.rules import Rule
 
 
 @dataclass(frozen=True)
+class SpikeRule:
+    """Alert when the last day's stories are at least `factor` times the daily mean of
+    the 14 days before, and at least `min`."""
+
+    factor: float = 3.0
+    min: int = 5
+
+
+@dataclass(frozen=True)
 class Entity:
     id: str
     label: str
     aliases: tuple[str, ...]
     fuzzy: int = 0
+    spike: bool = False  # its own spike alerts, by the watchlist's rule
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class Watchlist:
     examples: tuple[Example, ...] = ()
     path: Path | None = None
     critical: bool = False  # priority: critical: its alerts pass quiet hours
+    spike: SpikeRule | None = None  # spike alerts for this watchlist; None: none
 
     def label(self, entity_id: str) -> str:
         for e in self.entities:

@@ -8,13 +8,17 @@ import asyncio
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from monitor.config.settings import Settings, Subscription, load_settings
 from monitor.config.sources import feed_sources
+from monitor.digest.alerts import heartbeat_notice, spike_notice
 from monitor.digest.notices import Notifier, announce_dead, check_feeds
+from monitor.digest.schedule import in_quiet
 from monitor.digest.service import BACKLOG, DigestService, SendReport
+from monitor.digest.spikes import DAY, DAYS, daily_stories, detect
 from monitor.digest.tiers import tier_due, tiers
 from monitor.errors import ConfigError
 from monitor.extract.sandbox import Sandbox, SandboxLimits
@@ -27,6 +31,7 @@ from monitor.store.base import owner_id
 from monitor.types import DueFeed, FeedSource, RefreshResult
 from monitor.views import PruneReport
 from monitor.watchlists.liveset import LiveSet
+from monitor.watchlists.model import Entity, SpikeRule
 
 log = structlog.get_logger()
 
@@ -217,11 +222,53 @@ class App:
             for watchlists in self._due(sub, now):
                 if self.digests.create(sub, now, watchlists) is not None:
                     report.digests += 1
+            self._heartbeat(sub, now)
             self.digests.deliver(sub, report)
         self.metrics.digests.inc(report.digests)
         self.metrics.deliveries.labels("sent").inc(report.sent)
         self.metrics.deliveries.labels("failed").inc(report.failed)
         return report
+
+    def check_spikes(self, now: datetime | None = None) -> int:
+        """Queue a notice for each watchlist (or entity with spike: true) whose last day
+        surged, to each subscription that takes it: once a day each. Returns how many."""
+        now = now or self.store.clock()
+        made = 0
+        for w in self.watch.watchlists:
+            checks: list[tuple[Entity | None, SpikeRule]] = [(None, w.spike)] if w.spike else []
+            checks += [(e, w.spike or SpikeRule()) for e in w.entities if e.spike]
+            if not checks:
+                continue
+            found = self.store.found_stories(w.name, now - (DAYS + 1) * DAY)
+            for entity, rule in checks:
+                mine = [(at, st) for at, st, ents in found if entity is None or entity.id in ents]
+                spike = detect(daily_stories(mine, now), rule)
+                if spike is None:
+                    continue
+                recent = [
+                    h
+                    for h in self.store.hits(since=now - DAY, watchlists=[w.name])
+                    if entity is None or entity.id in h.entities
+                ]
+                label = entity.label if entity else None
+                for sub in self.settings.subscriptions:
+                    if sub.watchlists is not None and w.name not in sub.watchlists:
+                        continue
+                    if in_quiet(sub.quiet, sub.timezone, now) and not w.critical:
+                        continue  # checked again after the quiet hours, the same day
+                    day = now.astimezone(ZoneInfo(sub.timezone)).date().isoformat()
+                    notice = spike_notice(w.name, label, spike, recent, day)
+                    made += self.digests.notify(sub, notice) is not None
+        return made
+
+    def _heartbeat(self, sub: Subscription, now: datetime) -> None:
+        """ "All quiet" when nothing was sent for sub.heartbeat: a silent digest is then
+        known not to be a broken one."""
+        if sub.heartbeat is None or in_quiet(sub.quiet, sub.timezone, now):
+            return
+        since = self.store.last_message_at(sub.name) or self.store.first_feed_at()
+        if since is not None and now - since >= timedelta(seconds=sub.heartbeat):
+            self.digests.notify(sub, heartbeat_notice(since, self.store.feed_statuses()))
 
     def prune(self, dry_run: bool = False) -> PruneReport:
         return apply_retention(self.store, self.settings, dry_run)

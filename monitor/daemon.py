@@ -39,6 +39,7 @@ DIGEST_EVERY_S = 30
 RELOAD_EVERY_S = 3
 HEALTH_EVERY_S = 60
 PRUNE_EVERY_S = 3600  # articles older than the story window leave the LSH buckets
+SPIKES_EVERY_S = 600  # spike notices: at most one a day each, so a check now and then
 RETENTION_EVERY_S = 86400
 RETENTION_FIRST_S = 600  # after start: a restart loop does not prune at every start
 DRAIN_TIMEOUT_S = 30
@@ -141,6 +142,9 @@ class Daemon:
             self.prune_tick, "interval", seconds=PRUNE_EVERY_S, max_instances=1, coalesce=True
         )
         scheduler.add_job(
+            self.spike_tick, "interval", seconds=SPIKES_EVERY_S, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
             self.retention_tick,
             "interval",
             seconds=RETENTION_EVERY_S,
@@ -219,6 +223,10 @@ class Daemon:
         n = await self._job("story window pruning", self.app.store.stories.prune, utcnow())
         if n:
             log.info("articles left the story window", articles=n)
+
+    async def spike_tick(self) -> None:
+        if await self._job("spike check", self.app.check_spikes):
+            await self.digest_tick()  # the notices go out now, not at the next tick
 
     async def retention_tick(self) -> None:
         report = await self._job("retention", self.app.prune)

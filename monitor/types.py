@@ -297,6 +297,8 @@ class StoredDigest:
     period_end: datetime
     hit_ids: tuple[int, ...]
     key: str  # stable and unique: a repeat after a crash carries the same message ids
+    kind: str = "digest"  # or a notice: "spike", "heartbeat"
+    note: str | None = None  # a notice's content, JSON
 
 
 @dataclass(frozen=True)

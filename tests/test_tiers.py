@@ -4,6 +4,7 @@ watchlists pass). A fake clock drives the day; the store is SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from monitor.errors import ConfigError
 from monitor.store import open_store
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
 from tests.support.clock import Clock
+from tests.support.net import WebhookReceiver
 from tests.support.store import save_articles
 
 DAY0 = datetime(2026, 12, 2, tzinfo=UTC)
@@ -58,8 +60,10 @@ def test_bad_quiet_hours_are_refused(bad: str, tmp_path: Path) -> None:
 
 def lists(tmp_path: Path) -> Path:
     folder = tmp_path / "lists"
-    folder.mkdir()
-    (folder / "desk.yaml").write_text("entities:\n  csto:\n    aliases: [CSTO]\n")
+    folder.mkdir(exist_ok=True)
+    (folder / "desk.yaml").write_text(
+        "entities:\n  csto:\n    aliases: [CSTO]\n    spike: true\nspike: {factor: 3, min: 4}\n"
+    )
     (folder / "alarm.yaml").write_text(
         "entities:\n  article4:\n    aliases: [Article 4]\npriority: critical\n"
     )
@@ -79,18 +83,19 @@ def found(app: App, watchlist: str, n: int) -> None:
         published=None,
         language="en",
         source="page",
-        content_hash=f"{watchlist}{n}".ljust(64, "0"),
+        content_hash=hashlib.sha256(f"{watchlist} {n}".encode()).hexdigest(),
     )
     match = WatchlistMatch(watchlist, (entity,), (Snippet(art.text, (), (entity,)),))
     save_articles(app.store, [NewEntry(art, (match,))])
 
 
 def digests(app: App) -> list[list[str]]:
-    """The titles in each digest made so far, oldest digest first."""
+    """The titles in each digest made so far, oldest digest first (notices apart)."""
     from sqlalchemy import text
 
     with app.store.engine.connect() as c:
-        ids = [r[0] for r in c.execute(text("SELECT id FROM digest ORDER BY id"))]
+        q = "SELECT id FROM digest WHERE kind = 'digest' ORDER BY id"
+        ids = [r[0] for r in c.execute(text(q))]
     return [sorted(h.title for h in app.store.hits(ids=app.store.digest(i).hit_ids)) for i in ids]
 
 
@@ -100,11 +105,14 @@ def make_app(
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(
         f"database: {db_url}\nwatchlists: {lists(tmp_path)}\nhttp:\n  listen: null\n"
+        "feeds:\n  - url: https://feeds.example/rss\n"
         f'subscriptions:\n  - name: desk\n    schedule: "{schedule}"\n'
         f'    timezone: UTC\n    quiet: "{quiet}"\n{more}'
     )
     settings = load_settings(cfg)
-    return App(settings, store=open_store(settings.database_url, clock=clock))
+    app = App(settings, store=open_store(settings.database_url, clock=clock))
+    app.sync_feeds()  # the watch starts now: the heartbeat counts from here
+    return app
 
 
 def test_a_night_of_immediate_alerts(tmp_path: Path, db_url: str) -> None:
@@ -258,3 +266,81 @@ def test_tier_due_table(
     oldest = None if oldest_s is None else base + timedelta(seconds=oldest_s)
     tier = Tier(None, schedule, window)
     assert tier_due(tier, "UTC", oldest, base + timedelta(seconds=now_s)) is due
+
+
+def test_a_spike_is_one_notice_a_day_with_its_top_stories(
+    tmp_path: Path, db_url: str, webhook: WebhookReceiver
+) -> None:
+    clock = Clock()
+    more = f'    notify: ["{webhook.url()}"]\n'
+    app = make_app(tmp_path, db_url, clock, "0 8 * * *", "23:00-06:00", more)
+    start = DAY0.replace(hour=12) - timedelta(days=14)
+    n = 0
+    for day in range(14):  # a steady topic: one story a day
+        clock.now = start + timedelta(days=day)
+        n += 1
+        found(app, "desk", n)
+        assert app.check_spikes() == 0
+    clock.now = DAY0.replace(hour=10)
+    for _ in range(5):  # then five in a morning
+        n += 1
+        found(app, "desk", n)
+        clock.now += timedelta(minutes=20)
+    clock.now = DAY0.replace(hour=12)
+    # The watchlist, and its entity with spike: true, each once.
+    assert app.check_spikes() == 2
+    assert app.check_spikes() == 0  # once a day
+    app.send_due_digests()
+    spikes = [b for b in webhook.bodies if "spike" in str(b["title"])]
+    assert sorted(str(b["title"]) for b in spikes) == [
+        "[news-monitor] desk: spike in desk (csto), 5 stories",
+        "[news-monitor] desk: spike in desk, 5 stories",
+    ]
+    body = str(spikes[0]["message"])
+    assert "5 stories in the last 24 hours against 1 a day" in body
+    assert "desk story 19" in body and "desk story 15" in body  # the top five, newest first
+    # The next day, the same topic at the same level: no notice.
+    clock.now = DAY0.replace(hour=12) + timedelta(days=1)
+    for _ in range(5):
+        n += 1
+        found(app, "desk", n)
+    assert app.check_spikes() == 0
+    app.store.engine.dispose()
+
+
+def test_a_spike_waits_for_the_end_of_quiet_hours(tmp_path: Path, db_url: str) -> None:
+    clock = Clock()
+    app = make_app(tmp_path, db_url, clock, "0 8 * * *", "00:00-09:00")
+    clock.now = DAY0.replace(hour=1)
+    for i in range(6):
+        found(app, "desk", i)
+    assert app.check_spikes() == 0  # quiet, and desk is not critical
+    clock.now = DAY0.replace(hour=9)
+    assert app.check_spikes() == 2
+    app.store.engine.dispose()
+
+
+def test_the_heartbeat_says_all_is_quiet_once_per_silence(tmp_path: Path, db_url: str) -> None:
+    clock = Clock()
+    clock.now = DAY0.replace(hour=12)
+    app = make_app(tmp_path, db_url, clock, "0 8 * * *", "23:00-06:00", "    heartbeat: 7d\n")
+    notices = []
+    for hours in (24, 6 * 24, 7 * 24, 7 * 24 + 1, 10 * 24, 14 * 24):
+        clock.now = DAY0.replace(hour=12) + timedelta(hours=hours)
+        app.send_due_digests()
+        notices.append(count_kind(app, "heartbeat"))
+    assert notices == [0, 0, 1, 1, 1, 2]  # day 7, then 7 days after that one
+    with app.store.engine.connect() as c:
+        from sqlalchemy import text
+
+        note = c.execute(text("SELECT note FROM digest WHERE kind = 'heartbeat'")).scalar()
+    assert '"feeds": 1' in note and '"healthy": 1' in note
+    app.store.engine.dispose()
+
+
+def count_kind(app: App, kind: str) -> int:
+    from sqlalchemy import text
+
+    with app.store.engine.connect() as c:
+        q = text("SELECT count(*) FROM digest WHERE kind = :k")
+        return int(c.execute(q, {"k": kind}).scalar() or 0)

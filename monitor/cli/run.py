@@ -32,6 +32,7 @@ def run(
         asyncio.run(Daemon(application).run())
         return
     results = asyncio.run(application.poll_all_once())
+    application.check_spikes()
     report = application.send_due_digests()
     application.send_notices()  # feeds down or back, deliveries dead: under cron too
     failed = [r for r in results if r.failed]

@@ -104,6 +104,7 @@ class Subscription(_Strict):
     quiet: str | None = None  # "22:00-07:00": held till the end, but critical watchlists
     immediate: list[str] | None = None  # these watchlists at once, the rest on schedule
     immediate_window: Duration | None = None  # immediate hits found within it: one message
+    heartbeat: Duration | None = None  # "all quiet" after this long without a message
 
     @field_validator("quiet")
     @classmethod

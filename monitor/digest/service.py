@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from monitor.config.settings import Settings, Subscription
+from monitor.digest.alerts import Notice, render_notice
 from monitor.digest.build import build_digest
 from monitor.digest.deliver import Destination, destinations, identity, retry_delay, send
 from monitor.digest.render import render
@@ -126,7 +127,12 @@ class DigestService:
                 continue
             if p.digest_id not in cache:
                 d = self.store.digest(p.digest_id)
-                cache[p.digest_id] = (render(self._built(d), sub.timezone), d.key)
+                made = (
+                    render(self._built(d), sub.timezone)
+                    if d.kind == "digest"
+                    else render_notice(d, sub.timezone)
+                )
+                cache[p.digest_id] = (made, d.key)
             rendered, key = cache[p.digest_id]
             try:
                 send(dest, rendered, p.digest_id, self.digest_dir, identity(key, dest))
@@ -149,6 +155,14 @@ class DigestService:
                 log.warning("delivery sent after its claim expired", destination=dest.label)
             report.sent += 1
             log.info("digest delivered", subscription=sub.name, destination=dest.label)
+
+    def notify(self, sub: Subscription, notice: Notice) -> int | None:
+        """Queue a notice (a spike, a heartbeat) once; None when it was already made."""
+        dests = [(d.key, d.label) for d in self._dests(sub)]
+        made = self.store.create_notice(sub.name, notice.kind, notice.note, notice.dedupe, dests)
+        if made is not None:
+            log.info("notice queued", subscription=sub.name, kind=notice.kind)
+        return made.id if made else None
 
     def run(self, name: str | None = None, now: datetime | None = None) -> SendReport:
         """Build and deliver pending digests for one subscription or all, now: failed

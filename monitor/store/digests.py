@@ -10,9 +10,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from monitor.clock import aware
 from monitor.store.base import StoreBase, chunks, table
 from monitor.store.tables import ArticleRow, DeliveryRow, DigestItemRow, DigestRow, HitRow
 from monitor.types import StoredDigest
+
+_DIGESTS = col(DigestRow.kind) == "digest"  # digests of hits, not notices
 
 
 def _lock_key(subscription: str) -> int:
@@ -47,10 +50,54 @@ class DigestsMixin(StoreBase):
         with self.session() as s:
             end: datetime | None = s.execute(
                 select(func.max(col(DigestRow.period_end))).where(
-                    col(DigestRow.subscription) == subscription
+                    col(DigestRow.subscription) == subscription, _DIGESTS
                 )
             ).scalar()
             return end
+
+    def last_message_at(self, subscription: str) -> datetime | None:
+        """When the subscription's last digest or notice was made."""
+        with self.session() as s:
+            at: datetime | None = s.execute(
+                select(func.max(col(DigestRow.created_at))).where(
+                    col(DigestRow.subscription) == subscription
+                )
+            ).scalar()
+            return aware(at) if at is not None else None
+
+    def create_notice(
+        self,
+        subscription: str,
+        kind: str,
+        note: str,
+        dedupe: str,
+        destinations: Sequence[tuple[str, str]],
+    ) -> StoredDigest | None:
+        """A notice (a spike, a heartbeat) to a subscription, queued like a digest; made
+        once per `dedupe` whichever daemon gets there first (None: it exists)."""
+        now = self.clock()
+        with self.writing() as s:
+            dig = table(DigestRow)
+            row = s.execute(
+                self.insert(dig)
+                .values(
+                    subscription=subscription,
+                    period_start=None,
+                    period_end=now,
+                    created_at=now,
+                    key=secrets.token_hex(16),
+                    kind=kind,
+                    note=note,
+                    dedupe=dedupe,
+                )
+                .on_conflict_do_nothing(index_elements=["subscription", "dedupe"])
+                .returning(dig.c.id, dig.c.key)
+            ).first()
+            if row is None:
+                return None
+            for key, label in destinations:
+                s.add(DeliveryRow(digest_id=row[0], destination=key, label=label[:500]))
+            return StoredDigest(row[0], subscription, None, now, (), row[1], kind, note)
 
     def create_digest(
         self,
@@ -70,7 +117,7 @@ class DigestsMixin(StoreBase):
                 s.execute(select(func.pg_advisory_xact_lock(_lock_key(subscription))))
             period_start = s.execute(
                 select(func.max(col(DigestRow.period_end))).where(
-                    col(DigestRow.subscription) == subscription
+                    col(DigestRow.subscription) == subscription, _DIGESTS
                 )
             ).scalar()
             digest = DigestRow(
@@ -117,4 +164,6 @@ class DigestsMixin(StoreBase):
                 d.period_end,
                 tuple(int(r[0]) for r in ids),
                 d.key or f"digest-{d.id}",  # made before digests had keys
+                d.kind,
+                d.note,
             )

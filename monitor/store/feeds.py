@@ -232,6 +232,12 @@ class FeedsMixin(StoreBase):
             now = self.clock()
             return [_status(r, now) for (r,) in rows]
 
+    def first_feed_at(self) -> datetime | None:
+        """When the first feed was added: the start of the database's watch."""
+        with self.session() as s:
+            at: datetime | None = s.execute(select(func.min(col(FeedRow.created_at)))).scalar()
+            return aware(at) if at is not None else None
+
     def lease_holders(self) -> dict[str, int]:
         """The daemons polling feeds now, and how many each holds."""
         with self.session() as s:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from monitor.clock import aware
 from monitor.store.base import StoreBase, chunks, table
 from monitor.store.tables import ArticleRow, DigestItemRow, HitRow
 from monitor.types import HitView, Snippet, WatchlistMatch
@@ -102,6 +103,18 @@ class HitsMixin(StoreBase):
         with self.session() as s:
             found: datetime | None = s.execute(q).scalar()
             return found
+
+    def found_stories(
+        self, watchlist: str, since: datetime
+    ) -> list[tuple[datetime, str, tuple[str, ...]]]:
+        """(found_at, story, entities) of the watchlist's hits since `since`, for spikes."""
+        q = (
+            select(col(HitRow.found_at), col(ArticleRow.story), col(HitRow.entities))
+            .join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
+            .where(col(HitRow.watchlist) == watchlist, col(HitRow.found_at) >= since)
+        )
+        with self.session() as s:
+            return [(aware(at), story, tuple(ents)) for at, story, ents in s.execute(q).all()]
 
     def add_hits(self, article_id: int, matches: Sequence[WatchlistMatch]) -> list[int]:
         """Store hits for an existing article; (article, watchlist) pairs already hit are skipped."""

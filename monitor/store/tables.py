@@ -94,7 +94,10 @@ class HitRow(SQLModel, table=True):
 
 
 class DigestRow(SQLModel, table=True):
+    """A message to a subscription: a digest of hits, or a notice (a spike, a heartbeat)."""
+
     __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("subscription", "dedupe", name="uq_digest_dedupe"),)
 
     id: int | None = Field(default=None, primary_key=True)
     subscription: str = Field(max_length=200, index=True)
@@ -104,6 +107,12 @@ class DigestRow(SQLModel, table=True):
     # Random, made once: the digest's Message-ID and idempotency keys derive from it,
     # so a repeat after a crash carries the same ones.
     key: str | None = Field(default=None, max_length=32)
+    kind: str = Field(
+        default="digest", max_length=10, sa_column_kwargs={"server_default": "digest"}
+    )
+    note: str | None = Field(default=None, sa_column=Column(Text))  # a notice's content, JSON
+    # A notice made once whichever daemon sees it first ("spike:csto:2026-12-03").
+    dedupe: str | None = Field(default=None, max_length=200)
 
 
 class DigestItemRow(SQLModel, table=True):
@@ -137,6 +146,8 @@ class DeliveryRow(SQLModel, table=True):
     claim_owner: str | None = Field(default=None, max_length=100)
     claim_until: datetime | None = None
     dead_notified: bool = False  # the operator has been told it is dead
+    # Parts of a message split for its channel that were sent: a retry goes on from there.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PageClaimRow(SQLModel, table=True):

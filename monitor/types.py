@@ -309,6 +309,7 @@ class PendingDelivery:
     destination: str
     attempts: int
     claim: str | None = None  # the daemon sending it now
+    parts_sent: int = 0  # of a digest split for its channel: a retry goes on from there
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,29 @@ def channel(url: str) -> Channel:
     return "text"
 
 
+def body_limit(dest: Destination) -> int | None:
+    """The longest body the destination's service takes (apprise's body_maxlen, less
+    the title where the service puts it in the body); None: no limit we split for
+    (email keeps one message, files have none)."""
+    if dest.url is None or channel(dest.url) == "email":
+        return None
+    plugin = apprise.Apprise.instantiate(dest.url)
+    if plugin is None:
+        return None
+    room = int(plugin.body_maxlen)
+    if not plugin.title_maxlen:  # the title is sent as the body's first line
+        room -= 300
+    return max(room, 500)
+
+
+def body_for(dest: Destination, rendered: RenderedDigest) -> str:
+    """What `send` posts as the body to this destination."""
+    if dest.url is None:
+        return rendered.text
+    kind = channel(dest.url)
+    return {"email": rendered.html, "slack": rendered.slack, "text": rendered.text}[kind]
+
+
 def identity(digest_key: str, dest: Destination) -> str:
     """The same for every attempt of one delivery, unique across deliveries."""
     return f"{digest_key}.{dest.key[:12]}"

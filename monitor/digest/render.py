@@ -26,8 +26,9 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-def subject(d: Digest, tz: ZoneInfo) -> str:
-    n = d.count
+def subject(d: Digest, tz: ZoneInfo, part: tuple[int, int, int] | None = None) -> str:
+    """`part`: (number, of how many, the whole digest's stories) of a split digest."""
+    n = part[2] if part else d.count
     noun = "story" if n == 1 else "stories"
     end = d.period_end.astimezone(tz)
     if d.period_start:
@@ -35,7 +36,8 @@ def subject(d: Digest, tz: ZoneInfo) -> str:
         period = f"{start:%d %b %H:%M} – {end:%d %b %H:%M %Z}"
     else:
         period = f"until {end:%d %b %H:%M %Z}"
-    return one_line(f"[news-monitor] {d.subscription}: {n} new {noun}, {period}")
+    numbered = f" (part {part[0]}/{part[1]})" if part else ""
+    return one_line(f"[news-monitor] {d.subscription}: {n} new {noun}, {period}{numbered}")
 
 
 def _date(value: datetime | None, tz: ZoneInfo) -> str:
@@ -65,9 +67,11 @@ def safe_url(url: str) -> str:
     return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
 
 
-def render(d: Digest, timezone: str = "UTC") -> RenderedDigest:
+def render(
+    d: Digest, timezone: str = "UTC", part: tuple[int, int, int] | None = None
+) -> RenderedDigest:
     tz = ZoneInfo(timezone)
-    title = subject(d, tz)
+    title = subject(d, tz, part)
     ctx = {
         "d": d,
         "subject": title,

@@ -11,8 +11,17 @@ import structlog
 from monitor.config.settings import Settings, Subscription
 from monitor.digest.alerts import Notice, render_notice
 from monitor.digest.build import build_digest
-from monitor.digest.deliver import Destination, destinations, identity, retry_delay, send
+from monitor.digest.deliver import (
+    Destination,
+    body_for,
+    body_limit,
+    destinations,
+    identity,
+    retry_delay,
+    send,
+)
 from monitor.digest.render import render
+from monitor.digest.split import split_digest
 from monitor.errors import DeliveryError
 from monitor.store import Store
 from monitor.store.base import owner_id
@@ -113,7 +122,7 @@ class DigestService:
         """Send the subscription's pending deliveries whose retry is due (all of them
         with `retry_now`), each claimed first so no other daemon sends it meanwhile."""
         by_key = {d.key: d for d in self._dests(sub)}
-        cache: dict[int, tuple[RenderedDigest, str]] = {}
+        cache: dict[int, tuple[Digest | None, StoredDigest]] = {}
         tried: set[int] = set()  # once each per run, also those that fail now
         while claimed := self.store.claim_deliveries(
             self.owner, CLAIM, sub.name, due=not retry_now, limit=1, skip=tried
@@ -126,16 +135,16 @@ class DigestService:
                 report.failed += 1
                 continue
             if p.digest_id not in cache:
-                d = self.store.digest(p.digest_id)
-                made = (
-                    render(self._built(d), sub.timezone)
-                    if d.kind == "digest"
-                    else render_notice(d, sub.timezone)
-                )
-                cache[p.digest_id] = (made, d.key)
-            rendered, key = cache[p.digest_id]
+                cache[p.digest_id] = self._message(p.digest_id)
+            built, stored = cache[p.digest_id]
+            parts = self._parts(built, stored, dest, sub.timezone)
+            ident = identity(stored.key, dest)
             try:
-                send(dest, rendered, p.digest_id, self.digest_dir, identity(key, dest))
+                for i in range(min(p.parts_sent, len(parts) - 1), len(parts)):
+                    # Each part is its own message: a repeat after a crash carries its id.
+                    send(dest, parts[i], p.digest_id, self.digest_dir, ident + _suffix(i, parts))
+                    if i + 1 < len(parts):
+                        self.store.delivery_progress(p.id, i + 1, p.claim, CLAIM)
             except DeliveryError as exc:  # one failing destination must not stop the others
                 delay = retry_delay(p.attempts)
                 self.store.delivery_failed(p.id, str(exc), delay, p.claim)
@@ -156,6 +165,26 @@ class DigestService:
             report.sent += 1
             log.info("digest delivered", subscription=sub.name, destination=dest.label)
 
+    def _message(self, digest_id: int) -> tuple[Digest | None, StoredDigest]:
+        """A stored digest and what it holds (None for a notice)."""
+        d = self.store.digest(digest_id)
+        return (self._built(d) if d.kind == "digest" else None), d
+
+    @staticmethod
+    def _parts(
+        built: Digest | None, stored: StoredDigest, dest: Destination, timezone: str
+    ) -> list[RenderedDigest]:
+        """The message for `dest`: in numbered parts when it is too long for its service."""
+        if built is None:
+            return [render_notice(stored, timezone)]
+        whole = render(built, timezone)
+        limit = body_limit(dest)
+        if limit is None or len(body_for(dest, whole)) <= limit:
+            return [whole]
+        pieces = split_digest(built, lambda d: len(body_for(dest, render(d, timezone))) <= limit)
+        n = len(pieces)
+        return [render(p, timezone, (i + 1, n, built.count)) for i, p in enumerate(pieces)]
+
     def notify(self, sub: Subscription, notice: Notice) -> int | None:
         """Queue a notice (a spike, a heartbeat) once; None when it was already made."""
         dests = [(d.key, d.label) for d in self._dests(sub)]
@@ -175,3 +204,7 @@ class DigestService:
                 report.digests += 1
             self.deliver(sub, report, retry_now=True)
         return report
+
+
+def _suffix(i: int, parts: list[RenderedDigest]) -> str:
+    return f".{i + 1}" if len(parts) > 1 else ""

@@ -75,13 +75,13 @@ class OutboxMixin(StoreBase):
             update(d)
             .where(d.c.id.in_(pick.with_for_update(skip_locked=True)))
             .values(claim_owner=owner, claim_until=now + lease)
-            .returning(d.c.id, d.c.digest_id, d.c.destination, d.c.attempts)
+            .returning(d.c.id, d.c.digest_id, d.c.destination, d.c.attempts, d.c.parts_sent)
         )
         with self.writing() as s:
             rows = s.connection().execute(stmt).all()
         claimed = [
-            PendingDelivery(int(i), int(g), subscription, dest, int(n), owner)
-            for i, g, dest, n in rows
+            PendingDelivery(int(i), int(g), subscription, dest, int(n), owner, int(k or 0))
+            for i, g, dest, n, k in rows
         ]
         return sorted(claimed, key=lambda p: p.id)
 
@@ -98,6 +98,20 @@ class OutboxMixin(StoreBase):
                 )
                 .rowcount
             )
+
+    def delivery_progress(
+        self, delivery_id: int, parts_sent: int, claim: str | None, lease: timedelta
+    ) -> bool:
+        """Parts of a split digest sent so far; the claim is kept, and renewed for the
+        next part. False when the claim has passed to another daemon."""
+        d = table(DeliveryRow)
+        with self.writing() as s:
+            done = s.connection().execute(
+                update(d)
+                .where(d.c.id == delivery_id, d.c.claim_owner.is_not_distinct_from(claim))
+                .values(parts_sent=parts_sent, claim_until=self.clock() + lease)
+            )
+            return bool(done.rowcount)
 
     def delivery_done(self, delivery_id: int, claim: str | None = None) -> bool:
         """Mark it sent, if the claim is still `claim`'s; False when it was not."""

@@ -24,6 +24,7 @@ class WebhookReceiver:
         self.status = 200
         self.reply = reply  # the response body (Slack's webhook answers "ok")
         self.delay_s = 0.0  # a slow receiver: each post waits this long
+        self.fail_after: int | None = None  # keep this many posts, then answer 500
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,11 +32,14 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 time.sleep(outer.delay_s)
-                if outer.status == 200:
+                status = outer.status
+                if outer.fail_after is not None and len(outer.bodies) >= outer.fail_after:
+                    status = 500
+                if status == 200:
                     outer.bodies.append(json.loads(raw or b"{}"))
                     outer.headers.append({k.lower(): v for k, v in self.headers.items()})
                 try:
-                    self.send_response(outer.status)
+                    self.send_response(status)
                     self.send_header("Content-Length", str(len(outer.reply)))
                     self.end_headers()
                     self.wfile.write(outer.reply)

@@ -449,6 +449,12 @@ def test_demo_leaves_a_digest(tmp_path: Path) -> None:
     assert "Also reported by" in html and "Caucasus Herald" in html and "Песков" in html
     # the pages that name watched people only in comments and sidebars are not in it
     assert "wine festival" not in html and "первый снег" not in html
+    # beside it: csto's immediate alert, and karabakh's spike notice
+    alert = (tmp_path / "demo" / "alert.txt").read_text()
+    assert "== csto ==" in alert and "== karabakh ==" not in alert
+    spike = (tmp_path / "demo" / "spike.txt").read_text()
+    assert spike.startswith("[news-monitor] demo-desk: spike in karabakh, 3 stories")
+    assert "immediate alert (csto) written" in out.stdout
 
 
 def test_feeds_import_adds_the_opml_and_keeps_comments(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_the_wheel_runs_the_demo_and_checks_the_bundled_watchlists(tmp_path: Pat
 
     monitor = venv / "bin" / "monitor"
     demo = run(monitor, "demo", "--out", tmp_path / "out", cwd=tmp_path)
-    assert "1 digest built" in demo.stdout
+    assert "2 digests built" in demo.stdout and "spike notice (karabakh)" in demo.stdout
     assert "Also reported by" in (tmp_path / "out" / "digest.html").read_text()
     checked = run(monitor, "watchlists", "check", bundled, cwd=tmp_path)
     assert "3 watchlists OK" in checked.stdout

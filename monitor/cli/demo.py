@@ -28,4 +28,8 @@ def demo(
             f"{r['outlet']:<16.16} {r['title'][:60]}"
         )
     typer.echo(f"{count(report.digests, 'digest')} built")
+    if report.alert:
+        typer.echo(f"immediate alert (csto) written: {report.alert}")
+    if report.spike:
+        typer.echo(f"spike notice (karabakh) written: {report.spike}")
     typer.echo(f"digest written: {report.digest}")

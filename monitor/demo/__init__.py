@@ -25,6 +25,21 @@ class DemoReport:
     hits: tuple[HitView, ...]
     digests: int
     digest: Path  # the HTML digest left in the output folder
+    alert: Path | None = None  # the immediate alert (the csto watchlist)
+    spike: Path | None = None  # the spike notice (the karabakh watchlist)
+
+
+# The demo's karabakh watchlist asks for spike alerts from two stories a day: on a
+# fresh database its first day's stories are a surge against nothing.
+DEMO_SPIKE = "\nspike: {factor: 3, min: 2}\n"
+
+
+def demo_watchlists(workdir: Path) -> Path:
+    folder = workdir / "watchlists"
+    shutil.copytree(BUNDLED, folder)
+    with (folder / "karabakh.yaml").open("a", encoding="utf-8") as f:
+        f.write(DEMO_SPIKE)
+    return folder
 
 
 def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED) -> Settings:
@@ -37,7 +52,13 @@ def demo_settings(base: str, workdir: Path, watchlists: Path = BUNDLED) -> Setti
             for slug, site in load_sites().items()
         ],
         subscriptions=[
-            Subscription(name="demo-desk", schedule="immediate", timezone="Asia/Yerevan")
+            # csto at once, the rest in the morning digest (made at once by the demo)
+            Subscription(
+                name="demo-desk",
+                schedule="0 8 * * *",
+                immediate=["csto"],
+                timezone="Asia/Yerevan",
+            )
         ],
         base_dir=workdir,
     )
@@ -51,24 +72,38 @@ def run_demo(out: Path) -> DemoReport:
         raise MonitorError(f"{out}: cannot make the folder for the digest: {exc.strerror}") from exc
     with tempfile.TemporaryDirectory(prefix="monitor-demo-") as tmp, serve_sites() as server:
         workdir = Path(tmp)
-        app = App(demo_settings(server.base, workdir))
+        app = App(demo_settings(server.base, workdir, demo_watchlists(workdir)))
         try:
             results = asyncio.run(app.poll_all_once())
-            report = app.digests.run()
+            app.check_spikes()
+            app.send_due_digests()  # the immediate alert and the spike notice go out
+            report = app.digests.run()  # the morning digest, made now
             hits = app.store.hits()
+            kinds = app.store.message_kinds("demo-desk")
         finally:
             app.store.engine.dispose()
-        htmls = sorted((workdir / "data" / "digests").glob("digest-*.html"))
-        if not htmls:
+        folder = workdir / "data" / "digests"
+        digests = [i for i, kind in kinds if kind == "digest"]
+        if len(digests) < 2:
             failed = "; ".join(f"{r.url}: {r.error}" for r in results if r.failed)
             raise MonitorError(f"the demo produced no digest ({failed or 'no hits'})")
-        shutil.copy(htmls[-1], out / "digest.html")
-        shutil.copy(htmls[-1].with_suffix(".txt"), out / "digest.txt")
+        left = {}
+        spikes = [i for i, kind in kinds if kind == "spike"]
+        for name, digest_id in (
+            ("digest", digests[-1]),
+            ("alert", digests[0]),
+            *([("spike", spikes[0])] if spikes else []),
+        ):
+            for suffix in (".html", ".txt"):
+                shutil.copy(folder / f"digest-{digest_id:06d}{suffix}", out / f"{name}{suffix}")
+            left[name] = (out / f"{name}.html").resolve()
     return DemoReport(
         server.base,
         len(results),
         sum(r.new_items for r in results),
         tuple(hits),
-        report.digests,
-        (out / "digest.html").resolve(),
+        report.digests + 1,
+        left["digest"],
+        left["alert"],
+        left.get("spike"),
     )

@@ -55,6 +55,16 @@ class DigestsMixin(StoreBase):
             ).scalar()
             return end
 
+    def message_kinds(self, subscription: str) -> list[tuple[int, str]]:
+        """(id, kind) of the subscription's digests and notices, oldest first."""
+        q = (
+            select(col(DigestRow.id), col(DigestRow.kind))
+            .where(col(DigestRow.subscription) == subscription)
+            .order_by(col(DigestRow.id))
+        )
+        with self.session() as s:
+            return [(int(i), str(k)) for i, k in s.execute(q).all()]
+
     def last_message_at(self, subscription: str) -> datetime | None:
         """When the subscription's last digest or notice was made."""
         with self.session() as s:

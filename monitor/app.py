@@ -251,6 +251,7 @@ class App:
                     if entity is None or entity.id in h.entities
                 ]
                 label = entity.label if entity else None
+                sent_to = []
                 for sub in self.settings.subscriptions:
                     if sub.watchlists is not None and w.name not in sub.watchlists:
                         continue
@@ -258,7 +259,16 @@ class App:
                         continue  # checked again after the quiet hours, the same day
                     day = now.astimezone(ZoneInfo(sub.timezone)).date().isoformat()
                     notice = spike_notice(w.name, label, spike, recent, day)
-                    made += self.digests.notify(sub, notice) is not None
+                    if self.digests.notify(sub, notice) is not None:
+                        sent_to.append(sub.name)
+                if sent_to:  # the operator hears of it too, once: the notices are made once
+                    what = f"{w.name} ({label})" if label else w.name
+                    Notifier(self.settings.admin.notify).send(
+                        f"news-monitor: spike in {what} sent",
+                        f"{spike.today} stories in 24 hours against {spike.baseline:.1f} a day; "
+                        f"sent to {', '.join(sent_to)}",
+                    )
+                made += len(sent_to)
         return made
 
     def _heartbeat(self, sub: Subscription, now: datetime) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app import App
-from monitor.config.settings import load_settings
+from monitor.config.settings import AdminSettings, load_settings
 from monitor.digest.schedule import in_quiet, parse_quiet
 from monitor.errors import ConfigError
 from monitor.store import open_store
@@ -274,6 +274,7 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
     clock = Clock()
     more = f'    notify: ["{webhook.url()}"]\n'
     app = make_app(tmp_path, db_url, clock, "0 8 * * *", "23:00-06:00", more)
+    app.settings = app.settings.model_copy(update={"admin": AdminSettings(notify=[webhook.url()])})
     start = DAY0.replace(hour=12) - timedelta(days=14)
     n = 0
     for day in range(14):  # a steady topic: one story a day
@@ -290,6 +291,12 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
     # The watchlist, and its entity with spike: true, each once.
     assert app.check_spikes() == 2
     assert app.check_spikes() == 0  # once a day
+    operator = sorted(str(b["title"]) for b in webhook.bodies)
+    assert operator == [
+        "news-monitor: spike in desk (csto) sent",
+        "news-monitor: spike in desk sent",
+    ]
+    webhook.bodies.clear()
     app.send_due_digests()
     spikes = [b for b in webhook.bodies if "spike" in str(b["title"])]
     assert sorted(str(b["title"]) for b in spikes) == [

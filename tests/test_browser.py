@@ -4,13 +4,11 @@ screenshots for the eye are left in the test's folder (or $SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import REPO
-from tests.support.web import filled_app
+from tests.support.web import filled_app, listening_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -37,14 +35,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         try:
             assert daemon.stderr is not None
-            said = []
-            for line in daemon.stderr:
-                said.append(line)
-                if "web page and metrics listening" in line:
-                    break
-            assert said and "listening" in said[-1], "".join(said)
-            threading.Thread(target=daemon.stderr.read, daemon=True).start()  # keep it drained
-            yield json.loads(said[-1])["url"].rstrip("/")
+            yield listening_url(daemon.stderr)
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(60)

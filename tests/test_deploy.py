@@ -17,6 +17,7 @@ import pytest
 from monitor.app import check_listener
 from monitor.config.settings import load_settings
 from tests.conftest import REPO
+from tests.support.web import listening_url
 
 DEPLOY = REPO / "deploy"
 
@@ -85,12 +86,7 @@ def test_the_image_healthcheck_asks_healthz(installed: Path, tmp_path: Path) -> 
     )
     try:
         assert web.stdout is not None
-        said = []
-        for line in web.stdout:
-            said.append(line)
-            if "listening" in line:
-                break
-        assert "listening" in said[-1], "".join(said)
+        listening_url(web.stdout)
         assert subprocess.run(cmd, capture_output=True, timeout=60).returncode == 0
     finally:
         web.terminate()

@@ -4,11 +4,13 @@ httpx or drive it in a browser."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
 from monitor.app import App
 from monitor.config.settings import load_settings
@@ -93,3 +95,15 @@ def site_of(app: App) -> Site:
     return Site(
         store=app.store, watch=app.watch, settings=lambda: app.settings, metrics=app.metrics
     )
+
+
+def listening_url(log: IO[str]) -> str:
+    """Read a monitor process's JSON log until its listener says where it listens; the
+    rest of the log is drained in a thread, so the process never blocks on it."""
+    said = []
+    for line in log:
+        said.append(line)
+        if "web page and metrics listening" in line:
+            threading.Thread(target=log.read, daemon=True).start()
+            return str(json.loads(line)["url"]).rstrip("/")
+    raise AssertionError("no listener in the log:\n" + "".join(said))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from lxml import html
 
 from monitor.extract.meta import read_meta
-from monitor.extract.page import extract_page
+from monitor.extract.page import body_chunks, extract_page
 from tests.conftest import FIXTURES
 
 PAGE = """<html lang="ru-RU"><head>
@@ -65,3 +65,25 @@ def test_a_body_precision_mode_drops_is_kept() -> None:
     got = extract_page(page.with_suffix(".html").read_bytes(), info["url"])
     assert len(got.text) > 2000
     assert shingle_recall(info["text"], got.text) > 0.9
+
+
+def test_a_body_split_between_ads_is_kept_whole() -> None:
+    # wired.com: the body is two div.article__body chunks with an ad between them;
+    # trafilatura alone keeps the first (a third of the article).
+    page = FIXTURES / "pages" / "sh-d48aeb9cf2f2"
+    info = json.loads(page.with_suffix(".json").read_text())
+    got = extract_page(page.with_suffix(".html").read_bytes(), info["url"])
+    assert shingle_recall(info["text"], got.text) > 0.9
+
+
+def test_one_body_element_is_not_a_split_body() -> None:
+    page = html.fromstring(
+        '<html><body><div class="article-body"><p>' + "word " * 100 + "</p></div>"
+        '<div class="sidebar"><p>' + "other " * 100 + "</p></div></body></html>"
+    )
+    assert body_chunks(page) == []
+    nested = html.fromstring(
+        '<html><body><div class="story-body"><p>' + "a " * 150 + "</p>"
+        '<div class="story-body"><p>' + "b " * 150 + "</p></div></div></body></html>"
+    )
+    assert body_chunks(nested) == []  # one inside the other: one body

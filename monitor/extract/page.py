@@ -74,6 +74,14 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
         fuller = _text(tree, url, favor_precision=False)
         if len(fuller) >= 2 * len(text):
             text = fuller
+    chunks = body_chunks(tree)
+    if chunks and not all(_opening(c) in text for c in chunks):
+        # A body cut into chunks between ads: trafilatura keeps the first. The chunks
+        # alone, in order, are extracted again, so their own boilerplate stays out.
+        joined = b"".join(lxml_html.tostring(c) for c in chunks)
+        whole = load_html(b"<html><body><article>" + joined + b"</article></body></html>")
+        if whole is not None and len(fuller_text := _text(whole, url, True)) > len(text):
+            text = fuller_text
     return ExtractedPage(
         title=meta.title,
         text=text,
@@ -84,6 +92,36 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
         canonical_url=_canonical(source),
         signature=signature(text),
     )
+
+
+_BODY_CLASS = re.compile(r"(article|story|post|entry)[-_]*(body|content|text)", re.IGNORECASE)
+CHUNK_MIN_CHARS = 200  # of paragraph text, for an element to count as a body chunk
+
+
+def body_chunks(tree: HtmlElement) -> list[HtmlElement]:
+    """Elements of one body class ("article__body") that hold paragraphs, when there
+    are several side by side rather than one: an article split between ads."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for el in tree.iter():
+        cls = el.get("class") if isinstance(el.tag, str) else None
+        if cls and _BODY_CLASS.search(cls):
+            groups.setdefault((str(el.tag), cls), []).append(el)
+    for els in groups.values():
+        chunks = [
+            e for e in els if sum(len(p.text_content()) for p in e.iter("p")) >= CHUNK_MIN_CHARS
+        ]
+        if len(chunks) >= 2 and not any(
+            other in chunk.iterancestors() for chunk in chunks for other in chunks
+        ):
+            return chunks
+    return []
+
+
+def _opening(chunk: HtmlElement) -> str:
+    """A stretch of a chunk's longest paragraph, to see whether a text holds it."""
+    longest = max((p.text_content() for p in chunk.iter("p")), key=len, default="")
+    words = longest.split()
+    return " ".join(words[:8])
 
 
 def _text(tree: HtmlElement, url: str, favor_precision: bool) -> str:

@@ -104,17 +104,24 @@ def bare(favor_precision: bool) -> Callable[[bytes, str], str]:
 
 
 def measure(
-    fn: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]], repeat: int
-) -> tuple[dict[str, str], float]:
-    """Each page's text, and pages per CPU second (the best of `repeat` runs)."""
-    texts: dict[str, str] = {}
-    best = float("inf")
+    runs: dict[str, Callable[[bytes, str], str]],
+    pages: list[tuple[str, bytes, str, str]],
+    repeat: int,
+) -> dict[str, tuple[dict[str, str], float]]:
+    """Each extractor's text of each page, and its pages per CPU second. The extractors
+    take turns page by page, so a machine that gets busier slows them alike; each
+    keeps its best of `repeat` rounds."""
+    texts: dict[str, dict[str, str]] = {name: {} for name in runs}
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
-        start = time.process_time()
+        spent = dict.fromkeys(runs, 0.0)
         for pid, body, url, _ in pages:
-            texts[pid] = fn(body, url)
-        best = min(best, time.process_time() - start)
-    return texts, len(pages) / best
+            for name, fn in runs.items():
+                start = time.process_time()
+                texts[name][pid] = fn(body, url)
+                spent[name] += time.process_time() - start
+        best = {name: min(best[name], spent[name]) for name in runs}
+    return {name: (texts[name], len(pages) / best[name]) for name in runs}
 
 
 def keyword_truth(texts: dict[str, str]) -> dict[str, int]:
@@ -143,11 +150,15 @@ def main() -> None:
     args = ap.parse_args()
     pages = load()
     truth = {pid: gt for pid, _, _, gt in pages}
-    runs = {
-        "news-monitor": measure(ours, pages, args.repeat),
-        "trafilatura default": measure(bare(False), pages, args.repeat),
-        "trafilatura precision": measure(bare(True), pages, args.repeat),
-    }
+    runs = measure(
+        {
+            "news-monitor": ours,
+            "trafilatura default": bare(False),
+            "trafilatura precision": bare(True),
+        },
+        pages,
+        args.repeat,
+    )
     per_page = {
         name: {pid: tp_fp_fn(truth[pid], texts.get(pid, "")) for pid in truth}
         for name, (texts, _) in runs.items()

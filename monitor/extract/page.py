@@ -58,6 +58,7 @@ def guess_language(text: str, declared: str | None) -> str | None:
 # default mode is asked too; its text is taken when it holds at least twice as much.
 LOST_BODY_SHARE = 0.25
 LOST_BODY_MIN_CHARS = 1500
+LOST_BODY_CHECK = 2000  # a text this long is a body, not a notice left of one: not checked
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
@@ -69,7 +70,9 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
         return ExtractedPage(None, "", None, None, lang, None, _canonical(source), None)
     meta = read_meta(tree, url)
     text = _text(tree, url, favor_precision=True)
-    paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
+    paragraphs = (
+        sum(len(p.text_content()) for p in tree.iter("p")) if len(text) < LOST_BODY_CHECK else 0
+    )
     if paragraphs >= LOST_BODY_MIN_CHARS and len(text) < LOST_BODY_SHARE * paragraphs:
         fuller = _text(tree, url, favor_precision=False)
         if len(fuller) >= 2 * len(text):
@@ -102,11 +105,16 @@ def body_chunks(tree: HtmlElement) -> list[HtmlElement]:
     """Elements of one body class ("article__body") that hold paragraphs, when there
     are several side by side rather than one: an article split between ads."""
     groups: dict[tuple[str, str], list[HtmlElement]] = {}
-    for el in tree.iter():
-        cls = el.get("class") if isinstance(el.tag, str) else None
-        if cls and _BODY_CLASS.search(cls):
+    # Narrowed in C first: the class must hold "body", "content" or "text".
+    for el in tree.xpath(
+        "//*[contains(@class, 'ody') or contains(@class, 'ontent') or contains(@class, 'ext')]"
+    ):
+        cls = el.get("class")
+        if _BODY_CLASS.search(cls):
             groups.setdefault((str(el.tag), cls), []).append(el)
     for els in groups.values():
+        if len(els) < 2:  # one body element: the usual case, nothing to join
+            continue
         chunks = [
             e for e in els if sum(len(p.text_content()) for p in e.iter("p")) >= CHUNK_MIN_CHARS
         ]

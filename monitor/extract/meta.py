@@ -133,8 +133,18 @@ def _byline(tree: HtmlElement) -> str | None:
     return None
 
 
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[^\d])")
+
+
 def _quick_date(tree: HtmlElement, url: str | None) -> datetime | None:
-    """htmldate without its search through the text (the slow part): markup and URL."""
+    """A date in the URL (/2019/11/19/), else htmldate on the markup alone (not its
+    search through the text, the slow part)."""
+    m = _URL_DATE.search(url or "")
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC)
+        except ValueError:
+            pass
     from htmldate import find_date
 
     try:

@@ -133,7 +133,9 @@ def _byline(tree: HtmlElement) -> str | None:
     return None
 
 
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[^\d])")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[^\d])"
+)
 
 
 def _quick_date(tree: HtmlElement, url: str | None) -> datetime | None:

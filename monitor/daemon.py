@@ -86,11 +86,8 @@ class Daemon:
             self.listener = Listener(make_app(self.site()), bind(http.host, http.port))
 
     def site(self) -> Site:
-        return Site(
-            store=self.app.store,
-            watch=self.app.watch,
-            settings=lambda: self.app.settings,
-            metrics=self.app.metrics,
+        return Site.of(
+            self.app,
             scheduler_running=lambda: self.scheduler is not None and self.scheduler.running,
             last_success=lambda: self.last_success,
         )

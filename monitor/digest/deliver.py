@@ -120,9 +120,10 @@ def body_limit(dest: Destination) -> int | None:
 
 def body_for(dest: Destination, rendered: RenderedDigest) -> str:
     """What `send` posts as the body to this destination."""
-    if dest.url is None:
-        return rendered.text
-    kind = channel(dest.url)
+    return _body(channel(dest.url) if dest.url else "text", rendered)
+
+
+def _body(kind: Channel, rendered: RenderedDigest) -> str:
     return {"email": rendered.html, "slack": rendered.slack, "text": rendered.text}[kind]
 
 
@@ -159,11 +160,10 @@ def send(
     a = apprise.Apprise()
     a.add(plugin)
     # Slack gets its own mrkdwn undeclared, so apprise passes it through (digest.slack).
-    body, fmt = {
-        "email": (rendered.html, apprise.NotifyFormat.HTML),
-        "slack": (rendered.slack, None),
-        "text": (rendered.text, apprise.NotifyFormat.TEXT),
-    }[kind]
+    body = _body(kind, rendered)
+    fmt = {"email": apprise.NotifyFormat.HTML, "slack": None, "text": apprise.NotifyFormat.TEXT}[
+        kind
+    ]
     msgid = f"<{ident}@{MESSAGE_ID_DOMAIN}>" if ident else None
     with (
         stamped(msgid),

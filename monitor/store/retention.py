@@ -30,7 +30,6 @@ class RetentionMixin(StoreBase):
         old_hits = self._ids(select(col(HitRow.id)).where(col(HitRow.found_at) < hits_before))
         old = col(ArticleRow.first_seen_at) < articles_before
         with_hit = exists().where(col(HitRow.article_id) == col(ArticleRow.id))
-        hit_ids = set(old_hits)
         if dry_run:
             # What goes if the hits go first: an article whose every hit is old goes whole.
             keep = exists().where(
@@ -72,7 +71,7 @@ class RetentionMixin(StoreBase):
         return PruneReport(
             articles_deleted=whole,
             texts_removed=texts,
-            hits_deleted=len(hit_ids),
+            hits_deleted=len(old_hits),
             entries_deleted=entries,
             bytes_freed=freed,
             cutoffs={"articles": articles_before, "hits": hits_before},

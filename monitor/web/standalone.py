@@ -19,10 +19,7 @@ RELOAD_EVERY_S = 3
 
 async def serve(app: App, host: str, port: int) -> None:
     check_listener(app.settings)
-    site = Site(
-        store=app.store, watch=app.watch, settings=lambda: app.settings, metrics=app.metrics
-    )
-    listener = Listener(make_app(site), bind(host, port))
+    listener = Listener(make_app(Site.of(app)), bind(host, port))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

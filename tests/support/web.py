@@ -92,9 +92,7 @@ def filled_app(tmp: Path) -> Iterator[tuple[Path, App]]:
 
 
 def site_of(app: App) -> Site:
-    return Site(
-        store=app.store, watch=app.watch, settings=lambda: app.settings, metrics=app.metrics
-    )
+    return Site.of(app)
 
 
 def listening_url(log: IO[str]) -> str:

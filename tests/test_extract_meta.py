@@ -1,16 +1,20 @@
-"""Extraction reads a page's metadata once, from the page itself, and keeps an article
-body that precision mode would drop."""
+"""Extraction reads a page's metadata once, from the page itself, asks the external
+extractors only where they could do better, and keeps an article body that precision
+mode would drop."""
 
 from __future__ import annotations
 
 import json
 import re
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
+import trafilatura
 from lxml import html
 
 from monitor.extract.meta import read_meta
-from monitor.extract.page import body_chunks, extract_page
+from monitor.extract.page import body_chunks, could_be_overruled, extract_page
 from tests.conftest import FIXTURES
 
 PAGE = """<html lang="ru-RU"><head>
@@ -87,3 +91,59 @@ def test_one_body_element_is_not_a_split_body() -> None:
         '<div class="story-body"><p>' + "b " * 150 + "</p></div></div></body></html>"
     )
     assert body_chunks(nested) == []  # one inside the other: one body
+
+
+@pytest.mark.parametrize(
+    ("text_chars", "paragraph_chars", "thin", "compared"),
+    [
+        (0, 0, True, True),  # nothing extracted
+        (338, 1996, False, True),  # short: justext and readability may do better
+        (999, 1000, False, True),
+        (1000, 1999, False, False),  # long enough, and over half the paragraph text
+        (1000, 2001, False, True),  # readability could find twice as much
+        (5000, 9000, False, False),
+        (5000, 9000, True, True),  # no paragraphs in the own text, or mostly tables
+    ],
+)
+def test_the_external_extractors_run_only_where_they_could_win(
+    text_chars: int, paragraph_chars: int, thin: bool, compared: bool
+) -> None:
+    assert could_be_overruled(text_chars, paragraph_chars, thin) is compared
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The `fast` flag of each trafilatura call extract_page makes."""
+    calls: list[bool] = []
+    real = trafilatura.bare_extraction
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("fast")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", counting)
+    return calls
+
+
+def test_a_full_article_is_read_by_the_own_extractor_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = FIXTURES / "pages" / "sh-1ee91d1fce65"
+    info = json.loads(page.with_suffix(".json").read_text())
+    calls = _calls(monkeypatch)
+    got = extract_page(page.with_suffix(".html").read_bytes(), info["url"])
+    assert calls == [True]
+    assert shingle_recall(info["text"], got.text) > 0.9
+
+
+def test_a_short_own_text_gets_the_external_extractors(monkeypatch: pytest.MonkeyPatch) -> None:
+    # panarmenian.net: the own extractor alone keeps 338 characters of a 2,000-character
+    # article; the comparison with readability and justext finds all of it.
+    page = FIXTURES / "pages" / "sh-d90bda7ed14d"
+    info = json.loads(page.with_suffix(".json").read_text())
+    body = page.with_suffix(".html").read_bytes()
+    alone = trafilatura.extract(body, url=info["url"], favor_precision=True, fast=True) or ""
+    assert shingle_recall(info["text"], alone) < 0.2
+    calls = _calls(monkeypatch)
+    got = extract_page(body, info["url"])
+    assert calls == [True, False]
+    assert shingle_recall(info["text"], got.text) > 0.9

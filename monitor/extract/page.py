@@ -61,11 +61,12 @@ LOST_BODY_SHARE = 0.25
 LOST_BODY_MIN_CHARS = 1500
 LOST_BODY_CHECK = 2000  # a text this long is a body, not a notice left of one: not checked
 
-# trafilatura runs its own extractor, then readability and justext to compare with it: a
-# third of its time. They overrule it only where its text is short, has no paragraphs, or
-# is under half of what readability, which reads paragraphs, could find (it must be twice
-# as long to win). On the 181 benchmark pages they changed 6 texts, each under 900
-# characters. So the own extractor runs alone first, and the comparison only there.
+# trafilatura runs its own extractor, then readability and justext to compare with it:
+# over a quarter of its time. They overrule it only where its text is short, has no
+# paragraphs, or is under half of what readability, which reads paragraphs, could find
+# (it must be twice as long to win). On the 181 benchmark pages they changed 6 texts,
+# each under 900 characters. So the own extractor runs alone first, and the comparison
+# only there.
 SHORT_TEXT = 1000  # 4x trafilatura's MIN_EXTRACTED_SIZE, under which justext is tried
 THIN_SHARE = 0.5
 

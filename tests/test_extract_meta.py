@@ -52,6 +52,21 @@ def test_metadata_fallbacks_without_meta_tags() -> None:
     )
 
 
+def test_a_placeholder_date_is_not_the_publication_date() -> None:
+    # Gannett's pages (usatoday.com, detroitnews.com) carry "0001-01-01T00:00:00Z" as
+    # datePublished in their JSON-LD.
+    ld = '<script type="application/ld+json">{"datePublished": "0001-01-01T00:00:00Z"}</script>'
+    with_time = f'<html><head>{ld}</head><body><time datetime="2019-11-19T14:05:00Z">x</time>'
+    meta = read_meta(
+        html.fromstring(with_time + "<p>Text.</p></body></html>"), "https://a.example/x"
+    )
+    assert meta.published == datetime(2019, 11, 19, 14, 5, tzinfo=UTC)
+    only_ld = f"<html><head>{ld}</head><body><p>Text.</p></body></html>"
+    dated_url = "https://www.usatoday.com/story/news/nation/2019/11/19/meth/4233181002/"
+    meta = read_meta(html.fromstring(only_ld), dated_url)
+    assert meta.published == datetime(2019, 11, 19, tzinfo=UTC)
+
+
 def shingle_recall(truth: str, text: str) -> float:
     def grams(s: str) -> set[tuple[str, ...]]:
         words = re.findall(r"\w+", s)

@@ -46,7 +46,7 @@ def read_meta(tree: HtmlElement, url: str | None = None) -> PageMeta:
     return PageMeta(
         title=_title(tree, metas, ld),
         author=_first(metas, AUTHOR_META) or _ld_author(ld) or _byline(tree),
-        published=_date(_first(metas, DATE_META) or _ld_text(ld, "datePublished") or _time(tree))
+        published=_first_date(_first(metas, DATE_META), _ld_text(ld, "datePublished"), _time(tree))
         or _quick_date(tree, url),
         sitename=_first(metas, ("og:site_name", "application-name")),
         language=_lang(tree),
@@ -164,6 +164,20 @@ def _quick_date(tree: HtmlElement, url: str | None) -> datetime | None:
 def _time(tree: HtmlElement) -> str | None:
     el = tree.find(".//time[@datetime]")
     return el.get("datetime") if el is not None else None
+
+
+# Before this, a date is a CMS's placeholder ("0001-01-01T00:00:00Z" in some JSON-LD),
+# not when the article was published.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _first_date(*values: str | None) -> datetime | None:
+    """The first of the page's own dates that reads as a date and is not a placeholder."""
+    for value in values:
+        d = _date(value)
+        if d is not None and d >= EARLIEST:
+            return d
+    return None
 
 
 def _date(value: str | None) -> datetime | None:

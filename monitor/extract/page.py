@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import trafilatura
 from lxml import html as lxml_html
@@ -129,10 +128,12 @@ def _thin(body: HtmlElement | None) -> bool:
     """No paragraph text, or more tables than paragraphs: readability's other reason."""
     if body is None:
         return True
-    return not _PARAGRAPH_TEXT(body) or len(body.findall(".//table")) > len(body.findall(".//p"))
+    return not _HAS_PARAGRAPH_TEXT(body) or len(body.findall(".//table")) > len(
+        body.findall(".//p")
+    )
 
 
-_PARAGRAPH_TEXT = XPath(".//p//text()")
+_HAS_PARAGRAPH_TEXT = XPath("boolean(.//p//text())")
 
 
 def _paragraph_chars(tree: HtmlElement) -> int:
@@ -209,13 +210,3 @@ def _canonical(source: str) -> str | None:
         return None
     href = (el.get("href") or "").strip()
     return href if href.startswith(("http://", "https://")) else None
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)

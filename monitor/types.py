@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 # Where an article's text came from: its page, or only the feed entry.
@@ -16,6 +16,9 @@ DeliveryStatus = Literal["pending", "sent", "dead"]
 Channel = Literal["email", "slack", "text"]
 # Entity labels shown in digests: watchlist -> entity id -> label.
 Labels = Mapping[str, Mapping[str, str]]
+# A publication date before this is a placeholder ("0001-01-01T00:00:00Z" in some
+# JSON-LD, the Unix epoch in some feeds), not when the article came out.
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,33 @@ def test_feed_items_and_dates() -> None:
     item = feed.items[0]
     assert item.title and item.link and item.link.startswith("http")
     assert item.published is not None and item.published.tzinfo is not None
+
+
+def test_a_placeholder_feed_date_is_no_date() -> None:
+    # Year 1 and the Unix epoch stand in some feeds for "no date"; the page's own date,
+    # or the entry's updated date, is then used instead.
+    items = "".join(
+        f"<item><title>{n}</title><link>https://a.example/{n}</link>{dates}</item>"
+        for n, dates in [
+            ("year-one", "<pubDate>Mon, 01 Jan 0001 00:00:00 GMT</pubDate>"),
+            ("epoch", "<pubDate>Thu, 01 Jan 1970 00:00:00 GMT</pubDate>"),
+            ("real", "<pubDate>Tue, 19 Nov 2019 14:05:00 GMT</pubDate>"),
+        ]
+    )
+    rss = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    )
+    got = {i.title: i.published for i in parse_feed(rss.encode(), "https://a.example/").items}
+    assert got["year-one"] is None and got["epoch"] is None
+    assert got["real"] == datetime(2019, 11, 19, 14, 5, tzinfo=UTC)
+    atom = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        '<entry><title>e</title><id>urn:e</id><link href="https://a.example/e"/>'
+        "<published>0001-01-01T00:00:00Z</published><updated>2019-11-20T08:00:00Z</updated>"
+        "</entry></feed>"
+    )
+    (entry,) = parse_feed(atom.encode(), "https://a.example/").items
+    assert entry.published == datetime(2019, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def test_key_falls_back_from_guid_to_link_to_hash() -> None:

@@ -13,6 +13,8 @@ from typing import Any
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from monitor.types import EARLIEST_PUBLISHED
+
 _SPACE = re.compile(r"\s+")
 _TITLE_TAIL = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")  # "Headline | Site name"
 TITLE_META = ("og:title", "twitter:title")
@@ -166,16 +168,11 @@ def _time(tree: HtmlElement) -> str | None:
     return el.get("datetime") if el is not None else None
 
 
-# Before this, a date is a CMS's placeholder ("0001-01-01T00:00:00Z" in some JSON-LD),
-# not when the article was published.
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-
-
 def _first_date(*values: str | None) -> datetime | None:
     """The first of the page's own dates that reads as a date and is not a placeholder."""
     for value in values:
         d = _date(value)
-        if d is not None and d >= EARLIEST:
+        if d is not None and d >= EARLIEST_PUBLISHED:
             return d
     return None
 

@@ -14,7 +14,7 @@ import feedparser
 from monitor.errors import FeedParseError
 from monitor.identity.fingerprint import content_hash
 from monitor.identity.minhash import signature
-from monitor.types import FeedItem, ParsedFeed
+from monitor.types import EARLIEST_PUBLISHED, FeedItem, ParsedFeed
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
@@ -80,7 +80,8 @@ def _item(e: Any) -> FeedItem | None:
         title=title,
         summary=summary,
         author=(e.get("author") or None),
-        published=_date(e.get("published_parsed") or e.get("updated_parsed")),
+        # dict.get: feedparser's own get maps a missing updated date to the published one.
+        published=_date(dict.get(e, "published_parsed")) or _date(dict.get(e, "updated_parsed")),
         fingerprint=content_hash(title, summary),
         signature=signature(summary or title),
     )
@@ -90,6 +91,7 @@ def _date(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+        d = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, TypeError):
         return None
+    return d if d >= EARLIEST_PUBLISHED else None  # a placeholder: the page's date may follow

@@ -170,14 +170,11 @@ def _time(tree: HtmlElement) -> str | None:
 
 def _first_date(*values: str | None) -> datetime | None:
     """The first of the page's own dates that reads as a date and is not a placeholder."""
-    for value in values:
-        d = _date(value)
-        if d is not None and d >= EARLIEST_PUBLISHED:
-            return d
-    return None
+    return next((d for d in map(_date, values) if d is not None), None)
 
 
 def _date(value: str | None) -> datetime | None:
+    """An ISO date or timestamp, aware; None for junk and for placeholders."""
     if not value:
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -188,7 +185,8 @@ def _date(value: str | None) -> datetime | None:
             d = datetime.fromisoformat(text[:10])
         except ValueError:
             return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
+    d = d if d.tzinfo else d.replace(tzinfo=UTC)
+    return d if d >= EARLIEST_PUBLISHED else None
 
 
 def _lang(tree: HtmlElement) -> str | None:

@@ -162,9 +162,7 @@ def body_chunks(tree: HtmlElement) -> list[HtmlElement]:
     for els in groups.values():
         if len(els) < 2:  # one body element: the usual case, nothing to join
             continue
-        chunks = [
-            e for e in els if sum(len(p.text_content()) for p in e.iter("p")) >= CHUNK_MIN_CHARS
-        ]
+        chunks = [e for e in els if _paragraph_chars(e) >= CHUNK_MIN_CHARS]
         if len(chunks) >= 2 and not any(
             other in chunk.iterancestors() for chunk in chunks for other in chunks
         ):

@@ -33,14 +33,15 @@ def naive_variants(key: str) -> frozenset[str]:
     out: set[str] = set()
     for i, w in enumerate(words):
         if len(w) >= 4 and w.isalpha():
-            alphabet = fz._CYRILLIC if fz._HAS_CYRILLIC.search(w) else fz._LATIN
-            out |= {" ".join([*words[:i], v, *words[i + 1 :]]) for v in fz._edits(w, alphabet, 0)}
+            out |= {
+                " ".join([*words[:i], v, *words[i + 1 :]]) for v in fz._edits(w, fz.alphabet(w), 0)
+            }
     out.discard(key)
     return frozenset(out)
 
 
 def typo(word: str, rng: random.Random, keep_first: bool) -> str:
-    alphabet = fz._CYRILLIC if fz._HAS_CYRILLIC.search(word) else fz._LATIN
+    alphabet = fz.alphabet(word.lower())
     lo = 1 if keep_first else 0
     i = rng.randrange(lo, len(word))
     op = rng.choice(("drop", "swap", "replace", "add"))

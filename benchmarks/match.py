@@ -8,7 +8,10 @@ normalise + match + rules + snippets, and in the same run the baseline a user
 would write: one compiled regex per alias with word boundaries, looped.
 Each size runs in its own process so its memory is its own. One core.
 
-    python benchmarks/match.py [--sizes 10,1000,10000,100000] [--json]
+With `--languages en,ru` the aliases get the word forms of those languages only
+(benchmarks/languages.py compares every language against English and Russian).
+
+    python benchmarks/match.py [--sizes 10,1000,10000,100000] [--languages all|en,ru] [--json]
 """
 
 from __future__ import annotations
@@ -174,12 +177,16 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(size: int, baseline_budget_s: float) -> dict[str, float]:
+def measure(
+    size: int, baseline_budget_s: float, languages: tuple[str, ...] | None = None
+) -> dict[str, float]:
+    import dataclasses
+
     from monitor.match.matcher import Matcher
 
     docs = texts()
     names = aliases(size)
-    lists = watchlists(names)
+    lists = [dataclasses.replace(wl, languages=languages) for wl in watchlists(names)]
     rss0 = rss_mb()
     t0 = time.perf_counter()
     matcher = Matcher(lists)
@@ -223,10 +230,14 @@ def main() -> None:
     ap.add_argument(
         "--baseline-budget", type=float, default=10.0, help="seconds of baseline per size"
     )
+    ap.add_argument(
+        "--languages", default="all", help="all, or the codes whose word forms aliases get"
+    )
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    langs = None if args.languages == "all" else tuple(args.languages.split(","))
     if args.worker is not None:
-        print(json.dumps(measure(args.worker, args.baseline_budget)))
+        print(json.dumps(measure(args.worker, args.baseline_budget, langs)))
         return
     sizes = {}
     for n in (int(s) for s in args.sizes.split(",")):
@@ -237,6 +248,8 @@ def main() -> None:
             str(n),
             "--baseline-budget",
             str(args.baseline_budget),
+            "--languages",
+            args.languages,
         ]
         out = subprocess.run(
             ["taskset", "-c", "0", *cmd], capture_output=True, text=True, check=True

@@ -129,12 +129,17 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why an entity matched: its alias, the text found, and whether it took a typo."""
+    """Why an entity matched: its alias, the text found, whether it took a typo, and
+    which word form of the alias it is."""
 
     entity: str
     alias: str  # as written in the watchlist
     found: str  # as written in the article
     fuzzy: bool = False
+    language: str = ""  # the language whose form was found ("" : the alias as written)
+    rule: str = ""  # the form's rule in that language ("locative", "genitive + definite")
+    start: int = 0  # where it was first found in the matched document (title, then text)
+    end: int = 0
 
 
 @dataclass(frozen=True)

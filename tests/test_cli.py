@@ -42,7 +42,7 @@ def polled(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_run_once(polled: Any) -> None:
     _, run = polled
     assert run.returncode == 0, run.stderr
-    assert "polled 4 feeds" in run.stdout and "0 feed errors" in run.stdout
+    assert "polled 5 feeds" in run.stdout and "0 feed errors" in run.stdout
 
 
 def test_hits_json_has_the_documented_fields(polled: Any) -> None:
@@ -107,7 +107,7 @@ def test_digest_preview_then_send_to_files(polled: Any) -> None:
 def test_feeds_list_and_health(polled: Any) -> None:
     cfg, _ = polled
     listed = monitor("feeds", "list", config=cfg)
-    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 4
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 5
     health = monitor("feeds", "health", config=cfg)
     assert health.returncode == 0 and "mirror/feed.xml" in health.stdout
     # polled just now: the last success and a next poll to come, each with its zone
@@ -449,11 +449,14 @@ def test_demo_leaves_a_digest(tmp_path: Path) -> None:
     assert "Also reported by" in html and "Caucasus Herald" in html and "Песков" in html
     # the pages that name watched people only in comments and sidebars are not in it
     assert "wine festival" not in html and "первый снег" not in html
+    # the Armenian report, found through inflected forms and highlighted as they stand
+    assert "<mark><b>Փաշինյանը</b></mark>" in html
     # beside it: csto's immediate alert, and karabakh's spike notice
     alert = (tmp_path / "demo" / "alert.txt").read_text()
     assert "== csto ==" in alert and "== karabakh ==" not in alert
+    assert "<mark><b>ՀԱՊԿ-ից</b></mark>" in (tmp_path / "demo" / "alert.html").read_text()
     spike = (tmp_path / "demo" / "spike.txt").read_text()
-    assert spike.startswith("[news-monitor] demo-desk: spike in karabakh, 3 stories")
+    assert spike.startswith("[news-monitor] demo-desk: spike in karabakh, 4 stories")
     assert "immediate alert (csto) written" in out.stdout
 
 

@@ -30,7 +30,7 @@ def test_pipeline_end_to_end(
     app = App(load_settings(cfg))
     try:
         results = asyncio.run(app.poll_all_once())
-        assert [r.status for r in results] == ["ok"] * 4
+        assert [r.status for r in results] == ["ok"] * 5
 
         hits = app.store.hits()
         by_list = Counter(h.watchlist for h in hits)

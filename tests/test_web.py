@@ -103,7 +103,7 @@ def test_search_finds_stored_text(client: httpx.Client) -> None:
 def test_feed_health_shows_the_failing_feed_first(client: httpx.Client) -> None:
     html = client.get("/feeds").text
     rows = re.findall(r'<tr class="feed ([a-z]*)">(.*?)</tr>', html, re.S)
-    assert len(rows) == 5
+    assert len(rows) == 6
     assert rows[0][0] == "bad" and "/gone/feed.xml" in rows[0][1] and "404" in rows[0][1]
     assert "1 failing" in html
 

@@ -52,9 +52,10 @@ def test(paths: Paths = None) -> None:
     results = run_examples(lists)
     failed = [r for r in results if not r.passed]
     for r in failed:
+        note = f" ({r.example.note})" if r.example.note else ""
         typer.echo(
             f"FAIL {r.example.where or r.watchlist.path}: {r.watchlist.name}: {r.example.text!r}\n"
-            f"     expected {sorted(r.example.expect)}, got {list(r.found)}"
+            f"     expected {sorted(r.example.expect)}, got {list(r.found)}{note}"
         )
     typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:

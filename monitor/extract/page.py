@@ -10,13 +10,12 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from monitor.extract.language import guess_language
 from monitor.extract.meta import read_meta
 from monitor.identity.minhash import signature
 from monitor.types import ExtractedPage
 
 _LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
@@ -41,16 +40,6 @@ def decode_html(body: bytes, content_type: str | None) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return body.decode("utf-8", errors="replace")
-
-
-def guess_language(text: str, declared: str | None) -> str | None:
-    if declared:
-        return declared.lower()
-    sample = text[:2000]
-    cyr, lat = len(_CYRILLIC.findall(sample)), len(_LATIN.findall(sample))
-    if cyr == lat == 0:
-        return None
-    return "ru" if cyr > lat else "en"
 
 
 # Precision mode keeps less than this share of the page's paragraph text: it may have

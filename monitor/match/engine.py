@@ -4,45 +4,64 @@ The cost of a scan depends on the text, not on how many aliases there are.
 ahocorasick_rs returns every overlapping match of a text in one native call; a
 DFA is used while it stays small (up to DFA_MAX_KEYS keys, about 30 MB), the
 library's compact automaton beyond (a DFA of 180,000 keys takes over 1 GB).
-Each raw hit is checked for whole-word boundaries (Unicode word characters),
-for capitals when the alias is an acronym, and extended to the word end for a
-trailing `*`.
+
+The automaton holds each alias and the stems of its word forms (`lang/`): a raw
+hit is a mention when it starts a word and either ends one or is followed by one
+of its stem's endings and then the end of the word ("Ղարաբաղ" + "ում"). Each is
+checked for capitals where the alias asks (an acronym in capitals; a capitalised
+alias at a capitalised word), and extended to the word end for a trailing `*`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 import ahocorasick_rs
 
 from monitor.match.fuzzy import typo_variants
-from monitor.match.inflect import word_forms
-from monitor.match.normalize import NormText, is_word_char, normalize
+from monitor.match.lang import alias_languages, language, norm_ending, norm_stem
+from monitor.match.lang.feminine import woman_here
+from monitor.match.normalize import NormText, normalize
 from monitor.watchlists.model import Watchlist
 from monitor.watchlists.rules import Term, term_key, terms
 
-ENTITY, PHRASE, EXCLUDE = "entity", "phrase", "exclude"
+ENTITY, PHRASE, EXCLUDE, MASK = "entity", "phrase", "exclude", "mask"
 DFA_MAX_KEYS = 5000
+_WORD_RUN = re.compile(r"\w*")
+_HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
+_BARE = frozenset({""})  # the key is a word of its own
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=4096)
+def _norm_set(endings: frozenset[str]) -> frozenset[str]:
+    return frozenset(norm_ending(e) for e in endings)
+
+
+@dataclass(frozen=True, slots=True)
 class Pattern:
     watchlist: int  # index into the engine's watchlists
-    kind: str  # ENTITY, PHRASE or EXCLUDE
+    kind: str  # ENTITY, PHRASE, EXCLUDE, or MASK (an entity's own exclusion)
     ref: str  # entity id, or the phrase as written
     alias: str  # as written in the watchlist
     cased: str | None  # the alias in capitals when it must match in capitals
     prefix: bool  # trailing `*`: any word ending
     key: str  # the rule term it stands for (watchlists.rules.term_key)
     fuzzy: bool = False  # found through a one-typo variant
+    capital: bool = False  # begins with a capital: only at a word that does
+    endings: frozenset[str] | None = None  # normalised endings that may follow this key
+    feminine: frozenset[str] = frozenset()  # endings whose form may be a woman's surname
+    languages: tuple[str, ...] = ()  # whose forms the alias gets
 
 
 class Mention(NamedTuple):  # a tuple: made for every raw match, so made cheaply
     pattern: Pattern
     start: int  # in normalised text
     end: int
+    stem_end: int  # where the automaton's key ended; an ending runs from here to `end`
 
 
 def is_acronym(alias: str) -> bool:
@@ -54,17 +73,24 @@ def is_acronym(alias: str) -> bool:
 class Engine:
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
         self.watchlists = tuple(watchlists)
+        # build-time caches of ending sets, dropped once the automaton is made
+        self._interned: dict[frozenset[str], frozenset[str]] = {_BARE: _BARE}
+        self._tables: dict[int, tuple[Mapping[str, str], frozenset[str]]] = {}
+        self._unions: dict[tuple[int, ...], frozenset[str]] = {}
         table: dict[str, list[Pattern]] = {}
         for wi, wl in enumerate(self.watchlists):
             for ent in wl.entities:
+                langs = ent.languages if ent.languages is not None else wl.languages
                 for alias in ent.aliases:
-                    self._add(table, wi, ENTITY, ent.id, alias, fuzzy=ent.fuzzy > 0)
+                    self._add(table, wi, ENTITY, ent.id, alias, langs, fuzzy=ent.fuzzy > 0)
+                for phrase in ent.exclude:
+                    self._add(table, wi, MASK, ent.id, phrase, langs)
             if wl.rule is not None:
                 for t in terms(wl.rule):
                     if t.phrase:
-                        self._add(table, wi, PHRASE, t.value, t.value)
+                        self._add(table, wi, PHRASE, t.value, t.value, wl.languages)
             for phrase in wl.exclude:
-                self._add(table, wi, EXCLUDE, phrase, phrase)
+                self._add(table, wi, EXCLUDE, phrase, phrase, wl.languages)
         self._keys = list(table)
         self._pats = [tuple(table[k]) for k in self._keys]
         self._auto = (
@@ -77,14 +103,16 @@ class Engine:
             if self._keys
             else None
         )
+        del self._interned, self._tables, self._unions
 
-    @staticmethod
     def _add(
+        self,
         table: dict[str, list[Pattern]],
         wi: int,
         kind: str,
         ref: str,
         alias: str,
+        configured: tuple[str, ...] | None,
         fuzzy: bool = False,
     ) -> None:
         prefix = alias.endswith("*")
@@ -93,24 +121,94 @@ class Engine:
         key = norm.folded.strip()
         if not key:
             return
-        cased = norm.cased.strip() if kind == ENTITY and is_acronym(body) else None
-        pat = Pattern(wi, kind, ref, alias, cased, prefix, term_key(Term(ref, kind == PHRASE)))
-        keys = [key]
-        if cased is None and not prefix:  # Russian: every case of the alias
-            keys += [k for f in word_forms(body) if (k := normalize(f).folded.strip()) != key]
-        for k in keys:
-            if pat not in table.setdefault(k, []):
-                table[k].append(pat)
-        if fuzzy and cased is None and not prefix:
-            typo = replace(pat, fuzzy=True)
-            for k in keys:
+        acronym = kind in (ENTITY, MASK) and is_acronym(body)
+        langs = alias_languages(body, configured)
+        pat = Pattern(
+            wi,
+            kind,
+            ref,
+            alias,
+            norm.cased.strip() if acronym else None,
+            prefix,
+            term_key(Term(ref, kind == PHRASE)),
+            capital=not acronym and body[:1].isupper(),
+            languages=langs,
+        )
+        by_key: dict[str, Pattern] = {key: pat}
+        if acronym:
+            endings = self._acronym_endings(body, langs)
+            by_key[key] = replace(pat, endings=self._intern(endings | _BARE) if endings else None)
+        elif not prefix:
+            self._forms(by_key, pat, body, key, langs)
+        for k, p in by_key.items():
+            if p not in table.setdefault(k, []):
+                table[k].append(p)
+        if fuzzy and not acronym and not prefix:
+            for k, p in by_key.items():
+                typo = replace(p, fuzzy=True)
                 for v in typo_variants(k):
                     pats = table.setdefault(v, [])
                     # an exact alias of the same entity wins over a typo of another
-                    if not any(p.ref == ref and p.watchlist == wi for p in pats):
+                    if not any(q.ref == ref and q.watchlist == wi for q in pats):
                         pats.append(typo)
 
-    def scan(self, text: NormText) -> list[Mention]:
+    def _forms(
+        self, by_key: dict[str, Pattern], pat: Pattern, body: str, key: str, langs: Iterable[str]
+    ) -> None:
+        """Add the stems of the alias's forms in each of its languages to by_key.
+
+        A pattern's endings hold "" when its key is a word without an ending: always
+        for the alias itself, for a stem only when a language says so.
+        """
+        parts: dict[str, list[frozenset[str]]] = {key: [_BARE]}
+        feminine: dict[str, frozenset[str]] = {}
+        for code in langs:
+            for stem in language(code).inflect(body):
+                k = norm_stem(stem.text)
+                if k:
+                    parts.setdefault(k, []).append(self._normalised(stem.endings))
+                    if stem.feminine:
+                        feminine[k] = feminine.get(k, frozenset()) | _norm_set(stem.feminine)
+        for k, sets in parts.items():
+            ends = self._union(tuple(sets))
+            # a whole form (Russian gives whole forms) needs no set: the word ends there
+            by_key[k] = replace(
+                pat, endings=None if ends == _BARE else ends, feminine=feminine.get(k, frozenset())
+            )
+
+    def _normalised(self, endings: Mapping[str, str]) -> frozenset[str]:
+        """The normalised endings of a language's table, once per table: the languages
+        keep one table per paradigm, so this is a look-up for nearly every alias."""
+        hit = self._tables.get(id(endings))
+        if hit is not None and hit[0] is endings:
+            return hit[1]
+        fs = self._intern(frozenset(norm_ending(e) for e in endings))
+        self._tables[id(endings)] = (endings, fs)  # the table is held, so its id stays its own
+        return fs
+
+    def _union(self, sets: tuple[frozenset[str], ...]) -> frozenset[str]:
+        if len(sets) == 1:
+            return sets[0]
+        ids = tuple(id(s) for s in sets)  # interned sets: the same set has the same id
+        got = self._unions.get(ids)
+        if got is None:
+            got = self._unions[ids] = self._intern(frozenset().union(*sets))
+        return got
+
+    def _acronym_endings(self, body: str, langs: Iterable[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for code in langs:
+            out.update(normalize(e).folded for e in language(code).acronym_endings(body))
+        out.discard("")
+        return frozenset(out)
+
+    def _intern(self, endings: frozenset[str]) -> frozenset[str]:
+        """One frozenset per distinct set: most aliases of a language share theirs."""
+        return self._interned.setdefault(endings, endings)
+
+    def scan(self, text: NormText, source: str | None = None) -> list[Mention]:
+        """Every mention in `text`; `source`, the text before normalisation, lets an
+        acronym's suffix after a hyphen or an apostrophe count as part of it (ՀԱՊԿ-ի)."""
         if self._auto is None:
             return []
         folded, n = text.folded, len(text.folded)
@@ -122,14 +220,50 @@ class Engine:
                 if c.isalnum() or c == "_":
                     continue  # inside a word: "Rasputin"
             word_goes_on = end < n and (folded[end].isalnum() or folded[end] == "_")
+            word_end = -1
             for pat in pats_of[idx]:
                 stop = end
                 if pat.prefix:
-                    while stop < n and is_word_char(folded[stop]):
-                        stop += 1
+                    stop = _WORD_RUN.match(folded, end).end()  # type: ignore[union-attr]
                 elif word_goes_on:
-                    continue
-                if pat.cased is not None and text.cased[start:end] != pat.cased:
-                    continue
-                out.append(Mention(pat, start, stop))
+                    if pat.endings is None:
+                        continue
+                    if word_end < 0:
+                        word_end = _WORD_RUN.match(folded, end).end()  # type: ignore[union-attr]
+                    if folded[end:word_end] not in pat.endings:
+                        continue
+                    stop = word_end
+                elif pat.endings is not None:
+                    if pat.cased is not None and source is not None and end < n:
+                        stop = _separated_ending(text, source, end, pat.endings)
+                    elif "" not in pat.endings:
+                        continue  # this stem is no word without an ending
+                if pat.cased is not None:
+                    if text.cased[start:end] != pat.cased:
+                        continue
+                    if word_goes_on and not text.cased[end].islower():
+                        continue  # inside another word in capitals
+                elif pat.capital and text.cased[start].islower():
+                    continue  # «роман» (a novel) is not Роман
+                if (
+                    pat.feminine
+                    and folded[end:stop] in pat.feminine
+                    and woman_here(text.cased, start, stop)
+                ):
+                    continue  # "Мехрибан Алиева" is not the man
+                out.append(Mention(pat, start, stop, end))
         return out
+
+
+def _separated_ending(text: NormText, source: str, end: int, endings: frozenset[str]) -> int:
+    """Where the word ends when an ending follows after a hyphen or an apostrophe
+    (ՀԱՊԿ-ի, KTMT'nin); `end` when none does."""
+    sep = text.folded[end]
+    if sep not in " '":
+        return end
+    stop = _WORD_RUN.match(text.folded, end + 1).end()  # type: ignore[union-attr]
+    if stop == end + 1 or text.folded[end + 1 : stop] not in endings:
+        return end
+    if sep == " " and source[text.orig(end)] not in _HYPHENS:
+        return end  # a space, not a hyphen: the next word is a word of its own
+    return stop

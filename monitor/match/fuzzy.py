@@ -14,12 +14,26 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from monitor.match.inflect import morph
+from monitor.match.lang.ru import morph
 
 MIN_LETTERS = 6
-_LATIN = "abcdefghijklmnopqrstuvwxyz"
-_CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+# The letters of each script as normalised text has them (accents folded, ё as е, the
+# Armenian ligature as two letters): a typo replaces or adds one of its own script's.
+_LATIN = "abcdefghijklmnopqrstuvwxyzə"
+_CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґўәғқңөұүһ"
+_ARMENIAN = "".join(chr(c) for c in range(0x561, 0x587))
+_GEORGIAN = "".join(chr(c) for c in range(0x10D0, 0x10F1))
 _HAS_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_SCRIPTS = (
+    (re.compile(r"[\u0561-\u0587]"), _ARMENIAN),
+    (re.compile(r"[\u10d0-\u10ff]"), _GEORGIAN),
+    (_HAS_CYRILLIC, _CYRILLIC),
+)
+
+
+def alphabet(word: str) -> str:
+    """The letters a typo in `word` may bring: those of its own script."""
+    return next((letters for script, letters in _SCRIPTS if script.search(word)), _LATIN)
 
 
 @lru_cache(maxsize=16384)
@@ -30,10 +44,10 @@ def typo_variants(key: str) -> frozenset[str]:
     for i, word in enumerate(words):
         if len(word) < MIN_LETTERS or not word.isalpha():
             continue
-        alphabet = _CYRILLIC if _HAS_CYRILLIC.search(word) else _LATIN
+        letters = alphabet(word)
         keep_first = len(words) == 1
-        edits = _edits(word, alphabet, 1 if keep_first else 0)
-        if alphabet is _CYRILLIC:
+        edits = _edits(word, letters, 1 if keep_first else 0)
+        if letters is _CYRILLIC:
             known = morph().word_is_known
             edits = {v for v in edits if not known(v)}
         for v in edits:

@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.match.engine import ENTITY, EXCLUDE, PHRASE, Engine, Mention
-from monitor.match.normalize import normalize
+from monitor.match.engine import ENTITY, EXCLUDE, MASK, PHRASE, Engine, Mention
+from monitor.match.lang import form_rule
+from monitor.match.normalize import NormText, normalize
 from monitor.match.sentences import sentence_at, window
 from monitor.types import Evidence, Snippet, WatchlistMatch
 from monitor.watchlists.model import Watchlist
@@ -32,6 +33,8 @@ class _Found:
     end: int
     alias: str
     fuzzy: bool
+    language: str = ""
+    rule: str = ""
 
 
 class Matcher:
@@ -47,7 +50,7 @@ class Matcher:
         doc = document(title, text)
         norm = normalize(doc)
         by_list: dict[int, list[Mention]] = defaultdict(list)
-        for m in self.engine.scan(norm):
+        for m in self.engine.scan(norm, doc):
             by_list[m.pattern.watchlist].append(m)
         results = []
         index: dict[int, int] | None = None
@@ -58,6 +61,10 @@ class Matcher:
                 continue
             if any(m.pattern.kind == EXCLUDE for m in mentions):
                 continue
+            if any(m.pattern.kind == MASK for m in mentions):
+                mentions = _unmasked(mentions)
+                if not any(m.pattern.kind == ENTITY for m in mentions):
+                    continue
             rule = self._rules[wi]
             if rule is not None:
                 # Word positions matter only to NEAR; other rules need just presence.
@@ -71,16 +78,31 @@ class Matcher:
                         positions[m.pattern.key].append(index.get(m.start, 0) if index else 0)
                 if not rule(positions):
                     continue
-            found = [
-                _Found(
-                    m.pattern.ref, *norm.orig_span(m.start, m.end), m.pattern.alias, m.pattern.fuzzy
-                )
-                for m in mentions
-                if m.pattern.kind == ENTITY
-            ]
+            found = [_found(m, norm) for m in mentions if m.pattern.kind == ENTITY]
             body_start = len(doc) - len(text)
             results.append(_result(wl, doc, found, body_start))
         return results
+
+
+def _unmasked(mentions: list[Mention]) -> list[Mention]:
+    """The mentions left when those inside an entity's own exclusions are taken out:
+    "Aliyev" inside "the Heydar Aliyev Centre" is not the president."""
+    masks = [m for m in mentions if m.pattern.kind == MASK]
+    return [
+        m
+        for m in mentions
+        if m.pattern.kind != ENTITY
+        or not any(
+            k.pattern.ref == m.pattern.ref and k.start <= m.start and m.end <= k.end for k in masks
+        )
+    ]
+
+
+def _found(m: Mention, norm: NormText) -> _Found:
+    pat = m.pattern
+    ending = norm.folded[m.stem_end : m.end].lstrip(" '")
+    language, rule = form_rule(pat.alias, pat.languages, norm.folded[m.start : m.stem_end], ending)
+    return _Found(pat.ref, *norm.orig_span(m.start, m.end), pat.alias, pat.fuzzy, language, rule)
 
 
 def _word_index(folded: str, positions: list[int]) -> dict[int, int]:
@@ -132,13 +154,20 @@ def _result(wl: Watchlist, doc: str, found: list[_Found], body_start: int) -> Wa
                 entities=tuple(eids),
             )
         )
-    evidence = {
-        Evidence(f.entity, f.alias, doc[f.start : f.end], f.fuzzy): None
-        for f in found
-        if not (f.fuzzy and any(g.start == f.start and not g.fuzzy for g in found))
-    }
+    evidence: dict[tuple[str, str, str, bool], Evidence] = {}
+    for f in found:
+        if f.fuzzy and any(g.start == f.start and not g.fuzzy for g in found):
+            continue
+        text = doc[f.start : f.end]
+        evidence.setdefault(
+            (f.entity, f.alias, text, f.fuzzy),
+            Evidence(f.entity, f.alias, text, f.fuzzy, f.language, f.rule, f.start, f.end),
+        )
     return WatchlistMatch(
-        watchlist=wl.name, entities=tuple(order), snippets=tuple(snippets), evidence=tuple(evidence)
+        watchlist=wl.name,
+        entities=tuple(order),
+        snippets=tuple(snippets),
+        evidence=tuple(evidence.values()),
     )
 
 

@@ -1,11 +1,14 @@
 """Text normalisation for matching, keeping a map back to the original offsets.
 
 What it does (the same to aliases and to article text):
-NFC; soft hyphens, zero-width characters and combining marks removed; Latin
-diacritics folded (é -> e); ё -> е; every dash and hyphen, non-breaking space and
-line break becomes a space and runs of spaces become one; curly apostrophes
-become '; lower case. `cased` is the same text without lower-casing, so that
-acronym aliases can be matched in capitals only.
+NFC; soft hyphens, zero-width characters, combining marks and Armenian in-word
+marks (՛ ՜ ՞) removed; Latin diacritics folded (é -> e), and Turkic dotless ı
+with them, so that a headline in capitals matches (LAÇIN = Laçın), while ə stays
+a letter of its own; ё -> е; Armenian և, ԵՎ, եվ and the older եւ are one (եվ);
+every dash and hyphen, non-breaking space and line break becomes a space and runs
+of spaces become one; curly apostrophes become '; lower case. `cased` is the same
+text without lower-casing, so that acronyms and capitalised aliases can be held
+to their capitals.
 
 The common case (NFC text, lower() keeps the length) is done with str.translate
 and one regex; only odd text takes the per-character path.
@@ -23,11 +26,26 @@ from itertools import accumulate
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2e3a\u2e3b"
 _SPACES = "\t\n\r\x0b\x0c\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4\u2032\u02b9"
-_EXTRA = {"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ё": "е", "Ё": "Е", "ħ": "h"}
-_MARK_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+_EXTRA = {
+    "ø": "o",
+    "Ø": "O",
+    "đ": "d",
+    "Đ": "D",
+    "ł": "l",
+    "Ł": "L",
+    "ё": "е",
+    "Ё": "Е",
+    "ħ": "h",
+    "ı": "i",  # Turkic: I is the capital of ı, İ (folded to I) of i
+    "և": "եվ",  # Armenian: the ligature is written ԵՎ in capitals, եվ in reformed spelling
+}
+_MARK_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300-\u036f\u0483-\u0489\u055b\u055c\u055e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
 _MARKS = re.compile(f"[{_MARK_CHARS}]")
 _SPACE_RUN = re.compile("  +")
 _DROP = re.compile(f"[{_MARK_CHARS}]|(?<= ) +")
+# The older Armenian spelling of և, ե followed by ւ (never part of ու), is written եվ.
+_ARMENIAN_EW = re.compile("(?<=[եԵ])[ւՒ]")
+_LIGATURE = "և"  # the one folding that makes two characters of one
 
 
 def _build_table() -> dict[int, str]:
@@ -56,7 +74,7 @@ FOLD_TABLE = _build_table()
 SPECIAL_OR_MARK = re.compile(
     "["
     + re.escape(_DASHES + _SPACES + _APOSTROPHES)
-    + "\u00c0-\u024f\u1e00-\u1eff\u0451\u0401\u0127"
+    + "\u00c0-\u024f\u1e00-\u1eff\u0451\u0401\u0127\u0587"
     + _MARK_CHARS
     + "]"
 )
@@ -125,6 +143,8 @@ class NormText:
 
 
 def normalize(text: str) -> NormText:
+    if ("ւ" in text or "Ւ" in text) and ("ե" in text or "Ե" in text):
+        text = _ARMENIAN_EW.sub(lambda m: "վ" if m.group() == "ւ" else "Վ", text)
     if text.isascii():
         translated = text.translate(FOLD_TABLE)  # C's fast path for ASCII
         marks = False
@@ -136,8 +156,13 @@ def normalize(text: str) -> NormText:
         marks = bool(_MARKS.search("".join(found)))
         translated = text
         for ch in found:
-            if ord(ch) in FOLD_TABLE:
+            if ord(ch) in FOLD_TABLE and ch != _LIGATURE:
                 translated = translated.replace(ch, FOLD_TABLE[ord(ch)])
+        if _LIGATURE in found:
+            lowered = translated.lower()
+            if len(lowered) != len(translated):
+                return _slow(text)
+            return _expand_ligature(lowered, translated, len(text))
     lowered = translated.lower()
     if len(lowered) != len(translated):  # e.g. 'İ' lower-cases to two characters
         return _slow(text)
@@ -146,6 +171,28 @@ def normalize(text: str) -> NormText:
     if "  " not in lowered:
         return NormText(lowered, translated, len(text))
     return NormText(_SPACE_RUN.sub(" ", lowered), translated, len(text), uncollapsed=lowered)
+
+
+def _expand_ligature(lowered: str, cased: str, n_orig: int) -> NormText:
+    """Armenian և -> եվ in text whose other foldings kept its length: both letters map
+    back to the ligature, and the offsets after it move by one."""
+    expansion = FOLD_TABLE[ord(_LIGATURE)]
+    seg_norm, seg_orig = [0], [0]
+    pos = lowered.find(_LIGATURE)
+    shift = 0
+    while pos >= 0:
+        q = pos + shift
+        seg_norm += [q + 1, q + 2]
+        seg_orig += [pos, pos + 1]
+        shift += 1
+        pos = lowered.find(_LIGATURE, pos + 1)
+    return _drop(
+        lowered.replace(_LIGATURE, expansion),
+        cased.replace(_LIGATURE, expansion),
+        n_orig,
+        tuple(seg_norm),
+        tuple(seg_orig),
+    )
 
 
 def _drop(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.config.yamlfile import YamlDoc, load_yaml
 from monitor.errors import WatchlistError, YamlFileError
+from monitor.match.lang import CODES, LanguageCode
 from monitor.match.normalize import normalize
 from monitor.watchlists.model import Entity, Example, SpikeRule, Watchlist
 from monitor.watchlists.rules import RuleSyntaxError, parse_rule, term_columns, terms
@@ -36,6 +37,9 @@ class _EntitySpec(_Strict):
     aliases: list[str] = Field(min_length=1)
     fuzzy: int = Field(default=0, ge=0, le=1)
     spike: bool = False  # spike alerts for this entity alone (the watchlist's spike rule)
+    # the languages whose word forms its aliases get (default: the watchlist's)
+    languages: list[LanguageCode] | None = None
+    exclude: list[str] = Field(default_factory=list)  # phrases whose words are not this entity
 
 
 class _SpikeSpec(_Strict):
@@ -46,6 +50,7 @@ class _SpikeSpec(_Strict):
 class _ExampleSpec(_Strict):
     text: str
     expect: list[str] = Field(default_factory=list)
+    note: str = ""  # why the example is there ("trap: ..."), shown when it fails
 
 
 class _WatchlistSpec(_Strict):
@@ -56,6 +61,8 @@ class _WatchlistSpec(_Strict):
     exclude: list[str] = Field(default_factory=list)
     priority: Literal["normal", "critical"] = "normal"  # critical: passes quiet hours
     spike: _SpikeSpec | None = None  # alert when the day's stories surge
+    # the languages whose word forms aliases get (default: every language their letters fit)
+    languages: list[LanguageCode] | None = None
     examples: list[_ExampleSpec] = Field(default_factory=list)
 
 
@@ -126,6 +133,8 @@ def _describe(doc: YamlDoc, exc: ValidationError) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown key {loc[-1]!r}"
+        elif err["type"] == "literal_error" and "languages" in loc:
+            msg = f"unknown language {err['input']!r}; known: {', '.join(CODES)}"
         out.append(f"{doc.where(loc)}: {key}: {msg}")
     return out
 
@@ -150,7 +159,13 @@ def _build(doc: YamlDoc, spec: _WatchlistSpec) -> Watchlist:
                 aliases.append(alias.strip())
         entities.append(
             Entity(
-                id=eid, label=e.label or eid, aliases=tuple(aliases), fuzzy=e.fuzzy, spike=e.spike
+                id=eid,
+                label=e.label or eid,
+                aliases=tuple(aliases),
+                fuzzy=e.fuzzy,
+                spike=e.spike,
+                languages=_codes(e.languages),
+                exclude=tuple(x.strip() for x in e.exclude if x.strip()),
             )
         )
 
@@ -189,8 +204,13 @@ def _build(doc: YamlDoc, spec: _WatchlistSpec) -> Watchlist:
         critical=spec.priority == "critical",
         spike=SpikeRule(spec.spike.factor, spec.spike.min) if spec.spike else None,
         examples=tuple(
-            Example(ex.text, tuple(ex.expect), doc.where(["examples", i]))
+            Example(ex.text, tuple(ex.expect), doc.where(["examples", i]), ex.note)
             for i, ex in enumerate(spec.examples)
         ),
         path=doc.path,
+        languages=_codes(spec.languages),
     )
+
+
+def _codes(codes: list[LanguageCode] | None) -> tuple[str, ...] | None:
+    return None if codes is None else tuple(dict.fromkeys(codes))

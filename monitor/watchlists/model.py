@@ -24,6 +24,8 @@ class Entity:
     aliases: tuple[str, ...]
     fuzzy: int = 0
     spike: bool = False  # its own spike alerts, by the watchlist's rule
+    languages: tuple[str, ...] | None = None  # whose word forms; None: the watchlist's
+    exclude: tuple[str, ...] = ()  # phrases whose words are not this entity (Heydar Aliyev Centre)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Example:
     text: str
     expect: tuple[str, ...]
     where: str = ""  # file:line:col of the example
+    note: str = ""  # why it is there ("trap: the woman's surname")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Watchlist:
     path: Path | None = None
     critical: bool = False  # priority: critical: its alerts pass quiet hours
     spike: SpikeRule | None = None  # spike alerts for this watchlist; None: none
+    languages: tuple[str, ...] | None = None  # whose word forms; None: as the letters say
 
     def label(self, entity_id: str) -> str:
         for e in self.entities:

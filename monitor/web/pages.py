@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from monitor.clock import aware
 from monitor.digest.render import highlight_html
 from monitor.errors import MonitorError
+from monitor.match.explain import form_note
 from monitor.views import StoryFilter
 from monitor.web.state import Site
 
@@ -53,7 +54,9 @@ def _marked(excerpt: str) -> Markup:
     return Markup("").join(out)
 
 
-_env.filters.update(when=_when, safe_url=_safe_url, highlight=highlight_html, marked=_marked)
+_env.filters.update(
+    when=_when, safe_url=_safe_url, highlight=highlight_html, marked=_marked, form=form_note
+)
 
 
 def _render(name: str, status: int = 200, **ctx: Any) -> Response:

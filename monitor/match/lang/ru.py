@@ -6,6 +6,8 @@ pymorphy3, word by word so adjectives agree with their noun. A capitalised word
 takes only a proper-noun reading (surname, first name, place, organisation);
 surnames the dictionary does not know (Пашинян, Токаев, Тасмагамбетов) are
 declined by suffix rules instead.
+
+Russian gives whole forms, not stems: each form is a Stem with the one ending "".
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
+from monitor.match.lang.base import Language, Stem
+
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORD = re.compile(r"[\u0400-\u04ff]+(?:-[\u0400-\u04ff]+)*|\S+")
+_QUOTED = re.compile(r"(\W*)(.*?)(\W*)", re.S)
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+_CASE_NAMES = ("nominative", "genitive", "dative", "accusative", "instrumental", "prepositional")
+# A man's surname in the genitive that is also a woman's in the nominative (Алиева).
+_FEMININE_FORM = re.compile(r"(?:ов|ев|ёв|ин|ын)а$")
 _PROPER = {"Surn", "Name", "Patr", "Geox", "Orgn", "Trad"}
 
 # Suffix rules for names not in the dictionary: ending -> (gent, datv, accs, ablt, loct).
@@ -60,9 +68,36 @@ def needs_forms(alias: str) -> bool:
     return bool(_CYRILLIC.search(alias)) and not alias.endswith("*")
 
 
+def inflect(alias: str) -> tuple[Stem, ...]:
+    """Every case form of the alias, each with the cases it stands for."""
+    rules: dict[str, list[str]] = {}
+    for case, form in _by_case(alias):
+        if form != alias:
+            rules.setdefault(form, []).append(case)
+    single = " " not in alias.strip()
+    return tuple(
+        Stem(
+            form,
+            {"": " or ".join(cases)},
+            frozenset({""}) if single and _FEMININE_FORM.search(form.lower()) else frozenset(),
+        )
+        for form, cases in rules.items()
+    )
+
+
 @lru_cache(maxsize=65536)
 def word_forms(alias: str) -> tuple[str, ...]:
-    """The alias in every case (the alias itself first); () when it is not Russian.
+    """The alias in every case (the alias itself first); () when it is not Russian."""
+    forms = [alias]
+    for _, form in _by_case(alias):
+        if form not in forms:
+            forms.append(form)
+    return tuple(forms) if len(forms) > 1 or needs_forms(alias) else ()
+
+
+@lru_cache(maxsize=65536)
+def _by_case(alias: str) -> tuple[tuple[str, str], ...]:
+    """(case name, form) for each case.
 
     Only the head of a phrase declines: its adjectives, its noun and the proper
     nouns next to it ("Сергей Лавров"). What follows the first common noun is a
@@ -70,14 +105,20 @@ def word_forms(alias: str) -> tuple[str, ...]:
     """
     if not needs_forms(alias):
         return ()
-    words = _WORD.findall(alias)
+    # a name in quotes declines inside them: ФК «Карабах» -> ФК «Карабаха»
+    parts = [_QUOTED.fullmatch(w).groups() for w in _WORD.findall(alias)]  # type: ignore[union-attr]
+    words = [core for _, core, _ in parts]
     plans = _plan(words)
-    forms = [alias]
-    for i, case in enumerate(CASES):
-        form = " ".join(_decline(w, plan, case, i) for w, plan in zip(words, plans, strict=True))
-        if form not in forms:
-            forms.append(form)
-    return tuple(forms)
+    return tuple(
+        (
+            name,
+            " ".join(
+                f"{lead}{_decline(w, plan, case, i)}{trail}"
+                for (lead, _, trail), w, plan in zip(parts, words, plans, strict=True)
+            ),
+        )
+        for i, (case, name) in enumerate(zip(CASES, _CASE_NAMES, strict=True))
+    )
 
 
 _FIXED, _RULED = "fixed", "rules"
@@ -194,7 +235,9 @@ def _common_noun(word: str) -> Any:
 
 def _by_rules(word: str) -> tuple[str, ...]:
     low = word.lower()
-    if low[-1] in _INDECLINABLE:
+    # a word of one or two letters the dictionary lacks is no Russian name to decline
+    # (Kyrgyz Ат would give "Ата", father)
+    if len(low) < 3 or low[-1] in _INDECLINABLE:
         return (word,) * len(CASES)
     for ending, forms in _RULES:
         if low.endswith(ending):
@@ -210,3 +253,6 @@ def _like(model: str, word: str) -> str:
     if model[:1].isupper():
         return word[:1].upper() + word[1:]
     return word
+
+
+LANGUAGE = Language("ru", "Russian", lru_cache(maxsize=65536)(inflect))

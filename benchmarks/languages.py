@@ -95,6 +95,7 @@ def written(code: str, bundled: Sequence[Watchlist]) -> dict[str, Any]:
         for ex in wl.examples:
             found = {e for m in matcher.match("", ex.text) for e in m.entities}
             expect = set(ex.expect) if only is None else set(ex.expect) & only
+            found &= {e.id for e in wl.entities}  # what the sentences judge
             tp += len(found & expect)
             fn += len(expect - found)
             fp += len(found - expect)
@@ -217,17 +218,23 @@ def _key(text: str) -> str:
     return "".join(normalize(text).folded.split())
 
 
-def _lemma_key(lemma: str) -> tuple[bool, str]:
+def _lemma_key(lemma: str, proper: bool = False, form: str = "") -> tuple[bool, str]:
     """A lemma as a lexeme: the name Ақын is not the noun ақын (a poet), while the
-    acronym ККМ is the lemma Ккм."""
-    return lemma[:1].isupper(), _key(lemma)
+    acronym ККМ is the lemma Ккм, and a word tagged as a name and written with a
+    capital is a name whatever the case its lemma was given (Віцебшчыне, віцебшчына)."""
+    return lemma[:1].isupper() or (proper and form[:1].isupper()), _key(lemma)
 
 
 def _score(sents: Sequence[Sentence], find: Finder) -> dict[str, Any]:
     # The forms the annotation gives each name anywhere in the half: a hit on the same
     # surface where this sentence's annotation differs (a name tagged as a noun in one
     # place and a name in another) is the annotation's inconsistency, not a false hit.
-    known = {(_key(n.form), _lemma_key(n.lemma)) for s in sents for n in s.names if n.lemma}
+    known = {
+        (_key(n.form), _lemma_key(n.lemma, n.proper, n.form))
+        for s in sents
+        for n in s.names
+        if n.lemma
+    }
     inflected = found_inflected = names = found_names = true = false = 0
     form_true = form_false = 0  # hits on a word that is not the alias as written
     misses: list[str] = []
@@ -253,7 +260,7 @@ def _score(sents: Sequence[Sentence], find: Finder) -> dict[str, Any]:
             # tagged as a noun here), on the words of a name of several tokens, or on a
             # surface the annotation gives that lemma elsewhere
             if (
-                any(_lemma_key(w.lemma) == key for w in on if w.lemma)
+                any(_lemma_key(w.lemma, w.proper, w.form) == key for w in on if w.lemma)
                 or _lemma_key("".join(w.lemma for w in on if w.lemma)) == key
                 or (_key(s.text[a:b]), key) in known
             ):
@@ -286,20 +293,25 @@ def _ratio(a: int, b: int) -> float | None:
 # --- cost --------------------------------------------------------------------------------
 
 
-def cost(sizes: Sequence[int]) -> dict[str, Any]:
+def cost(sizes: Sequence[int], rounds: int = 2) -> dict[str, Any]:
+    """Each size with English and Russian only and with every language, in turns, each
+    round in a fresh process; the best of the rounds is kept (the machine is shared)."""
     here = Path(__file__).resolve().parent
     out: dict[str, Any] = {}
     for n in sizes:
-        row = {}
-        for name, langs in (("en+ru", "en,ru"), ("all", "all")):
-            cmd = [sys.executable, str(here / "match.py"), "--sizes", str(n), "--json"]
-            res = subprocess.run(
-                [*cmd, "--languages", langs, "--baseline-budget", "0.5"],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            row[name] = json.loads(res.stdout)["sizes"][str(n)]
+        row: dict[str, dict[str, float]] = {}
+        for _ in range(rounds):
+            for name, langs in (("en+ru", "en,ru"), ("all", "all")):
+                cmd = [sys.executable, str(here / "match.py"), "--sizes", str(n), "--json"]
+                res = subprocess.run(
+                    [*cmd, "--languages", langs, "--baseline-budget", "0.5"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                got = json.loads(res.stdout)["sizes"][str(n)]
+                if name not in row or got["mb_per_s"] > row[name]["mb_per_s"]:
+                    row[name] = got
         out[str(n)] = row
     load = subprocess.run(
         [sys.executable, "-c", _LOAD], capture_output=True, text=True, check=True, cwd=here.parent

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.match.normalize import unmix
+
 REPOS = {
     "ru": ("UD_Russian-GSD", "ru_gsd"),
     "uk": ("UD_Ukrainian-IU", "uk_iu"),
@@ -137,6 +139,9 @@ def _sentence(lines: list[str]) -> Sentence | None:
     text = next((ln.split("=", 1)[1].strip() for ln in lines if ln.startswith("# text")), None)
     if not text:
         return None
+    # Words are found in the text with Latin look-alikes made Cyrillic on both sides:
+    # some treebank sentences type "Мiнск" with a Latin i in the text, not in the word.
+    plain = unmix(text)
     words: list[Word] = []
     pos = 0
     span_end = -1  # the end of a multiword token's surface, for the words inside it
@@ -148,7 +153,7 @@ def _sentence(lines: list[str]) -> Sentence | None:
         if len(cols) != 10 or "." in cols[0]:
             continue
         if "-" in cols[0]:  # a multiword token: its words share its surface
-            a = text.find(cols[1], pos)
+            a = plain.find(unmix(cols[1]), pos)
             if a >= 0:
                 span, pos = (a, a + len(cols[1])), a + len(cols[1])
             span_end = int(cols[0].split("-")[1])
@@ -156,7 +161,7 @@ def _sentence(lines: list[str]) -> Sentence | None:
         if int(cols[0]) <= span_end:
             start, end = span
         else:
-            a = text.find(cols[1], pos)
+            a = plain.find(unmix(cols[1]), pos)
             if a < 0:
                 continue
             start, end = a, a + len(cols[1])

@@ -214,3 +214,13 @@ def test_rule_names() -> None:
 )
 def test_not_inflected(alias: str) -> None:
     assert LANGUAGE.inflect(alias) == ()
+
+
+def test_a_spelling_slavic_languages_share_takes_no_bare_possessive() -> None:
+    """Беларусы, Мінскі: there the bare possessive is a Slavic plural or adjective; a
+    name with a Kazakh letter takes it (Кеңес Одағы), and every name takes it with a
+    case after it."""
+    shared = {s.text + e for s in LANGUAGE.inflect("Беларусь") for e in s.endings}
+    assert "Беларусы" not in shared and "Беларусына" in shared
+    own = {s.text + e for s in LANGUAGE.inflect("Одақ") for e in s.endings}
+    assert "Одағы" in own

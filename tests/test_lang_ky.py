@@ -96,7 +96,7 @@ GENERATED = [
     ("Алиев", "Алиевдер"),
     ("Алиев", "Алиевдердин"),
     # к voices before the possessive's vowel; the soft sign may go
-    ("Сузак", "Сузагы"),
+    ("Сузак", "Сузагына"),
     ("Беларусь", "Беларустагы"),
     # compounds with a possessive head: the pronominal n
     ("Кыргыз Республикасы", "Кыргыз Республикасынын"),
@@ -210,3 +210,12 @@ def test_rule_names() -> None:
 )
 def test_not_inflected(alias: str) -> None:
     assert LANGUAGE.inflect(alias) == ()
+
+
+def test_a_spelling_slavic_languages_share_takes_no_bare_possessive() -> None:
+    """Мінскі, Беларусы: there the bare possessive is a Slavic adjective or plural; a
+    name with a Kyrgyz letter takes it (Жогорку Кеңеши)."""
+    shared = {s.text + e for s in LANGUAGE.inflect("Сузак") for e in s.endings}
+    assert "Сузагы" not in shared and "Сузагына" in shared
+    own = {s.text + e for s in LANGUAGE.inflect("Кеңеш") for e in s.endings}
+    assert "Кеңеши" in own

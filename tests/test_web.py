@@ -118,6 +118,9 @@ def test_the_match_box_explains_a_pasted_text(client: httpx.Client) -> None:
     page = client.post("/match", data={"text": "Kremlin spokesman Peskov said the CSTO met."})
     assert "MATCH csto" in page.text and "MATCH officials" in page.text
     assert "alias “Peskov” found as “Peskov”" in page.text
+    # which word form matched, and why
+    armenian = client.post("/match", data={"text": "Հայաստանը կարող է դուրս գալ ՀԱՊԿ-ից։"}).text
+    assert "alias “ՀԱՊԿ” found as “ՀԱՊԿ-ից”: Armenian ablative of ՀԱՊԿ" in armenian
     assert "paste a text" in client.post("/match", data={"text": " "}).text
     private = client.post("/match", data={"url": "http://127.0.0.1:9/x"}).text
     assert "MATCH" not in private and 'class="bad"' in private

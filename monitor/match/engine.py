@@ -18,14 +18,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import ahocorasick_rs
 
 from monitor.match.fuzzy import typo_variants
 from monitor.match.lang import alias_languages, language, norm_ending, norm_stem
 from monitor.match.lang.feminine import woman_here
-from monitor.match.normalize import NormText, normalize
+from monitor.match.normalize import NormText, normalize, unmix
 from monitor.watchlists.model import Watchlist
 from monitor.watchlists.rules import Term, term_key, terms
 
@@ -34,6 +34,9 @@ DFA_MAX_KEYS = 5000
 _WORD_RUN = re.compile(r"\w*")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
 _BARE = frozenset({""})  # the key is a word of its own
+_NONE: frozenset[str] = frozenset()
+_BY_ID = 4096  # tables looked up by identity: shared ones are few, and held while building
+_T = TypeVar("_T")
 
 
 @lru_cache(maxsize=4096)
@@ -75,8 +78,10 @@ class Engine:
         self.watchlists = tuple(watchlists)
         # build-time caches of ending sets, dropped once the automaton is made
         self._interned: dict[frozenset[str], frozenset[str]] = {_BARE: _BARE}
-        self._tables: dict[int, tuple[Mapping[str, str], frozenset[str]]] = {}
+        self._tables: dict[frozenset[str], frozenset[str]] = {}
+        self._tables_by_id: dict[int, tuple[Mapping[str, str], frozenset[str]]] = {}
         self._unions: dict[tuple[int, ...], frozenset[str]] = {}
+        self._values: dict[object, object] = {}
         table: dict[str, list[Pattern]] = {}
         for wi, wl in enumerate(self.watchlists):
             for ent in wl.entities:
@@ -91,19 +96,22 @@ class Engine:
                         self._add(table, wi, PHRASE, t.value, t.value, wl.languages)
             for phrase in wl.exclude:
                 self._add(table, wi, EXCLUDE, phrase, phrase, wl.languages)
-        self._keys = list(table)
-        self._pats = [tuple(table[k]) for k in self._keys]
+        keys = list(table)
+        # The forms of one alias share their patterns: one tuple serves them all.
+        shared: dict[tuple[int, ...], tuple[Pattern, ...]] = {}
+        self._pats = [shared.setdefault(tuple(map(id, ps)), tuple(ps)) for ps in table.values()]
+        del table, shared  # the keys live on in the automaton only
         self._auto = (
             ahocorasick_rs.AhoCorasick(
-                self._keys,
+                keys,
                 implementation=(
-                    ahocorasick_rs.Implementation.DFA if len(self._keys) <= DFA_MAX_KEYS else None
+                    ahocorasick_rs.Implementation.DFA if len(keys) <= DFA_MAX_KEYS else None
                 ),
             )
-            if self._keys
+            if keys
             else None
         )
-        del self._interned, self._tables, self._unions
+        del self._interned, self._tables, self._tables_by_id, self._unions, self._values
 
     def _add(
         self,
@@ -116,7 +124,7 @@ class Engine:
         fuzzy: bool = False,
     ) -> None:
         prefix = alias.endswith("*")
-        body = alias.rstrip("*").strip()
+        body = unmix(alias.rstrip("*").strip())  # "Мiнск" typed with a Latin i is Мінск
         norm = normalize(body)
         key = norm.folded.strip()
         if not key:
@@ -130,9 +138,9 @@ class Engine:
             alias,
             norm.cased.strip() if acronym else None,
             prefix,
-            term_key(Term(ref, kind == PHRASE)),
+            self._shared(term_key(Term(ref, kind == PHRASE))),
             capital=not acronym and body[:1].isupper(),
-            languages=langs,
+            languages=self._shared(langs),
         )
         by_key: dict[str, Pattern] = {key: pat}
         if acronym:
@@ -145,7 +153,11 @@ class Engine:
                 table[k].append(p)
         if fuzzy and not acronym and not prefix:
             for k, p in by_key.items():
-                typo = replace(p, fuzzy=True)
+                if p.endings is not None and "" not in p.endings:
+                    continue  # a stem that is no word of its own
+                # A typo is one deviation: the word with it takes no ending as well, or
+                # "Ղարաբաղցի" (a Karabakhi) would be Ղարաբաղ + ց + ի.
+                typo = replace(p, fuzzy=True, endings=None, feminine=_NONE)
                 for v in typo_variants(k):
                     pats = table.setdefault(v, [])
                     # an exact alias of the same entity wins over a typo of another
@@ -168,23 +180,33 @@ class Engine:
                 if k:
                     parts.setdefault(k, []).append(self._normalised(stem.endings))
                     if stem.feminine:
-                        feminine[k] = feminine.get(k, frozenset()) | _norm_set(stem.feminine)
+                        fem = feminine.get(k, _NONE) | _norm_set(stem.feminine)
+                        feminine[k] = self._intern(fem)
+        shapes: dict[tuple[int, int], Pattern] = {}  # one pattern per shape, shared by its keys
         for k, sets in parts.items():
             ends = self._union(tuple(sets))
-            # a whole form (Russian gives whole forms) needs no set: the word ends there
-            by_key[k] = replace(
-                pat, endings=None if ends == _BARE else ends, feminine=feminine.get(k, frozenset())
-            )
+            fem = feminine.get(k, _NONE)
+            shape = (id(ends), id(fem))
+            if shape not in shapes:
+                # a whole form (Russian gives whole forms) needs no set: the word ends there
+                shapes[shape] = replace(pat, endings=None if ends == _BARE else ends, feminine=fem)
+            by_key[k] = shapes[shape]
 
     def _normalised(self, endings: Mapping[str, str]) -> frozenset[str]:
-        """The normalised endings of a language's table, once per table: the languages
-        keep one table per paradigm, so this is a look-up for nearly every alias."""
-        hit = self._tables.get(id(endings))
-        if hit is not None and hit[0] is endings:
-            return hit[1]
-        fs = self._intern(frozenset(norm_ending(e) for e in endings))
-        self._tables[id(endings)] = (endings, fs)  # the table is held, so its id stays its own
-        return fs
+        """The normalised endings of a language's table, interned: aliases of one
+        paradigm share one set, so 100,000 aliases hold a few hundred sets. A table a
+        language shares between aliases is looked up by identity (it is held here,
+        so its id stays its own), any other by its endings."""
+        seen = self._tables_by_id.get(id(endings))
+        if seen is not None and seen[0] is endings:
+            return seen[1]
+        raw = frozenset(endings)
+        got = self._tables.get(raw)
+        if got is None:
+            got = self._tables[raw] = self._intern(frozenset(norm_ending(e) for e in raw))
+        if len(self._tables_by_id) < _BY_ID:
+            self._tables_by_id[id(endings)] = (endings, got)
+        return got
 
     def _union(self, sets: tuple[frozenset[str], ...]) -> frozenset[str]:
         if len(sets) == 1:
@@ -201,6 +223,11 @@ class Engine:
             out.update(normalize(e).folded for e in language(code).acronym_endings(body))
         out.discard("")
         return frozenset(out)
+
+    def _shared(self, value: _T) -> _T:
+        """One object for equal values that every alias of an entity or a language
+        would otherwise hold a copy of."""
+        return self._values.setdefault(value, value)  # type: ignore[return-value]
 
     def _intern(self, endings: frozenset[str]) -> frozenset[str]:
         """One frozenset per distinct set: most aliases of a language share theirs."""
@@ -241,7 +268,7 @@ class Engine:
                 if pat.cased is not None:
                     if text.cased[start:end] != pat.cased:
                         continue
-                    if word_goes_on and not text.cased[end].islower():
+                    if word_goes_on and not text.cased[end].islower() and not _headline(text, stop):
                         continue  # inside another word in capitals
                 elif pat.capital and text.cased[start].islower():
                     continue  # «роман» (a novel) is not Роман
@@ -253,6 +280,14 @@ class Engine:
                     continue  # "Мехрибан Алиева" is not the man
                 out.append(Mention(pat, start, stop, end))
         return out
+
+
+def _headline(text: NormText, stop: int) -> bool:
+    """The word ending at `stop` is followed by a word in capitals: a headline, where an
+    acronym's suffix is in capitals too ("ЖККУНУН САММИТИ")."""
+    nxt = _WORD_RUN.match(text.folded, stop + 1).end()  # type: ignore[union-attr]
+    word = text.cased[stop + 1 : nxt]
+    return len(word) > 1 and word.isupper()
 
 
 def _separated_ending(text: NormText, source: str, end: int, endings: frozenset[str]) -> int:

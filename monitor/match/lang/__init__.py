@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import Literal, get_args
 
 from monitor.match.lang.base import Endings, Language, Stem
-from monitor.match.normalize import normalize
+from monitor.match.normalize import normalize, unmix
 
 __all__ = [
     "CODES",
@@ -70,7 +70,7 @@ def _load(code: str) -> Language:
 def alias_languages(alias: str, configured: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The languages whose forms `alias` gets: those whose alphabet holds its letters,
     narrowed to `configured` when the watchlist names its languages."""
-    letters = {c for c in unicodedata.normalize("NFC", alias.lower()) if c.isalpha()}
+    letters = {c for c in unicodedata.normalize("NFC", unmix(alias).lower()) if c.isalpha()}
     if not letters:
         return ()
     allowed = CODES if configured is None else configured
@@ -92,7 +92,7 @@ def norm_stem(stem: str) -> str:
 def form_rule(alias: str, languages: tuple[str, ...], key: str, ending: str) -> tuple[str, str]:
     """(language code, rule) of the form `key` + `ending` (both normalised) of `alias`;
     ("", "") when it is the alias as written or no form of it (a typo)."""
-    body = alias.rstrip("*").strip()
+    body = unmix(alias.rstrip("*").strip())
     if ending == "" and key == norm_stem(body):
         return "", ""
     for code in languages:

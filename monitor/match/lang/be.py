@@ -22,7 +22,6 @@ vocative (Міхасю); its case endings are otherwise these.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from monitor.match.lang.base import Endings, Language, Stem
 from monitor.match.lang.slavic import (
@@ -196,7 +195,6 @@ def _feminine(word: str) -> frozenset[str]:
 _GRAMMAR = Grammar(adjective=_adjective, noun=_noun, feminine=_feminine, heads=HEADS)
 
 
-@lru_cache(maxsize=65536)
 def inflect(alias: str) -> tuple[Stem, ...]:
     stems = inflect_phrase(alias, _GRAMMAR)
     if not alias.startswith("у") or alias.endswith("*"):

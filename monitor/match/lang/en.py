@@ -10,7 +10,6 @@ horses", `peace treaty` "peace treaties", `Armenian` "Armenians").
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from monitor.match.lang.base import Language, Stem
 
@@ -22,7 +21,6 @@ _PLURAL_ES = {"es": "plural"}
 _PLURAL_IES = {"ies": "plural"}
 
 
-@lru_cache(maxsize=65536)
 def inflect(alias: str) -> tuple[Stem, ...]:
     word = alias.strip()
     if _DEMONYM.search(word):

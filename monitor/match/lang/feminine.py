@@ -62,6 +62,57 @@ _PREPOSITIONS = frozenset(
     ]
 )
 _REACH = 40
+# Women's first names the Russian dictionary does not read as such, in the Ukrainian and
+# Belarusian spellings the press uses, and those of the region's first families:
+# "Вольга Кавалькова", "Мехрібан Алієва".
+_WOMEN = frozenset(
+    [
+        "вольга",
+        "ганна",
+        "алена",
+        "алёна",
+        "олена",
+        "наталля",
+        "наталія",
+        "таццяна",
+        "тетяна",
+        "святлана",
+        "світлана",
+        "марыя",
+        "марія",
+        "кацярына",
+        "катерина",
+        "юлія",
+        "ірына",
+        "ірина",
+        "людміла",
+        "оксана",
+        "галіна",
+        "вера",
+        "віра",
+        "надзея",
+        "надія",
+        "любоў",
+        "любов",
+        "валянціна",
+        "марына",
+        "вікторыя",
+        "вікторія",
+        "анастасія",
+        "дар'я",
+        "дарина",
+        "ксенія",
+        "інна",
+        "іна",
+        "ларыса",
+        "ніна",
+        "мехрибан",
+        "мехрыбан",
+        "мехрібан",
+        "лейла",
+        "арзу",
+    ]
+)
 
 
 def woman_here(cased: str, start: int, stop: int) -> bool:
@@ -76,6 +127,8 @@ def woman_here(cased: str, start: int, stop: int) -> bool:
 def _is_nominative_name(word: str) -> bool:
     if not word[:1].isupper() or word.isupper() or word.lower() in _PREPOSITIONS:
         return False
+    if word.lower() in _WOMEN:
+        return True
     readings = _parses(word)
     names = [p for p in readings if "Name" in p.tag or "Surn" in p.tag]
     if names:

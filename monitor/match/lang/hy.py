@@ -31,7 +31,6 @@ The spelling և / եվ / եւ is folded by the matcher's normalisation.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from monitor.match.lang.base import Endings, Language, Stem
 
@@ -213,7 +212,6 @@ def _common_prefix(words: list[str]) -> str:
     return first[:n]
 
 
-@lru_cache(maxsize=65536)
 def inflect(alias: str) -> tuple[Stem, ...]:
     """The stems of an Armenian alias; () for another script or a bare acronym."""
     match = _LAST_WORD.match(alias.strip())

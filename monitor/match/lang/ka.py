@@ -37,7 +37,6 @@ takes a bare -ა: his "is" form is ალიევია).
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from monitor.match.lang.base import Endings, Language, Stem
 
@@ -231,7 +230,6 @@ def _adjective_shapes(words: list[str]) -> list[tuple[str, str]]:
     ]
 
 
-@cache
 def inflect(alias: str) -> tuple[Stem, ...]:
     words = alias.split()
     quoted = _HEAD.fullmatch(words[-1]) if words else None

@@ -160,7 +160,6 @@ GRAMMAR = turkic.Grammar(
 )
 
 
-@lru_cache(maxsize=65536)
 def inflect(alias: str) -> tuple[Stem, ...]:
     return turkic.inflect(GRAMMAR, alias)
 

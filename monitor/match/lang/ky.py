@@ -108,7 +108,6 @@ GRAMMAR = turkic.Grammar(
 )
 
 
-@lru_cache(maxsize=65536)
 def inflect(alias: str) -> tuple[Stem, ...]:
     return turkic.inflect(GRAMMAR, alias)
 

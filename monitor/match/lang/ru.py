@@ -85,7 +85,6 @@ def inflect(alias: str) -> tuple[Stem, ...]:
     )
 
 
-@lru_cache(maxsize=65536)
 def word_forms(alias: str) -> tuple[str, ...]:
     """The alias in every case (the alias itself first); () when it is not Russian."""
     forms = [alias]
@@ -255,4 +254,4 @@ def _like(model: str, word: str) -> str:
     return word
 
 
-LANGUAGE = Language("ru", "Russian", lru_cache(maxsize=65536)(inflect))
+LANGUAGE = Language("ru", "Russian", inflect)

@@ -35,6 +35,8 @@ Table = Sequence[tuple[str, str]]
 
 # The last word of an alias, and what stands before it, as written.
 _LAST_WORD = re.compile(r"^(.*\s)?(\S+)$", re.S)
+# Letters of Russian, Ukrainian and Belarusian, and what is no letter.
+_SLAVIC = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґўʼ'- ")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per language
@@ -88,7 +90,13 @@ def endings(
     given. One spelling made by two rules is named by both ("accusative or
     possessive")."""
     key = (ph.last_letter(word), ph.last_class(word))
-    return dict(_endings(ph, tuple(table), key, tuple(classes), tuple(finals)))
+    return _shared(_endings(ph, tuple(table), key, tuple(classes), tuple(finals)))
+
+
+@lru_cache(maxsize=8192)
+def _shared(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    # One dict for every word of a paradigm: the matcher reads it once, not per alias.
+    return dict(pairs)
 
 
 @lru_cache(maxsize=8192)
@@ -143,11 +151,12 @@ class Grammar:
         default=lambda word, ends: frozenset()
     )
 
-    def noun_table(self) -> list[tuple[str, str]]:
+    def noun_table(self, bare_possessive: bool = True) -> list[tuple[str, str]]:
+        possessive = stacked(self.possessive, self.possessed)
         return [
             *self.cases,
             *stacked(self.plural, self.cases),
-            *stacked(self.possessive, self.possessed),
+            *(possessive if bare_possessive else possessive[1:]),
         ]
 
 
@@ -175,10 +184,12 @@ def acronym_endings(g: Grammar, acronym: str) -> dict[str, str]:
     return out
 
 
-def _merge(stems: dict[str, dict[str, str]], text: str, ends: Mapping[str, str]) -> None:
-    into = stems.setdefault(text, {})
-    for e, rule in ends.items():
-        into.setdefault(e, rule)
+def _merge(stems: dict[str, Mapping[str, str]], text: str, ends: Mapping[str, str]) -> None:
+    into = stems.get(text)
+    if into is None or into is ends:
+        stems[text] = ends  # a paradigm's shared table, kept as it is
+    else:
+        stems[text] = {**into, **{e: r for e, r in ends.items() if e not in into}}
 
 
 def inflect(g: Grammar, alias: str) -> tuple[Stem, ...]:
@@ -200,7 +211,7 @@ def inflect(g: Grammar, alias: str) -> tuple[Stem, ...]:
     low = g.lower(last)
     if not any(c in g.ph.vowels for c in low):
         return ()
-    stems: dict[str, dict[str, str]] = {}
+    stems: dict[str, Mapping[str, str]] = {}
     poss, plain = _compound(g, alias, before, low)
     if poss:
         _merge(stems, alias, endings(g.ph, low, g.possessed, g.classes(low)))
@@ -224,8 +235,12 @@ def _compound(g: Grammar, alias: str, before: str, low: str) -> tuple[bool, bool
     return True, not sure
 
 
-def _plain(g: Grammar, stems: dict[str, dict[str, str]], alias: str, low: str) -> None:
-    table = g.noun_table()
+def _plain(g: Grammar, stems: dict[str, Mapping[str, str]], alias: str, low: str) -> None:
+    # The bare possessive heads a compound (Кеңес Одағы, the Soviet Union), but on a
+    # spelling Slavic languages share it is their plural or adjective (Беларусы,
+    # Мінскі): only a name with a letter of its own language takes it.
+    own = not set(low) <= _SLAVIC
+    table = g.noun_table(bare_possessive=own)
     classes, finals = g.classes(low), g.finals(low)
     _merge(stems, alias, endings(g.ph, low, table, classes, finals))
     if low[-1] in g.ph.transparent:
@@ -234,5 +249,5 @@ def _plain(g: Grammar, stems: dict[str, dict[str, str]], alias: str, low: str) -
     if low[-1] in g.voicing and len(low) > 2 and low[-2] in g.ph.vowels:
         # Қарабақ -> Қарабағы: a final stop voices before the possessive's vowel.
         voiced = low[:-1] + g.voicing[low[-1]]
-        poss = stacked(g.possessive, g.possessed)
+        poss = stacked(g.possessive, g.possessed)[0 if own else 1 :]
         _merge(stems, alias[:-1] + g.voicing[low[-1]], endings(g.ph, voiced, poss, classes))

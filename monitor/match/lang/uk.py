@@ -14,7 +14,6 @@ wrong one makes words that are not written, never a trap. Acronyms (ОДКБ, Є
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from monitor.match.lang.base import Endings, Language, Stem
 from monitor.match.lang.slavic import (
@@ -207,7 +206,6 @@ def _feminine(word: str) -> frozenset[str]:
 _GRAMMAR = Grammar(adjective=_adjective, noun=_noun, feminine=_feminine, heads=HEADS)
 
 
-@lru_cache(maxsize=65536)
 def inflect(alias: str) -> tuple[Stem, ...]:
     return inflect_phrase(alias, _GRAMMAR)
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.treebanks import Sentence, sentences
 from monitor.match.engine import ENTITY, Engine
 from monitor.match.matcher import Matcher
-from monitor.match.normalize import normalize
+from monitor.match.normalize import normalize, unmix
 from monitor.watchlists.load import BUNDLED, load_watchlist_file, load_watchlists
 from monitor.watchlists.model import Entity, Watchlist
 
@@ -214,8 +214,9 @@ def real(code: str, ud: Path | None) -> dict[str, Any] | None:
 
 
 def _key(text: str) -> str:
-    """A name compared whole: "Ысык-Көл" is the tokens Ысык and Көл."""
-    return "".join(normalize(text).folded.split())
+    """A name compared whole: "Ысык-Көл" is the tokens Ысык and Көл; the annotation's
+    own spellings with a Latin i for і are one with the others."""
+    return "".join(normalize(unmix(text)).folded.split())
 
 
 def _lemma_key(lemma: str, proper: bool = False, form: str = "") -> tuple[bool, str]:

@@ -119,6 +119,15 @@ def test_schwa_stays_a_letter_of_its_own() -> None:
     assert found(matcher(ent("a", "Əliyev")), "Aliyev dedi") == []
 
 
+@pytest.mark.parametrize("text", ["з Iспанii", "у Мiнску", "Іспанії"])
+def test_a_latin_i_typed_for_the_cyrillic_one_matches(text: str) -> None:
+    """Belarusian, Ukrainian and Kazakh text is often typed with a Latin i for і."""
+    [r] = matcher(ent("e", "Іспанія", "Мінськ")).match("", text)
+    [ev] = r.evidence
+    assert ev.rule  # a form of the alias, explained as one
+    assert found(matcher(ent("e", "Іспанія")), "Ispania") == []  # a Latin word stays Latin
+
+
 def test_georgian_mtavruli_headline_folds() -> None:
     assert found(matcher(ent("k", "ყარაბაღი")), "ᲧᲐᲠᲐᲑᲐᲦᲘ") == ["k"]
 

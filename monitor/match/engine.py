@@ -148,6 +148,8 @@ class Engine:
             by_key[key] = replace(pat, endings=self._intern(endings | _BARE) if endings else None)
         elif not prefix:
             self._forms(by_key, pat, body, key, langs)
+        if "і" in key:
+            self._latin_i(by_key)
         for k, p in by_key.items():
             if p not in table.setdefault(k, []):
                 table[k].append(p)
@@ -191,6 +193,16 @@ class Engine:
                 # a whole form (Russian gives whole forms) needs no set: the word ends there
                 shapes[shape] = replace(pat, endings=None if ends == _BARE else ends, feminine=fem)
             by_key[k] = shapes[shape]
+
+    def _latin_i(self, by_key: dict[str, Pattern]) -> None:
+        """Ukrainian, Belarusian and Kazakh text is often typed with a Latin i for і
+        ("Мiнск", "Iспанii"): the alias's keys and endings get that spelling too."""
+        for k, p in list(by_key.items()):
+            if p.endings is not None and any("і" in e for e in p.endings):
+                latin = frozenset(e.replace("і", "i") for e in p.endings)
+                p = by_key[k] = replace(p, endings=self._intern(p.endings | latin))
+            if "і" in k:
+                by_key.setdefault(k.replace("і", "i"), p)
 
     def _normalised(self, endings: Mapping[str, str]) -> frozenset[str]:
         """The normalised endings of a language's table, interned: aliases of one

@@ -20,10 +20,12 @@ MIN_LETTERS = 6
 # The letters of each script as normalised text has them (accents folded, ё as е, the
 # Armenian ligature as two letters): a typo replaces or adds one of its own script's.
 _LATIN = "abcdefghijklmnopqrstuvwxyzə"
-_CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґўәғқңөұүһ"
+_RUSSIAN = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+_CYRILLIC = _RUSSIAN + "іїєґўәғқңөұүһ"
 _ARMENIAN = "".join(chr(c) for c in range(0x561, 0x587))
 _GEORGIAN = "".join(chr(c) for c in range(0x10D0, 0x10F1))
 _HAS_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_RUSSIAN_SET = frozenset(_RUSSIAN)
 _SCRIPTS = (
     (re.compile(r"[\u0561-\u0587]"), _ARMENIAN),
     (re.compile(r"[\u10d0-\u10ff]"), _GEORGIAN),
@@ -32,8 +34,12 @@ _SCRIPTS = (
 
 
 def alphabet(word: str) -> str:
-    """The letters a typo in `word` may bring: those of its own script."""
-    return next((letters for script, letters in _SCRIPTS if script.search(word)), _LATIN)
+    """The letters a typo in `word` may bring: those of its own script, and of Russian
+    alone for a word written in Russian letters."""
+    letters = next((found for script, found in _SCRIPTS if script.search(word)), _LATIN)
+    if letters is _CYRILLIC and set(word) <= _RUSSIAN_SET:
+        return _RUSSIAN
+    return letters
 
 
 @lru_cache(maxsize=16384)
@@ -44,16 +50,22 @@ def typo_variants(key: str) -> frozenset[str]:
     for i, word in enumerate(words):
         if len(word) < MIN_LETTERS or not word.isalpha():
             continue
-        letters = alphabet(word)
-        keep_first = len(words) == 1
-        edits = _edits(word, letters, 1 if keep_first else 0)
-        if letters is _CYRILLIC:
-            known = morph().word_is_known
-            edits = {v for v in edits if not known(v)}
-        for v in edits:
+        for v in _word_typos(word, 1 if len(words) == 1 else 0):
             out.add(" ".join([*words[:i], v, *words[i + 1 :]]))
     out.discard(key)
     return frozenset(out)
+
+
+@lru_cache(maxsize=16384)
+def _word_typos(word: str, start: int) -> frozenset[str]:
+    """A word's typo variants, once per word: the forms of a phrase share most words."""
+    letters = alphabet(word)
+    edits = _edits(word, letters, start)
+    if letters is _RUSSIAN:
+        # strict: the text is matched with ё as е, so no ё-spelling is looked for either
+        known = morph().word_is_known
+        edits = {v for v in edits if not known(v, strict=True)}
+    return frozenset(edits)
 
 
 def _edits(word: str, alphabet: str, start: int) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from monitor.match.engine import ENTITY, EXCLUDE, MASK, PHRASE, Engine, Mention
 from monitor.match.lang import form_rule
@@ -26,15 +26,13 @@ def document(title: str, text: str) -> str:
     return f"{title}{TITLE_SEPARATOR}{text}" if title else text
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):  # one per mention of an entity: made cheaply
     entity: str
     start: int  # original offsets
     end: int
     alias: str
     fuzzy: bool
-    language: str = ""
-    rule: str = ""
+    mention: Mention  # for the form's rule, looked up only for the evidence kept
 
 
 class Matcher:
@@ -78,9 +76,19 @@ class Matcher:
                         positions[m.pattern.key].append(index.get(m.start, 0) if index else 0)
                 if not rule(positions):
                     continue
-            found = [_found(m, norm) for m in mentions if m.pattern.kind == ENTITY]
+            found = [
+                _Found(
+                    m.pattern.ref,
+                    *norm.orig_span(m.start, m.end),
+                    m.pattern.alias,
+                    m.pattern.fuzzy,
+                    m,
+                )
+                for m in mentions
+                if m.pattern.kind == ENTITY
+            ]
             body_start = len(doc) - len(text)
-            results.append(_result(wl, doc, found, body_start))
+            results.append(_result(wl, doc, norm, found, body_start))
         return results
 
 
@@ -98,11 +106,11 @@ def _unmasked(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
-def _found(m: Mention, norm: NormText) -> _Found:
+def _form(m: Mention, norm: NormText) -> tuple[str, str]:
+    """(language, rule) of the word form a mention found."""
     pat = m.pattern
     ending = norm.folded[m.stem_end : m.end].lstrip(" '")
-    language, rule = form_rule(pat.alias, pat.languages, norm.folded[m.start : m.stem_end], ending)
-    return _Found(pat.ref, *norm.orig_span(m.start, m.end), pat.alias, pat.fuzzy, language, rule)
+    return form_rule(pat.alias, pat.languages, norm.folded[m.start : m.stem_end], ending)
 
 
 def _word_index(folded: str, positions: list[int]) -> dict[int, int]:
@@ -117,7 +125,9 @@ def _word_index(folded: str, positions: list[int]) -> dict[int, int]:
     return out
 
 
-def _result(wl: Watchlist, doc: str, found: list[_Found], body_start: int) -> WatchlistMatch:
+def _result(
+    wl: Watchlist, doc: str, norm: NormText, found: list[_Found], body_start: int
+) -> WatchlistMatch:
     found.sort(key=lambda f: (f.start, -f.end))
     order: list[str] = []
     for f in found:
@@ -159,10 +169,12 @@ def _result(wl: Watchlist, doc: str, found: list[_Found], body_start: int) -> Wa
         if f.fuzzy and any(g.start == f.start and not g.fuzzy for g in found):
             continue
         text = doc[f.start : f.end]
-        evidence.setdefault(
-            (f.entity, f.alias, text, f.fuzzy),
-            Evidence(f.entity, f.alias, text, f.fuzzy, f.language, f.rule, f.start, f.end),
-        )
+        key = (f.entity, f.alias, text, f.fuzzy)
+        if key not in evidence:
+            language, rule = _form(f.mention, norm)
+            evidence[key] = Evidence(
+                f.entity, f.alias, text, f.fuzzy, language, rule, f.start, f.end
+            )
     return WatchlistMatch(
         watchlist=wl.name,
         entities=tuple(order),

@@ -4,8 +4,7 @@ What it does (the same to aliases and to article text):
 NFC; soft hyphens, zero-width characters, combining marks and Armenian in-word
 marks (՛ ՜ ՞) removed; Latin diacritics folded (é -> e), and Turkic dotless ı
 with them, so that a headline in capitals matches (LAÇIN = Laçın), while ə stays
-a letter of its own; Latin look-alikes typed inside a Cyrillic word are read as
-Cyrillic ("Мiнск" with a Latin i); ё -> е; Armenian և, ԵՎ, եվ and the older եւ are one (եվ);
+a letter of its own; ё -> е; Armenian և, ԵՎ, եվ and the older եւ are one (եվ);
 every dash and hyphen, non-breaking space and line break becomes a space and runs
 of spaces become one; curly apostrophes become '; lower case. `cased` is the same
 text without lower-casing, so that acronyms and capitalised aliases can be held
@@ -44,12 +43,11 @@ _MARK_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300-\u036f\u0483-\u0489\u0
 _MARKS = re.compile(f"[{_MARK_CHARS}]")
 _SPACE_RUN = re.compile("  +")
 _DROP = re.compile(f"[{_MARK_CHARS}]|(?<= ) +")
-# Latin letters that look like Cyrillic ones, typed inside a Cyrillic word ("Мiнск" with
-# a Latin i, common in Belarusian and Ukrainian text): read as the Cyrillic letter.
-_LOOKALIKES = str.maketrans("aceopxyiACEOPXYIBKMHT", "асеорхуіАСЕОРХУІВКМНТ")
-_MIXED = re.compile(
-    r"(?<=[\u0400-\u04ff])[aceopxyiACEOPXYIBKMHT]+|[aceopxyiACEOPXYIBKMHT]+(?=[\u0400-\u04ff])"
-)
+# A Latin i typed for the Cyrillic і inside a Cyrillic word ("Мiнск", common in
+# Belarusian, Ukrainian and Kazakh text, where і has no key of its own on many layouts).
+_LATIN_I = str.maketrans("iI", "іІ")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_I_RUN = re.compile("[iI]+")
 # The older Armenian spelling of և, ե followed by ւ (never part of ու), is written եվ.
 _ARMENIAN_EW = re.compile("(?<=[եԵ])[ւՒ]")
 _LIGATURE = "և"  # the one folding that makes two characters of one
@@ -150,16 +148,28 @@ class NormText:
 
 
 def unmix(text: str) -> str:
-    """`text` with the Latin look-alikes typed inside Cyrillic words made Cyrillic."""
-    if text.isascii() or not _MIXED.search(text):
+    """`text` with a Latin i typed inside a Cyrillic word made the Cyrillic і: for
+    aliases, and for reading annotated text. Article text is not unmixed (a scan of
+    every text for a rare typing habit); the matcher adds the Latin-i spelling of an
+    alias that has an і instead."""
+    if text.isascii() or ("i" not in text and "I" not in text) or not _CYRILLIC.search(text):
         return text
-    return _MIXED.sub(lambda m: m.group().translate(_LOOKALIKES), text)
+    pieces: list[str] = []
+    pos = 0
+    for m in _I_RUN.finditer(text):
+        a, b = m.span()
+        if (a and _CYRILLIC.match(text, a - 1)) or (b < len(text) and _CYRILLIC.match(text, b)):
+            pieces += [text[pos:a], m.group().translate(_LATIN_I)]
+            pos = b
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def normalize(text: str) -> NormText:
     if ("ւ" in text or "Ւ" in text) and ("ե" in text or "Ե" in text):
         text = _ARMENIAN_EW.sub(lambda m: "վ" if m.group() == "ւ" else "Վ", text)
-    text = unmix(text)
     if text.isascii():
         translated = text.translate(FOLD_TABLE)  # C's fast path for ASCII
         marks = False

@@ -93,6 +93,8 @@ def form_rule(alias: str, languages: tuple[str, ...], key: str, ending: str) -> 
     """(language code, rule) of the form `key` + `ending` (both normalised) of `alias`;
     ("", "") when it is the alias as written or no form of it (a typo)."""
     body = unmix(alias.rstrip("*").strip())
+    if key != unmix(key):  # the form typed with a Latin i for і ("Iспанii")
+        key, ending = unmix(key), ending.replace("i", "і")
     if ending == "" and key == norm_stem(body):
         return "", ""
     for code in languages:

@@ -14,6 +14,7 @@ as the man's unless the words beside it show a woman:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from monitor.match.lang.ru import morph
 
@@ -124,6 +125,7 @@ def woman_here(cased: str, start: int, stop: int) -> bool:
     return after is not None and _is_feminine_past(after.group(1))
 
 
+@lru_cache(maxsize=8192)
 def _is_nominative_name(word: str) -> bool:
     if not word[:1].isupper() or word.isupper() or word.lower() in _PREPOSITIONS:
         return False
@@ -140,6 +142,7 @@ def _is_nominative_name(word: str) -> bool:
     return not word.lower().endswith(_OBLIQUE)
 
 
+@lru_cache(maxsize=8192)
 def _is_feminine_past(word: str) -> bool:
     if not word.islower():
         return False

@@ -382,18 +382,19 @@ def report(res: dict[str, Any], verbose: bool) -> None:
             print("      misses: " + "; ".join(nm["misses"][:40]))
             print("      false: " + "; ".join(nm["wrong"][:40]))
     if "cost" in res:
-        print("\nCost: every language against English and Russian only")
+        print("\nCost: every language against English and Russian only (best of the rounds)")
         print(
-            f"{'aliases':>8} {'MB/s en+ru':>11} {'MB/s all':>9} {'ratio':>6} {'build s':>12} {'RSS MB':>14}"
+            f"{'aliases':>8} {'MB/s en+ru / all':>17} {'ratio':>6} {'build s':>14} "
+            f"{'matcher MB':>12} {'peak RSS MB':>12}"
         )
         for n, row in res["cost"].items():
             if n == "bundled":
                 continue
             a, b = row["en+ru"], row["all"]
             print(
-                f"{n:>8} {a['mb_per_s']:>11.2f} {b['mb_per_s']:>9.2f} "
-                f"{b['mb_per_s'] / a['mb_per_s']:>5.2f}x {a['build_s']:>5.2f} / {b['build_s']:<5.2f} "
-                f"{a['rss_mb']:>6.0f} / {b['rss_mb']:<6.0f}"
+                f"{n:>8} {a['mb_per_s']:>8.2f} / {b['mb_per_s']:<6.2f} "
+                f"{b['mb_per_s'] / a['mb_per_s']:>5.2f}x {a['build_s']:>6.2f} / {b['build_s']:<6.2f}"
+                f"{a['matcher_mb']:>5.0f} / {b['matcher_mb']:<5.0f} {a['rss_mb']:>5.0f} / {b['rss_mb']:<5.0f}"
             )
         bl = res["cost"]["bundled"]
         print(

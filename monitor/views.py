@@ -31,6 +31,7 @@ class StoryFilter:
     entity: str | None = None
     outlet: str | None = None
     since: datetime | None = None
+    language: str | None = None  # of the article, as extraction found it
 
 
 @dataclass(frozen=True)

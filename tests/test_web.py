@@ -63,6 +63,7 @@ def test_filters_narrow_the_list(client: httpx.Client) -> None:
         ("watchlist=karabakh", 'class="chip wl" href="/?watchlist=karabakh"'),
         ("entity=peskov", 'href="/?entity=peskov"'),
         ("outlet=Regional%20Wire", ">Regional Wire</a>"),
+        ("language=hy", ">Lratu</a>"),  # the Armenian site: its language, from the page
     ):
         narrowed = cards(client.get(f"/?period=all&{query}").text)
         assert 0 < len(narrowed) < len(everything), query

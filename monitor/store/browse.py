@@ -100,6 +100,8 @@ class BrowseMixin(StoreBase):
             q = q.where(col(HitRow.watchlist) == f.watchlist)
         if f.outlet:
             q = q.where(col(ArticleRow.outlet) == f.outlet)
+        if f.language:
+            q = q.where(col(ArticleRow.language) == f.language)
         if f.since:
             q = q.where(col(HitRow.found_at) >= f.since)
         if f.entity:
@@ -179,11 +181,18 @@ class BrowseMixin(StoreBase):
         return StoryPage(story, tuple(copies), hits)
 
     def outlets_with_hits(self) -> list[str]:
+        return self._with_hits(col(ArticleRow.outlet))
+
+    def languages_with_hits(self) -> list[str]:
+        return [lang for lang in self._with_hits(col(ArticleRow.language)) if lang]
+
+    def _with_hits(self, column: Any) -> list[str]:
+        """The distinct values of an article column among articles with hits."""
         q = (
-            select(col(ArticleRow.outlet))
+            select(column)
             .where(col(ArticleRow.id).in_(select(col(HitRow.article_id))))
             .distinct()
-            .order_by(col(ArticleRow.outlet))
+            .order_by(column)
         )
         with self.session() as s:
             return list(s.execute(q).scalars())

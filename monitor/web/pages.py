@@ -74,6 +74,7 @@ async def stories(site: Site, request: Request) -> Response:
         entity=p.get("entity") or None,
         outlet=p.get("outlet") or None,
         since=now - PERIODS[period] if period in PERIODS else None,
+        language=p.get("language") or None,
     )
     before = p.get("before")
     cards = await site.db(
@@ -83,6 +84,7 @@ async def stories(site: Site, request: Request) -> Response:
         int(before) if before and before.isdigit() else None,
     )
     outlets = await site.cached("outlets", 60, site.store.outlets_with_hits)
+    languages = await site.cached("languages", 60, site.store.languages_with_hits)
     lists = site.watch.watchlists
     more = None
     if len(cards) == STORIES_PER_PAGE:
@@ -97,9 +99,10 @@ async def stories(site: Site, request: Request) -> Response:
         watchlists=lists,
         entities=sorted({(e.id, e.label) for w in lists for e in w.entities}, key=lambda e: e[1]),
         outlets=outlets,
+        languages=languages,
         labels=site.watch.labels(),
         more=more,
-        filtered=any((f.watchlist, f.entity, f.outlet)),
+        filtered=any((f.watchlist, f.entity, f.outlet, f.language)),
     )
 
 

@@ -4,14 +4,14 @@ stems and endings spell, and which look-alikes they must not spell."""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 
 from monitor.match.lang.az import LANGUAGE
+from tests.support.forms import forms_of
 
-
-def forms(alias: str) -> set[str]:
-    return {s.text + e for s in LANGUAGE.inflect(alias) for e in s.endings}
+forms = partial(forms_of, LANGUAGE)
 
 
 GENERATED = [

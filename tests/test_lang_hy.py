@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 
 from monitor.match.lang.hy import LANGUAGE
+from tests.support.forms import forms_of, rules_of
+
+forms = partial(forms_of, LANGUAGE)
 
 
-def forms(alias: str) -> set[str]:
-    return {s.text + e for s in LANGUAGE.inflect(alias) for e in s.endings}
-
-
-def rules(alias: str) -> dict[str, str]:
-    return {s.text + e: r for s in LANGUAGE.inflect(alias) for e, r in s.endings.items()}
+rules = partial(rules_of, LANGUAGE)
 
 
 @pytest.mark.parametrize(

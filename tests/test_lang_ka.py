@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 
 from monitor.match.lang.ka import LANGUAGE
+from tests.support.forms import forms_of
 
-
-def forms(alias: str) -> set[str]:
-    return {s.text + e for s in LANGUAGE.inflect(alias) for e in s.endings}
+forms = partial(forms_of, LANGUAGE)
 
 
 def rules(alias: str) -> dict[str, str]:

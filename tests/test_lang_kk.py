@@ -3,13 +3,14 @@ and endings spell, and which look-alikes they must not spell."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from monitor.match.lang.kk import LANGUAGE
+from tests.support.forms import forms_of
 
-
-def forms(alias: str) -> set[str]:
-    return {s.text + e for s in LANGUAGE.inflect(alias) for e in s.endings}
+forms = partial(forms_of, LANGUAGE)
 
 
 GENERATED = [

@@ -31,10 +31,9 @@ the tables still write each as the language does.
 from __future__ import annotations
 
 import string
-from functools import lru_cache
 
 from monitor.match.lang import turkic
-from monitor.match.lang.base import Endings, Language, Stem
+from monitor.match.lang.base import Endings
 
 _VOWELS = "aıoueəiöü"
 
@@ -108,14 +107,5 @@ GRAMMAR = turkic.Grammar(
 )
 
 
-def inflect(alias: str) -> tuple[Stem, ...]:
-    return turkic.inflect(GRAMMAR, alias)
-
-
-@lru_cache(maxsize=4096)
-def acronym_endings(acronym: str) -> Endings:
-    """KTMT-nin, KTMT-yə (letter names), ATƏT-in, ATƏT-ə (read as a word), NATO-nun."""
-    return turkic.acronym_endings(GRAMMAR, acronym)
-
-
-LANGUAGE = Language(code="az", name="Azerbaijani", inflect=inflect, acronym_endings=acronym_endings)
+# Acronyms: KTMT-nin, KTMT-yə (letter names), ATƏT-in, ATƏT-ə (read as a word), NATO-nun.
+LANGUAGE = turkic.language("az", "Azerbaijani", GRAMMAR)

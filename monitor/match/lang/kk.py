@@ -42,10 +42,8 @@ Not forms: derived words (қазақстандық, ресейлік, -шы, -ш
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from monitor.match.lang import turkic
-from monitor.match.lang.base import Endings, Language, Stem
 
 _V = "аәеёиоөұүыіэюя"  # vowels, but у, which after a vowel is a glide
 _SONORANT = "мнңжзлрйу"
@@ -160,14 +158,5 @@ GRAMMAR = turkic.Grammar(
 )
 
 
-def inflect(alias: str) -> tuple[Stem, ...]:
-    return turkic.inflect(GRAMMAR, alias)
-
-
-@lru_cache(maxsize=4096)
-def acronym_endings(acronym: str) -> Endings:
-    """ҰҚШҰ-ның, ҰҚШҰ-ға, БҰҰ-да; АҚШ-тың or ТМД-ның (a consonant: every series)."""
-    return turkic.acronym_endings(GRAMMAR, acronym)
-
-
-LANGUAGE = Language(code="kk", name="Kazakh", inflect=inflect, acronym_endings=acronym_endings)
+# Acronyms: ҰҚШҰ-ның, ҰҚШҰ-ға, БҰҰ-да; АҚШ-тың or ТМД-ның (a consonant: every series).
+LANGUAGE = turkic.language("kk", "Kazakh", GRAMMAR)

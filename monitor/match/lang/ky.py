@@ -35,10 +35,7 @@ Not forms: derived words (кыргызстандык, карабахтык, -ч�
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from monitor.match.lang import turkic
-from monitor.match.lang.base import Endings, Language, Stem
 
 _V = "аеёиоөуүыэюя"
 _VOICED = "бвгджзйлмнңр"
@@ -108,14 +105,5 @@ GRAMMAR = turkic.Grammar(
 )
 
 
-def inflect(alias: str) -> tuple[Stem, ...]:
-    return turkic.inflect(GRAMMAR, alias)
-
-
-@lru_cache(maxsize=4096)
-def acronym_endings(acronym: str) -> Endings:
-    """ЖККУнун, ЖККУга, БУУнун, ИСЕСКОго; КМШнын or ИИМдин (a consonant: every series)."""
-    return turkic.acronym_endings(GRAMMAR, acronym)
-
-
-LANGUAGE = Language(code="ky", name="Kyrgyz", inflect=inflect, acronym_endings=acronym_endings)
+# Acronyms: ЖККУнун, ЖККУга, БУУнун, ИСЕСКОго; КМШнын or ИИМдин (a consonant: every series).
+LANGUAGE = turkic.language("ky", "Kyrgyz", GRAMMAR)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
-from monitor.match.lang.base import Endings, Stem
+from monitor.match.lang.base import Endings, Language, Stem
 
 # (letters, consonant): the first row whose letters hold the last letter wins; a
 # row with no letters matches any letter.
@@ -251,3 +251,14 @@ def _plain(g: Grammar, stems: dict[str, Mapping[str, str]], alias: str, low: str
         voiced = low[:-1] + g.voicing[low[-1]]
         poss = stacked(g.possessive, g.possessed)[0 if own else 1 :]
         _merge(stems, alias[:-1] + g.voicing[low[-1]], endings(g.ph, voiced, poss, classes))
+
+
+def language(code: str, name: str, grammar: Grammar) -> Language:
+    """The Language of a Turkic grammar: its stems, and its acronyms' endings (cached:
+    an acronym is looked up for every alias and every explanation)."""
+    return Language(
+        code=code,
+        name=name,
+        inflect=partial(inflect, grammar),
+        acronym_endings=lru_cache(maxsize=4096)(partial(acronym_endings, grammar)),
+    )

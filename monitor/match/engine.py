@@ -232,7 +232,7 @@ class Engine:
     def _acronym_endings(self, body: str, langs: Iterable[str]) -> frozenset[str]:
         out: set[str] = set()
         for code in langs:
-            out.update(normalize(e).folded for e in language(code).acronym_endings(body))
+            out.update(norm_ending(e) for e in language(code).acronym_endings(body))
         out.discard("")
         return frozenset(out)
 

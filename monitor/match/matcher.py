@@ -27,12 +27,21 @@ def document(title: str, text: str) -> str:
 
 
 class _Found(NamedTuple):  # one per mention of an entity: made cheaply
-    entity: str
     start: int  # original offsets
     end: int
-    alias: str
-    fuzzy: bool
-    mention: Mention  # for the form's rule, looked up only for the evidence kept
+    mention: Mention
+
+    @property
+    def entity(self) -> str:
+        return self.mention.pattern.ref
+
+    @property
+    def alias(self) -> str:
+        return self.mention.pattern.alias
+
+    @property
+    def fuzzy(self) -> bool:
+        return self.mention.pattern.fuzzy
 
 
 class Matcher:
@@ -77,13 +86,7 @@ class Matcher:
                 if not rule(positions):
                     continue
             found = [
-                _Found(
-                    m.pattern.ref,
-                    *norm.orig_span(m.start, m.end),
-                    m.pattern.alias,
-                    m.pattern.fuzzy,
-                    m,
-                )
+                _Found(*norm.orig_span(m.start, m.end), m)
                 for m in mentions
                 if m.pattern.kind == ENTITY
             ]

@@ -35,7 +35,7 @@ _WORD_RUN = re.compile(r"\w*")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
 _BARE = frozenset({""})  # the key is a word of its own
 _NONE: frozenset[str] = frozenset()
-_BY_ID = 4096  # tables looked up by identity: shared ones are few, and held while building
+_BY_ID = 256  # tables looked up by identity: shared ones are few, and held while building
 _T = TypeVar("_T")
 
 
@@ -82,7 +82,9 @@ class Engine:
         self._tables_by_id: dict[int, tuple[Mapping[str, str], frozenset[str]]] = {}
         self._unions: dict[tuple[int, ...], frozenset[str]] = {}
         self._values: dict[object, object] = {}
-        table: dict[str, list[Pattern]] = {}
+        # key -> its patterns; a tuple, as nearly every key has one (lists would cost a
+        # third of the build's memory, freed only at its end)
+        table: dict[str, tuple[Pattern, ...]] = {}
         for wi, wl in enumerate(self.watchlists):
             for ent in wl.entities:
                 langs = ent.languages if ent.languages is not None else wl.languages
@@ -99,7 +101,7 @@ class Engine:
         keys = list(table)
         # The forms of one alias share their patterns: one tuple serves them all.
         shared: dict[tuple[int, ...], tuple[Pattern, ...]] = {}
-        self._pats = [shared.setdefault(tuple(map(id, ps)), tuple(ps)) for ps in table.values()]
+        self._pats = [shared.setdefault(tuple(map(id, ps)), ps) for ps in table.values()]
         del table, shared  # the keys live on in the automaton only
         self._auto = (
             ahocorasick_rs.AhoCorasick(
@@ -115,7 +117,7 @@ class Engine:
 
     def _add(
         self,
-        table: dict[str, list[Pattern]],
+        table: dict[str, tuple[Pattern, ...]],
         wi: int,
         kind: str,
         ref: str,
@@ -151,8 +153,9 @@ class Engine:
         if "і" in key:
             self._latin_i(by_key)
         for k, p in by_key.items():
-            if p not in table.setdefault(k, []):
-                table[k].append(p)
+            got = table.get(k, ())
+            if p not in got:
+                table[k] = (*got, p)
         if fuzzy and not acronym and not prefix:
             for k, p in by_key.items():
                 if p.endings is not None and "" not in p.endings:
@@ -161,10 +164,10 @@ class Engine:
                 # "Ղարաբաղցի" (a Karabakhi) would be Ղարաբաղ + ց + ի.
                 typo = replace(p, fuzzy=True, endings=None, feminine=_NONE)
                 for v in typo_variants(k):
-                    pats = table.setdefault(v, [])
+                    pats = table.get(v, ())
                     # an exact alias of the same entity wins over a typo of another
                     if not any(q.ref == ref and q.watchlist == wi for q in pats):
-                        pats.append(typo)
+                        table[v] = (*pats, typo)
 
     def _forms(
         self, by_key: dict[str, Pattern], pat: Pattern, body: str, key: str, langs: Iterable[str]

@@ -63,7 +63,7 @@ def measure(variants: object) -> dict[str, float]:
         for w in lists
     ]
     exact_lists = [dataclasses.replace(w, rule=None) for w in lists]
-    with mock.patch("monitor.match.engine.typo_variants", variants):
+    with mock.patch("monitor.match.keys.typo_variants", variants):
         fuzzy = Matcher(fuzzy_lists)
     exact = Matcher(exact_lists)
     docs = texts()

@@ -93,6 +93,28 @@ def test_typography_does_not_matter(text: str) -> None:
     assert "karabakh" in found(KARABAKH, f"Fighting in {text} resumed.")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "пишет «Комсомольская правда».",
+        'пишет "Комсомольская правда"',
+        "пишет (Комсомольская правда)",
+        "пишет Комсомольская правда",
+        "сообщила «Комсомольской правде»",
+    ],
+)
+def test_a_name_of_several_words_after_a_quote_or_bracket(text: str) -> None:
+    m = matcher(("kp", ["Комсомольская правда"]))
+    [r] = m.match("", text)
+    [sn] = r.snippets
+    assert [sn.text[a:b] for a, b in sn.highlights][0].startswith("Комсомольск")
+
+
+@pytest.mark.parametrize("text", ["правда", "Комсомольская", "их правда", "Правда"])
+def test_a_name_of_several_words_needs_all_of_them(text: str) -> None:
+    assert found(matcher(("kp", ["Комсомольская правда"])), text) == []
+
+
 def test_overlapping_aliases_are_all_reported() -> None:
     assert found(KARABAKH, "Nagorno-Karabakh talks") == ["karabakh", "nk"]
 

@@ -119,17 +119,23 @@ class Engine:
 def _preceding(
     folded: str, start: int, reach: int, befores: Collection[str] | None
 ) -> dict[str, int]:
-    """The runs of up to `reach` whole words right before `start` that are in
-    `befores`, each with where it begins."""
+    """The runs of up to `reach` words right before `start` that are in `befores`,
+    each with where it begins: at a space, or at a word's first letter after a quote
+    or a bracket («Газпром-медиа», "The Beatles")."""
     found: dict[str, int] = {}
     j = start
     for _ in range(reach):
         if j == 0 or folded[j - 1] != " ":
             break
-        j = folded.rfind(" ", 0, j - 1) + 1
-        words = folded[j:start]
-        if befores is not None and words in befores:
-            found[words] = j
+        k = folded.rfind(" ", 0, j - 1) + 1
+        lead = k
+        while lead < j - 1 and not (folded[lead].isalnum() or folded[lead] == "_"):
+            lead += 1
+        for i in {k, lead}:
+            words = folded[i:start]
+            if befores is not None and words in befores:
+                found[words] = i
+        j = k
     return found
 
 

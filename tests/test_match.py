@@ -107,7 +107,8 @@ def test_a_name_of_several_words_after_a_quote_or_bracket(text: str) -> None:
     m = matcher(("kp", ["Комсомольская правда"]))
     [r] = m.match("", text)
     [sn] = r.snippets
-    assert [sn.text[a:b] for a, b in sn.highlights][0].startswith("Комсомольск")
+    a, b = sn.highlights[0]
+    assert sn.text[a:b].startswith("Комсомольск")
 
 
 @pytest.mark.parametrize("text", ["правда", "Комсомольская", "их правда", "Правда"])

@@ -45,6 +45,7 @@ class Engine:
         self.watchlists = tuple(watchlists)
         built = Keys(self.watchlists)
         self._pats, self._befores, self._reach = built.patterns, built.befores, built.reach
+        self._tails = built.tails
         keys = built.keys
         del built  # the keys live on in the automaton only
         self._auto = (
@@ -64,7 +65,12 @@ class Engine:
         if self._auto is None:
             return []
         folded, n = text.folded, len(text.folded)
-        pats_of, befores_of, reach_of = self._pats, self._befores, self._reach
+        pats_of, befores_of, reach_of, tails_of = (
+            self._pats,
+            self._befores,
+            self._reach,
+            self._tails,
+        )
         out: list[Mention] = []
         for idx, start, end in self._auto.find_matches_as_indexes(folded, overlapping=True):
             if start > 0:
@@ -74,7 +80,11 @@ class Engine:
             word_goes_on = end < n and (folded[end].isalnum() or folded[end] == "_")
             word_end = -1
             reach = reach_of[idx]
-            preceding = _preceding(folded, start, reach, befores_of[idx]) if reach else _NOTHING
+            preceding = (
+                _preceding(folded, start, reach, befores_of[idx])
+                if reach and start > 1 and folded[start - 2] in tails_of[idx]
+                else _NOTHING
+            )
             for pat in pats_of[idx]:
                 stop, first = end, start
                 if pat.before is not None:

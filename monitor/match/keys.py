@@ -60,7 +60,8 @@ def is_acronym(alias: str) -> bool:
 class Keys:
     """The keys of a set of watchlists: `keys[i]` stands for the patterns `patterns[i]`
     (those that need words before the key last); `befores[i]` are those words and
-    `reach[i]` how many words they run to (0: none)."""
+    `reach[i]` how many words they run to (0: none); `tails[i]` the letters those
+    words end with, for a look at one character before reading words."""
 
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
         # build-time caches of ending sets, dropped once the keys are made
@@ -97,6 +98,7 @@ class Keys:
         del table, shared
         self.befores: list[Collection[str] | None] = []
         self.reach: list[int] = []
+        self.tails: list[frozenset[str]] = []
         for ps in self.patterns:
             with_before = [p.before for p in ps if p.before]
             bs: Collection[str] | None = (
@@ -108,6 +110,9 @@ class Keys:
             )
             self.befores.append(bs)
             self.reach.append(max((b.count(" ") for b in bs), default=0) if bs else 0)
+            self.tails.append(
+                self._shared(frozenset(b[-2] for b in bs if len(b) > 1) if bs else _NONE)
+            )
         del self._interned, self._tables, self._tables_by_id, self._unions, self._values
 
     def _add(

@@ -22,7 +22,7 @@ import ahocorasick_rs
 
 from monitor.match.keys import ENTITY, EXCLUDE, MASK, PHRASE, Keys, Pattern
 from monitor.match.lang.feminine import woman_here
-from monitor.match.normalize import NormText
+from monitor.match.normalize import NormText, is_word_char
 from monitor.watchlists.model import Watchlist
 
 __all__ = ["ENTITY", "EXCLUDE", "MASK", "PHRASE", "Engine", "Mention", "Pattern"]
@@ -139,7 +139,7 @@ def _preceding(
             break
         k = folded.rfind(" ", 0, j - 1) + 1
         lead = k
-        while lead < j - 1 and not (folded[lead].isalnum() or folded[lead] == "_"):
+        while lead < j - 1 and not is_word_char(folded[lead]):
             lead += 1
         for i in {k, lead}:
             words = folded[i:start]

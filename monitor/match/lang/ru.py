@@ -85,15 +85,6 @@ def inflect(alias: str) -> tuple[Stem, ...]:
     )
 
 
-def word_forms(alias: str) -> tuple[str, ...]:
-    """The alias in every case (the alias itself first); () when it is not Russian."""
-    forms = [alias]
-    for _, form in _by_case(alias):
-        if form not in forms:
-            forms.append(form)
-    return tuple(forms) if len(forms) > 1 or needs_forms(alias) else ()
-
-
 @lru_cache(maxsize=65536)
 def _by_case(alias: str) -> tuple[tuple[str, str], ...]:
     """(case name, form) for each case.

@@ -26,9 +26,10 @@ from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.pipeline.refresh import Pipeline
+from monitor.pipeline.subscribe import Subscriber
 from monitor.store import Store, open_store
 from monitor.store.base import owner_id
-from monitor.types import DueFeed, FeedSource, RefreshResult
+from monitor.types import DueFeed, FeedSource, FetchResult, RefreshResult
 from monitor.views import PruneReport
 from monitor.watchlists.liveset import LiveSet
 from monitor.watchlists.model import Entity, SpikeRule
@@ -156,10 +157,16 @@ class App:
         return sources
 
     async def poll(
-        self, feeds: Sequence[DueFeed], fetcher: Fetcher, sandbox: Sandbox | None = None
+        self,
+        feeds: Sequence[DueFeed],
+        fetcher: Fetcher,
+        sandbox: Sandbox | None = None,
+        pushed: FetchResult | None = None,
     ) -> list[RefreshResult]:
+        """Poll each feed; or, with `pushed`, take what its WebSub hub pushed instead."""
         pipe = self._pipeline
         if pipe is None or pipe.fetcher is not fetcher or pipe.sandbox is not sandbox:
+            public = self.settings.http.public_url
             pipe = self._pipeline = Pipeline(
                 self.store,
                 fetcher,
@@ -168,13 +175,18 @@ class App:
                 respect_robots=self.settings.fetch.respect_robots,
                 owner=self.owner,
                 metrics=self.metrics,
+                subscriber=Subscriber(self.store, fetcher, public, self.store.clock)
+                if public and self.settings.http.listen is not None
+                else None,
             )
-        return list(await asyncio.gather(*(self._timed(pipe, f) for f in feeds)))
+        return list(await asyncio.gather(*(self._timed(pipe, f, pushed) for f in feeds)))
 
-    async def _timed(self, pipe: Pipeline, feed: DueFeed) -> RefreshResult:
+    async def _timed(
+        self, pipe: Pipeline, feed: DueFeed, pushed: FetchResult | None
+    ) -> RefreshResult:
         start = time.perf_counter()
-        result = await pipe.refresh(feed)
-        self.metrics.poll_done(result.status, time.perf_counter() - start)
+        result = await pipe.refresh(feed, pushed)
+        self.metrics.poll_done(result.status, time.perf_counter() - start, feed.source.kind)
         return result
 
     async def poll_all_once(self) -> list[RefreshResult]:

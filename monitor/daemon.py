@@ -26,7 +26,7 @@ from monitor.clock import utcnow
 from monitor.extract.sandbox import Sandbox
 from monitor.fetch.client import Fetcher
 from monitor.store.base import describe_db_error
-from monitor.types import DueFeed
+from monitor.types import DueFeed, FetchResult
 from monitor.web.server import Listener, bind
 from monitor.web.site import make_app
 from monitor.web.state import Site
@@ -45,6 +45,7 @@ RETENTION_FIRST_S = 600  # after start: a restart loop does not prune at every s
 DRAIN_TIMEOUT_S = 30
 MAX_IN_FLIGHT = 1000  # feeds this daemon polls at once; the rest wait for the next tick
 RENEW_EVERY_S = LEASE.total_seconds() / 5  # leases of feeds still polling are renewed
+PUSH_WAIT_S = int(LEASE.total_seconds())  # a pushed feed being polled is waited for this long
 
 
 class SingleFlight:
@@ -90,7 +91,24 @@ class Daemon:
             self.app,
             scheduler_running=lambda: self.scheduler is not None and self.scheduler.running,
             last_success=lambda: self.last_success,
+            on_push=self.pushed,
         )
+
+    async def pushed(self, feed_id: int, body: bytes, content_type: str | None) -> object:
+        """A signed WebSub push: processed now, as a poll of its feed that fetches
+        nothing. A feed being polled (here or by another daemon) is waited for."""
+        store, me = self.app.store, self.app.owner
+        for _ in range(PUSH_WAIT_S):
+            feed = await self._job("taking a pushed feed", store.claim_feed, me, feed_id, LEASE)
+            if feed is not None:
+                break
+            await asyncio.sleep(1)
+        else:
+            log.info("pushed feed still being polled; its poll covers the push", feed_id=feed_id)
+            return None
+        result = FetchResult(feed.source.url, 200, body, content_type, None, None)
+        self.in_flight[feed.id] = task = asyncio.create_task(self._refresh(feed, result))
+        return await task
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -193,9 +211,9 @@ class Daemon:
         for feed in due or ():
             self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
 
-    async def _refresh(self, feed: DueFeed) -> object:
+    async def _refresh(self, feed: DueFeed, pushed: FetchResult | None = None) -> object:
         try:
-            results = await self.app.poll([feed], self.fetcher, self.sandbox)
+            results = await self.app.poll([feed], self.fetcher, self.sandbox, pushed)
             if any(not r.failed for r in results):
                 self.last_success = utcnow()
             if any(r.new_hits for r in results) and any(

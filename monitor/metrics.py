@@ -23,6 +23,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from monitor.types import SOURCE_KINDS
 from monitor.views import StoreStats
 
 PREFIX = "news_monitor"
@@ -57,6 +58,18 @@ class Metrics:
             buckets=EXTRACT_BUCKETS,
             registry=r,
         )
+        self.source_polls = Counter(
+            f"{PREFIX}_source_polls",
+            "Polls by this daemon, by source kind (feed, sitemap, telegram, page) and outcome.",
+            ["kind", "outcome"],
+            registry=r,
+        )
+        self.pushes = Counter(
+            f"{PREFIX}_websub_pushes",
+            "WebSub pushes received: accepted, or ignored for a missing or wrong signature.",
+            ["outcome"],
+            registry=r,
+        )
         self.digests = Counter(f"{PREFIX}_digests", "Digests created by this daemon.", registry=r)
         self.deliveries = Counter(
             f"{PREFIX}_deliveries",
@@ -83,9 +96,15 @@ class Metrics:
             self.deliveries.labels(outcome)
         for reason in RESTART_REASONS:
             self.worker_restarts.labels(reason)
+        for kind in SOURCE_KINDS:
+            for outcome in POLL_OUTCOMES:
+                self.source_polls.labels(kind, outcome)
+        for outcome in ("accepted", "unsigned"):
+            self.pushes.labels(outcome)
 
-    def poll_done(self, status: str, seconds: float) -> None:
+    def poll_done(self, status: str, seconds: float, kind: str = "feed") -> None:
         self.polls.labels(status.replace("-", "_")).inc()
+        self.source_polls.labels(kind, status.replace("-", "_")).inc()
         self.poll_seconds.observe(seconds)
 
     def watch_store(self, stats: Callable[[], StoreStats]) -> None:

@@ -12,6 +12,10 @@ ArticleSource = Literal["page", "feed"]
 # "error": the feed's own fault (fetch, parse); "internal-error": ours (storing, a bug).
 RefreshStatus = Literal["ok", "not-modified", "error", "internal-error"]
 DeliveryStatus = Literal["pending", "sent", "dead"]
+# What a configured source is read as: a feed, a news sitemap, a Telegram channel's web
+# preview, or a section page whose links are the articles.
+SourceKind = Literal["feed", "sitemap", "telegram", "page"]
+SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "sitemap", "telegram", "page")
 # The rendering a destination gets.
 Channel = Literal["email", "slack", "text"]
 # Entity labels shown in digests: watchlist -> entity id -> label.
@@ -29,6 +33,7 @@ class FeedSource:
     name: str | None
     interval_s: int
     pages: bool = True  # fetch each entry's page; False: match the entry as the feed gives it
+    kind: SourceKind = "feed"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ class FeedItem:
     # Computed with the item, in the parser worker, off the polling process:
     fingerprint: str  # title and summary hashed (dedup.content_hash): what makes it news
     signature: Signature | None  # of the summary (or title), for story clustering
+    # False: `link` is the entry's own permanent address (a Telegram message without a
+    # link to an article), not a page to fetch; the entry's text is all there is.
+    fetch_page: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,11 @@ class ParsedFeed:
     items: tuple[FeedItem, ...]
     bozo_reason: str | None = None
     ttl_s: int | None = None  # RSS <ttl>: how long the publisher says the feed stays fresh
+    # A sitemap index: the child sitemaps to read next, newest first, already cut to
+    # the few worth reading. Empty for every other document.
+    follow: tuple[str, ...] = ()
+    hub: str | None = None  # WebSub: the hub the feed names (<link rel="hub">)
+    self_url: str | None = None  # WebSub: the topic URL the feed names (<link rel="self">)
 
 
 @dataclass(frozen=True)
@@ -259,6 +272,8 @@ class FeedStatus:
     items_seen: int
     failing_since: datetime | None = None
     held_by: str | None = None  # the daemon polling it now (host:pid:tag)
+    kind: SourceKind = "feed"
+    pushed_until: datetime | None = None  # a WebSub hub pushes it until then
 
 
 @dataclass(frozen=True)
@@ -350,3 +365,18 @@ class RefreshResult:
     @property
     def failed(self) -> bool:
         return self.status in ("error", "internal-error")
+
+
+@dataclass(frozen=True)
+class PushSubscription:
+    """A feed's WebSub subscription, as the store keeps it."""
+
+    feed_id: int
+    hub: str
+    topic: str
+    secret: str
+    token: str  # the callback is <public_url>/websub/<token>
+    state: str  # requested, active, denied, failed
+    requested_at: datetime
+    lease_until: datetime | None = None
+    last_error: str | None = None

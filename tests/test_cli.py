@@ -293,7 +293,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\n")
     out = monitor("db", "upgrade", config=cfg)
-    assert out.returncode == 0 and "revision 0007" in out.stdout
+    assert out.returncode == 0 and "revision 0008" in out.stdout
 
 
 def commands(group: typer.core.TyperGroup, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -348,6 +348,7 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
         "out": str(a_file / "demo"),  # a folder that cannot be made
         "ids": "twelve",
         "listen": "8089",  # a port without its host
+        "url": "ftp://example.org/",
     }
     harmless = {("hits", "watchlist")}  # a name with no hits: an empty list
     root = typer.main.get_group(app)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config.settings import FeedEntry, OpmlEntry, config_path, load_settings
+from monitor.config.feeds import FeedEntry, OpmlEntry
+from monitor.config.settings import config_path, load_settings
 from monitor.config.units import parse_duration, parse_size
 from monitor.errors import ConfigError
 
@@ -24,6 +25,9 @@ feeds:
     every: 5m
     name: TASS
   - opml: feeds/caucasus.opml               # import a feed reader's export
+  - sitemap: https://news.am/sitemap-news.xml   # a news sitemap (Google News format or lastmod)
+  - telegram: armenpress                    # a public Telegram channel, read from its web preview
+  - page: https://www.azatutyun.am/news     # a section page of a site with neither feed nor sitemap
 subscriptions:
   - name: security-desk
     notify:                                 # apprise URLs; ${VAR} comes from the environment
@@ -37,6 +41,7 @@ admin:
   feed_down_after: 6h
 http:
   listen: 127.0.0.1:8089                    # /healthz, /readyz, /metrics and the read-only web page; null: off
+  public_url: https://monitor.example.org   # optional: where WebSub hubs push feeds that name a hub
   token: ${MONITOR_TOKEN}                   # required when listening beyond loopback
 retention:
   articles: 90d                             # older article texts are removed; hits keep their snippets
@@ -129,7 +134,7 @@ def test_missing_variable_is_named(tmp_path: Path) -> None:
             environ={k: v for k, v in ENV.items() if k != "SLACK_WEBHOOK_URL"},
         )
     assert "SLACK_WEBHOOK_URL" in str(err.value)
-    assert "monitor.yaml:20:9:" in str(err.value)
+    assert "monitor.yaml:23:9:" in str(err.value)
 
 
 def test_variables_only_in_notify_and_database(tmp_path: Path) -> None:
@@ -199,4 +204,60 @@ def test_a_feed_with_both_url_and_opml_says_so(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError) as err:
         load_settings(path)
-    assert str(err.value) == f"{path}:3:5: feeds.1: a feed has either url: or opml:, not both"
+    assert str(err.value) == (
+        f"{path}:3:5: feeds.1: an entry names one source "
+        "(url:, opml:, sitemap:, telegram:, page:), not url: and opml:"
+    )
+
+
+def test_each_source_kind_is_read_with_its_defaults(tmp_path: Path) -> None:
+    from monitor.config.sources import feed_sources
+
+    s = load_settings(write(tmp_path, PRODUCT_EXAMPLE.replace("  - opml:", "  # - opml:")), ENV)
+    assert s.http.public_url == "https://monitor.example.org"
+    kinds = {(f.kind, f.url, f.name, f.interval_s) for f in feed_sources(s)}
+    assert kinds >= {
+        ("sitemap", "https://news.am/sitemap-news.xml", None, 900),
+        ("telegram", "https://t.me/s/armenpress", "@armenpress", 900),
+        ("page", "https://www.azatutyun.am/news", None, 900),
+        ("feed", "https://tass.com/rss/v2.xml", "TASS", 300),
+    }
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("  - sitemap: news.am/sitemap.xml", ":2:5: feeds.0.sitemap: 'news.am/sitemap.xml' is not"),
+        ("  - page: ftp://x.example/", ":2:5: feeds.0.page: 'ftp://x.example/' is not an http"),
+        ("  - telegram: 'a b'", ":2:5: feeds.0.telegram: "),
+        ("  - telegram: armenpress\n    every: 5", ":3:5: feeds.0.every: 5 has no unit"),
+        ("  - sitemap: https://a.example/s.xml\n    page: https://a.example/", ":2:5: feeds.0: "),
+        ("  - page: https://a.example/\n    colour: red", ":3:5: feeds.0.colour: unknown key"),
+    ],
+)
+def test_a_bad_source_is_named_with_its_line(tmp_path: Path, entry: str, expected: str) -> None:
+    path = write(tmp_path, f"feeds:\n{entry}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert f"{path}{expected}" in str(err.value)
+
+
+def test_a_public_url_must_be_http(tmp_path: Path) -> None:
+    path = write(tmp_path, "http:\n  public_url: monitor.example.org\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert f"{path}:2:3: http.public_url: 'monitor.example.org' is not an http(s) URL" in str(
+        err.value
+    )
+
+
+def test_the_shipped_schema_of_monitor_yaml_is_current() -> None:
+    import json
+
+    from monitor.config.schema import SCHEMA, monitor_schema
+
+    shipped = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(monitor_schema()))
+    feeds = json.dumps(shipped["properties"]["feeds"])
+    for kind in ("SitemapEntry", "TelegramEntry", "PageEntry", "FeedEntry", "OpmlEntry"):
+        assert kind in feeds

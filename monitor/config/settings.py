@@ -12,22 +12,20 @@ import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationError,
     field_validator,
 )
 
-from monitor.config.units import parse_duration, parse_size
+from monitor.config.feeds import KIND_KEYS, FeedOrOpml, kinds_named
+from monitor.config.units import Duration, Size
 from monitor.config.yamlfile import YamlDoc, load_yaml
 from monitor.digest.schedule import parse_quiet
 from monitor.errors import ConfigError, YamlFileError
@@ -37,8 +35,6 @@ DEFAULT_USER_AGENT = (
     "news-monitor/0.1 (self-hosted news monitor; set fetch.user_agent to add your contact)"
 )
 
-Duration = Annotated[int, BeforeValidator(parse_duration)]
-Size = Annotated[int, BeforeValidator(parse_size)]
 DATABASE_ENV = "MONITOR_DATABASE"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -63,36 +59,6 @@ class FetchSettings(_Strict):
 
 class Defaults(_Strict):
     poll_every: Duration = 15 * 60
-
-
-class FeedEntry(_Strict):
-    url: str
-    name: str | None = None
-    every: Duration | None = None
-    pages: bool = True  # false for feeds that carry the full text: no page is fetched
-
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", v, re.IGNORECASE):
-            raise ValueError(f"{v!r} is not an http(s) URL")
-        return v
-
-
-class OpmlEntry(_Strict):
-    opml: str
-    every: Duration | None = None
-    pages: bool = True
-
-
-def _feed_kind(value: Any) -> str:
-    return "opml" if isinstance(value, dict) and "opml" in value else "url"
-
-
-FeedOrOpml = Annotated[
-    Annotated[FeedEntry, Tag("url")] | Annotated[OpmlEntry, Tag("opml")],
-    Discriminator(_feed_kind),
-]
 
 
 class Subscription(_Strict):
@@ -155,10 +121,21 @@ class AdminSettings(_Strict):
 
 
 class HttpSettings(_Strict):
-    """The daemon's HTTP listener: /healthz, /readyz, /metrics and the web page."""
+    """The daemon's HTTP listener: /healthz, /readyz, /metrics, the web page, and the
+    WebSub callbacks when `public_url` says where hubs reach it."""
 
     listen: str | None = "127.0.0.1:8089"  # host:port; None: no listener
     token: str | None = None  # asked of every page but the health checks, when set
+    public_url: str | None = None  # this listener as the world reaches it: WebSub hubs push here
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_http(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not re.match(r"^https?://[^/\s]+", v.strip(), re.IGNORECASE):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v.strip().rstrip("/")
 
     @field_validator("listen", mode="before")
     @classmethod
@@ -295,9 +272,11 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
     if env.get(DATABASE_ENV):
         data = {**data, "database": env[DATABASE_ENV]}
     for i, entry in enumerate(data.get("feeds") or []):
-        if isinstance(entry, dict) and "url" in entry and "opml" in entry:
+        if len(named := kinds_named(entry)) > 1:
             raise ConfigError(
-                f"{doc.where(['feeds', i])}: feeds.{i}: a feed has either url: or opml:, not both"
+                f"{doc.where(['feeds', i])}: feeds.{i}: an entry names one source "
+                f"({', '.join(k + ':' for k in KIND_KEYS)}), not "
+                f"{' and '.join(k + ':' for k in named)}"
             )
     try:
         settings = Settings.model_validate(
@@ -376,6 +355,6 @@ def _describe(doc: YamlDoc, exc: ValidationError) -> str:
 
 def _without_union_tag(loc: list[str | int]) -> list[str | int]:
     # pydantic puts the union branch tag after the list index: feeds.0.url.every
-    if len(loc) >= 3 and loc[0] == "feeds" and loc[2] in ("url", "opml"):
+    if len(loc) >= 3 and loc[0] == "feeds" and loc[2] in KIND_KEYS:
         return loc[:2] + loc[3:]
     return loc

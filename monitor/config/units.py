@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator, WithJsonSchema
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -45,3 +48,17 @@ def format_duration(seconds: float) -> str:
         if seconds >= length and seconds % length == 0:
             return f"{int(seconds // length)}{unit}"
     return f"{int(seconds)}s"
+
+
+# Config fields: written with a unit, held as seconds or bytes.
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({"type": "string", "pattern": _DURATION.pattern, "examples": ["15m"]}),
+]
+_SIZE_SCHEMA = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*([KMGkmg]?[Bb])\s*$"}
+Size = Annotated[
+    int,
+    BeforeValidator(parse_size),
+    WithJsonSchema({**_SIZE_SCHEMA, "examples": ["10MB"]}),
+]

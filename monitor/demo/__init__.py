@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.app import App
-from monitor.config.settings import FeedEntry, FetchSettings, Settings, Subscription
+from monitor.config.feeds import FeedEntry
+from monitor.config.settings import FetchSettings, Settings, Subscription
 from monitor.demo.server import serve_sites
 from monitor.demo.sites import load_sites
 from monitor.errors import MonitorError

@@ -56,7 +56,18 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         items=items,
         bozo_reason=str(bozo) if bozo else None,
         ttl_s=int(ttl) * 60 if ttl.isdigit() else None,  # <ttl> is in minutes
+        hub=_link(feed, "hub"),
+        self_url=_link(feed, "self"),
     )
+
+
+def _link(feed: Any, rel: str) -> str | None:
+    """The feed's own <link rel=...> (atom:link in RSS too): WebSub's hub and topic."""
+    for link in feed.get("links") or []:
+        href = str(link.get("href") or "").strip()
+        if link.get("rel") == rel and re.match(r"^https?://", href, re.IGNORECASE):
+            return href
+    return None
 
 
 def _item(e: Any) -> FeedItem | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -101,6 +102,15 @@ def max_age(headers: httpx.Headers) -> int | None:
     return int(found.group(1)) if found else None
 
 
+async def _first_bytes(response: httpx.Response, limit: int) -> bytes:
+    out = b""
+    async for chunk in response.aiter_bytes():
+        out += chunk
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport on a connection pool whose connects go through the guard.
 
@@ -181,6 +191,40 @@ class Fetcher:
                 raise FetchError(describe(exc, url)) from exc
             except httpx.InvalidURL as exc:
                 raise FetchError(f"invalid URL {redact(url)}: {exc}") from exc
+
+    async def post_form(self, url: str, form: Mapping[str, str]) -> int:
+        """POST a form (a WebSub subscription request) through the same guard, deadline
+        and per-host slot as a GET; no redirect is followed. Returns the 2xx status."""
+        host = urlsplit(url).hostname or ""
+        sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
+        async with sem, self._global:
+            try:
+                async with asyncio.timeout(self.policy.timeout_s):
+                    check_scheme(url)
+                    if self.policy.proxy is not None and not self.policy.allow_private_networks:
+                        await self._check_host(url)
+                    request = self._client.build_request("POST", url, data=dict(form))
+                    response = await self._client.send(request, stream=True)
+                    try:  # a hub says why it refused in a line or two; no more is read
+                        said = await _first_bytes(response, 4096)
+                    finally:
+                        await response.aclose()
+            except TimeoutError as exc:
+                raise FetchError(
+                    f"no answer from {redact(url)} within {self.policy.timeout_s:g}s"
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(describe(exc, url)) from exc
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"invalid URL {redact(url)}: {exc}") from exc
+        if not 200 <= response.status_code < 300:
+            reason = " ".join(said.decode("utf-8", "replace")[:200].split())
+            raise HTTPStatusError(
+                f"HTTP {response.status_code} from {redact(url)}"
+                + (f": {reason}" if reason else ""),
+                response.status_code,
+            )
+        return response.status_code
 
     async def _get(
         self, url: str, state: PollState | None, accept: str | None

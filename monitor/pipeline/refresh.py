@@ -1,4 +1,4 @@
-"""Refresh one feed: fetch -> parse -> decide what is new -> fetch pages -> extract ->
+"""Refresh one source: fetch -> parse (as its kind says) -> decide what is new -> fetch pages -> extract ->
 match -> store -> record the poll.
 
 The only place that strings the stages together, and the one per-feed error
@@ -26,7 +26,7 @@ from monitor.clock import Clock
 from monitor.errors import FeedParseError, FetchError, RetryLater, SandboxError, StoreError
 from monitor.extract.page import extract_page
 from monitor.extract.sandbox import Sandbox
-from monitor.feeds.parse import parse_feed
+from monitor.feeds.kinds import HTML_ACCEPT, KINDS, Kind
 from monitor.fetch.client import Fetcher, redact
 from monitor.fetch.robots import Robots
 from monitor.identity.urls import entry_url, page_url
@@ -37,6 +37,9 @@ from monitor.pipeline.batch import Batcher
 from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
 from monitor.pipeline.inflight import InFlight
 from monitor.pipeline.schedule import next_poll
+from monitor.pipeline.sources import read_source
+from monitor.pipeline.subscribe import Subscriber
+from monitor.pipeline.websub import poll_interval
 from monitor.store import Store
 from monitor.store.articles import FeedBatch
 from monitor.store.base import describe_db_error
@@ -58,10 +61,6 @@ log = structlog.get_logger()
 P = ParamSpec("P")
 T = TypeVar("T")
 
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
-)
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 PAGES_PER_WORKER = 16  # pages fetched or being extracted at once, per parser worker
 SAVE_BATCH = 20  # feeds whose new articles are stored in one transaction
 # A page another daemon is fetching is left to it: its claim lasts this long at most,
@@ -76,6 +75,11 @@ async def _none() -> None:
     return None
 
 
+def _has_page(item: FeedItem) -> bool:
+    """The entry links to a page to fetch (not a Telegram message's own address)."""
+    return bool(item.link) and item.fetch_page
+
+
 class Pipeline:
     def __init__(
         self,
@@ -88,8 +92,10 @@ class Pipeline:
         rng: random.Random | None = None,
         owner: str | None = None,
         metrics: Metrics | None = None,
+        subscriber: Subscriber | None = None,
     ) -> None:
         self.store = store
+        self.subscriber = subscriber  # WebSub: None unless http.public_url is set
         self.metrics = metrics
         self.fetcher = fetcher
         self.matcher = matcher  # called per batch of articles: a reload swaps it in between
@@ -116,11 +122,12 @@ class Pipeline:
         # pages while waiting for the rest.
         self._feed_slots = asyncio.Semaphore(PAGES_PER_WORKER * workers)
 
-    async def refresh(self, feed: DueFeed) -> RefreshResult:
-        """Poll one feed. Never raises: a failure is recorded as the feed's error."""
+    async def refresh(self, feed: DueFeed, pushed: FetchResult | None = None) -> RefreshResult:
+        """Poll one source, or take what its WebSub hub `pushed`. Never raises: a failure
+        is recorded as the source's error."""
         url = feed.source.url
         try:
-            return await self._refresh(feed)
+            return await self._refresh(feed, pushed)
         except RetryLater as exc:
             return await self._failed(feed, "error", str(exc), exc.after_s)
         except (FetchError, FeedParseError) as exc:
@@ -136,14 +143,18 @@ class Pipeline:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             return await self._failed(feed, "internal-error", f"{type(exc).__name__}: {first}")
 
-    async def _refresh(self, feed: DueFeed) -> RefreshResult:
+    async def _refresh(self, feed: DueFeed, pushed: FetchResult | None) -> RefreshResult:
         src = feed.source
-        result = await self.fetcher.get(src.url, feed.state, accept=FEED_ACCEPT)
-        if not isinstance(result, FetchResult):
-            await self._polls.put(self._success(feed, result.max_age_s))
-            log.debug("feed not modified", feed=redact(src.url))
-            return RefreshResult(src.url, "not-modified")
-        parsed = await self._parse(result)
+        if pushed is not None:
+            result, parsed = pushed, await self._parse(KINDS["feed"], pushed)
+        else:
+            allowed = self.robots.allowed if self.robots is not None else None
+            read = await read_source(src, feed.state, self.fetcher.get, self._parse, allowed)
+            if read.parsed is None or not isinstance(read.result, FetchResult):
+                await self._polls.put(self._success(feed, read.result.max_age_s))
+                log.debug("feed not modified", feed=redact(src.url))
+                return RefreshResult(src.url, "not-modified")
+            result, parsed = read.result, read.parsed
         items = unique_items(parsed.items)
         seen = await self._db(self.store.entry_fingerprints, feed.id, [i.key for i in items])
         fresh = fresh_items(items, seen)
@@ -152,11 +163,14 @@ class Pipeline:
         # were not stored must not be kept, or the feed answers 304 from then on. Nor
         # those of a poll that left entries to another daemon: it is polled again soon.
         hint = max(result.max_age_s or 0, parsed.ttl_s or 0)
-        state = PollState(result.etag, result.last_modified) if not deferred else None
+        # A push carries no validators: those of the last poll stay.
+        ok = not deferred and pushed is None
+        state = PollState(result.etag, result.last_modified) if ok else None
         done = len(fresh) - deferred
-        await self._polls.put(self._success(feed, hint, state, done, soon=deferred > 0))
+        every = await self._push_interval(feed, parsed)
+        await self._polls.put(self._success(feed, hint, state, done, deferred > 0, every))
         log.info(
-            "feed polled",
+            "feed pushed" if pushed is not None else "feed polled",
             feed=redact(src.url),
             items=len(items),
             new=done,
@@ -172,9 +186,10 @@ class Pipeline:
         state: PollState | None = None,
         new: int = 0,
         soon: bool = False,
+        every_s: int | None = None,
     ) -> PollRecord:
         now = self.clock()
-        at = next_poll(feed.source.interval_s, 0, now, self.rng, hint_s)
+        at = next_poll(every_s or feed.source.interval_s, 0, now, self.rng, hint_s)
         if soon:
             at = min(at, now + timedelta(seconds=DEFERRED_RETRY_S))
         return PollRecord(feed.id, True, at, state=state, new_items=new, lease=feed.lease)
@@ -199,13 +214,21 @@ class Pipeline:
             log.warning("feed failure not recorded", feed=url, error=describe_db_error(exc))
         return RefreshResult(feed.source.url, status, error=error)
 
-    async def _parse(self, result: FetchResult) -> ParsedFeed:
+    async def _parse(self, kind: Kind, result: FetchResult) -> ParsedFeed:
         try:
             return await self._cpu(
-                "parsing the feed", parse_feed, result.body, result.url, result.content_type
+                f"parsing the {kind.what}", kind.parse, result.body, result.url, result.content_type
             )
         except SandboxError as exc:
             raise FeedParseError(str(exc)) from exc
+
+    async def _push_interval(self, feed: DueFeed, parsed: ParsedFeed) -> int | None:
+        """Subscribe to (or renew at) the hub a feed names; a feed its hub pushes is
+        then polled at the longer safety-net interval."""
+        if self.subscriber is None or feed.source.kind != "feed":
+            return None
+        sub = await self.subscriber.consider(feed, parsed.hub, parsed.self_url)
+        return poll_interval(feed.source.interval_s, sub, self.clock())
 
     async def _entries(self, feed: DueFeed, fresh: Sequence[Fresh]) -> tuple[list[int], int]:
         """Process a feed's new and edited entries; returns the new hit ids, and how many
@@ -241,10 +264,10 @@ class Pipeline:
         claimed: set[str] = set()
         deferred = 0
         if fetching and self.owner is not None:
-            wanted = [url for url, f in todo if f.item.link]
+            wanted = [url for url, f in todo if _has_page(f.item)]
             claimed = await self._db(self.store.claim_pages, self.owner, wanted, PAGE_CLAIM)
             deferred = len(wanted) - len(claimed)
-            todo = [(url, f) for url, f in todo if url in claimed or not f.item.link]
+            todo = [(url, f) for url, f in todo if url in claimed or not _has_page(f.item)]
         try:
             return await self._store(feed, todo, fetching), deferred
         finally:
@@ -257,7 +280,10 @@ class Pipeline:
         """Fetch and extract the entries' pages, match and store the articles."""
         async with self._feed_slots if fetching else _NO_LIMIT:
             pages = await asyncio.gather(
-                *(self._page(f.item) if f.item.link and fetching else _none() for _, f in todo)
+                *(
+                    self._page(f.item) if _has_page(f.item) and fetching else _none()
+                    for _, f in todo
+                )
             )
         matcher = self.matcher()
         batch = []
@@ -284,7 +310,7 @@ class Pipeline:
     async def _fetch_and_extract(self, link: str) -> ExtractedPage | None:
         """The page's text, or None when it cannot be had: the feed entry is matched instead."""
         try:
-            res = await self.fetcher.get(link, accept=PAGE_ACCEPT)
+            res = await self.fetcher.get(link, accept=HTML_ACCEPT)
         except FetchError as exc:
             log.info("page not fetched; matching the feed entry", url=redact(link), error=str(exc))
             return None

@@ -18,12 +18,20 @@ from monitor.store.pages import PagesMixin
 from monitor.store.retention import RetentionMixin
 from monitor.store.stories import StoryIndex
 from monitor.store.tables import DeliveryRow, FeedRow, PageClaimRow
+from monitor.store.websub import WebSubMixin
 
 __all__ = ["Store", "open_store"]
 
 
 class Store(
-    FeedsMixin, PagesMixin, ArticlesMixin, DigestsMixin, OutboxMixin, BrowseMixin, RetentionMixin
+    FeedsMixin,
+    PagesMixin,
+    ArticlesMixin,
+    DigestsMixin,
+    OutboxMixin,
+    BrowseMixin,
+    RetentionMixin,
+    WebSubMixin,
 ):
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock)

@@ -12,8 +12,16 @@ from sqlmodel import col
 
 from monitor.clock import aware
 from monitor.store.base import StoreBase, chunks, table
-from monitor.store.tables import FeedRow
-from monitor.types import DueFeed, FeedSource, FeedStatus, PollRecord, PollState
+from monitor.store.tables import FeedRow, WebSubRow
+from monitor.types import (
+    SOURCE_KINDS,
+    DueFeed,
+    FeedSource,
+    FeedStatus,
+    PollRecord,
+    PollState,
+    SourceKind,
+)
 
 # A feed's outage: failing_since set by its first failure, down_notified once the
 # operator is told; a success clears failing_since, and the recovery notice clears
@@ -24,18 +32,18 @@ _BACK_UNTOLD = (col(FeedRow.failing_since).is_(None), col(FeedRow.down_notified)
 log = structlog.get_logger()
 
 
-def _due(r: Any) -> DueFeed:
+def due_feed(r: Any) -> DueFeed:
     assert r.id is not None
     return DueFeed(
         r.id,
-        FeedSource(r.url, r.name, r.interval_s, r.fetch_pages),
+        FeedSource(r.url, r.name, r.interval_s, r.fetch_pages, source_kind(r.kind)),
         PollState(r.etag, r.last_modified),
         r.error_count,
         r.lease_owner,
     )
 
 
-def _status(r: FeedRow, now: datetime) -> FeedStatus:
+def _status(r: FeedRow, now: datetime, pushed_until: datetime | None = None) -> FeedStatus:
     return FeedStatus(
         r.url,
         r.name,
@@ -49,7 +57,17 @@ def _status(r: FeedRow, now: datetime) -> FeedStatus:
         r.items_seen,
         r.failing_since,
         r.lease_owner if r.lease_until and aware(r.lease_until) > now else None,
+        source_kind(r.kind),
+        aware(pushed_until) if pushed_until else None,
     )
+
+
+def source_kind(value: str) -> SourceKind:
+    """The kind column as the type says; a value a newer version wrote reads as a feed."""
+    for kind in SOURCE_KINDS:
+        if value == kind:
+            return kind
+    return "feed"
 
 
 class FeedsMixin(StoreBase):
@@ -66,6 +84,7 @@ class FeedsMixin(StoreBase):
                         name=src.name,
                         interval_s=src.interval_s,
                         fetch_pages=src.pages,
+                        kind=src.kind,
                         active=True,
                         created_at=now,
                         error_count=0,
@@ -77,6 +96,7 @@ class FeedsMixin(StoreBase):
                             "name": src.name,
                             "interval_s": src.interval_s,
                             "fetch_pages": src.pages,
+                            "kind": src.kind,
                             "active": True,
                         },
                     )
@@ -115,7 +135,7 @@ class FeedsMixin(StoreBase):
         )
         with self.writing() as s:
             rows = s.execute(stmt).all()
-        return sorted((_due(r) for r in rows), key=lambda f: f.id)
+        return sorted((due_feed(r) for r in rows), key=lambda f: f.id)
 
     def renew_leases(self, owner: str, feed_ids: Sequence[int], lease: timedelta) -> int:
         """Extend `owner`'s leases on feeds it is still polling; returns how many it holds."""
@@ -154,7 +174,7 @@ class FeedsMixin(StoreBase):
             rows = s.execute(
                 select(FeedRow).where(col(FeedRow.active)).order_by(col(FeedRow.id))
             ).all()
-            return [_due(r[0]) for r in rows]
+            return [due_feed(r[0]) for r in rows]
 
     def record_polls(self, records: Sequence[PollRecord]) -> None:
         """Store the outcome of many polls in one transaction (one commit, one fsync).
@@ -230,7 +250,14 @@ class FeedsMixin(StoreBase):
         with self.session() as s:
             rows = s.execute(select(FeedRow).where(*where).order_by(col(FeedRow.url))).all()
             now = self.clock()
-            return [_status(r, now) for (r,) in rows]
+            pushed = dict(
+                s.execute(
+                    select(col(WebSubRow.feed_id), col(WebSubRow.lease_until)).where(
+                        col(WebSubRow.state) == "active", col(WebSubRow.lease_until) > now
+                    )
+                ).all()
+            )
+            return [_status(r, now, pushed.get(r.id)) for (r,) in rows]
 
     def first_feed_at(self) -> datetime | None:
         """When the first feed was added: the start of the database's watch."""

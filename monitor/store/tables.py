@@ -36,6 +36,32 @@ class FeedRow(SQLModel, table=True):
     # The daemon polling it now, until when: another takes it once the lease expires.
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = None
+    # feeds[]: url (a feed), sitemap, telegram or page: how the source is read
+    kind: str = Field(default="feed", max_length=10, sa_column_kwargs={"server_default": "feed"})
+
+
+class WebSubRow(SQLModel, table=True):
+    """A feed's subscription at the WebSub hub it names: pushes come to /websub/<token>,
+    signed with `secret`."""
+
+    __tablename__ = "websub"
+    __table_args__ = (
+        UniqueConstraint("feed_id", name="uq_websub_feed"),
+        UniqueConstraint("token", name="uq_websub_token"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id")
+    hub: str = Field(max_length=2000)
+    topic: str = Field(max_length=2000)
+    secret: str = Field(max_length=100)
+    token: str = Field(max_length=64)
+    state: str = Field(max_length=12)  # requested, active, denied, failed
+    requested_at: datetime
+    lease_until: datetime | None = None  # the hub's lease, from its verification
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    pushes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_push_at: datetime | None = None
 
 
 class ArticleRow(SQLModel, table=True):

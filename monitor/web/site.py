@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from monitor.web import pages
+from monitor.web import pages, websub
 from monitor.web.auth import authorized
 from monitor.web.health import readiness
 from monitor.web.state import Site
@@ -82,5 +82,6 @@ def make_app(site: Site) -> Starlette:
         Route("/feeds", page(pages.feeds)),
         Route("/subscriptions", page(pages.subscriptions)),
         Route("/match", page(pages.match), methods=["GET", "POST"]),
+        Route(websub.PATH + "{token}", page(websub.callback), methods=["GET", "POST"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(_Guard, site=site)])

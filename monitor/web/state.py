@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,9 @@ class Site:
     scheduler_running: Callable[[], bool | None] = lambda: None
     last_success: Callable[[], Any] = lambda: None
     started: float = field(default_factory=time.time)
+    # The daemon's hand for a WebSub push (feed id, body, content type): None off it.
+    on_push: Callable[[int, bytes, str | None], Coroutine[Any, Any, object]] | None = None
+    tasks: set[asyncio.Task[object]] = field(default_factory=set)
     _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     @classmethod

@@ -1,0 +1,171 @@
+"""WebSub: the decisions as tables, then a daemon subscribing at a local hub, verified,
+taking a signed push at once, and ignoring forged ones."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.app import App
+from monitor.config.settings import load_settings
+from monitor.daemon import Daemon
+from monitor.pipeline.websub import (
+    LEASE_S,
+    RETRY_REFUSED,
+    SAFETY_POLL_S,
+    VERIFY_WAIT,
+    poll_interval,
+    push_action,
+    signed,
+    verify,
+)
+from monitor.types import PushSubscription
+from monitor.watchlists.load import BUNDLED
+from tests.support.hub import Hub, atom
+from tests.support.net import WebhookReceiver, free_port
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+HUB, TOPIC = "https://hub.example/", "https://news.example/feed.xml"
+
+
+def sub(state: str, asked: timedelta, lease: timedelta | None = None) -> PushSubscription:
+    until = NOW + lease if lease is not None else None
+    return PushSubscription(1, HUB, TOPIC, "s3cret", "tok", state, NOW - asked, until)
+
+
+@pytest.mark.parametrize(
+    ("subscription", "hub", "topic", "action"),
+    [
+        (None, HUB, TOPIC, "subscribe"),
+        (sub("active", timedelta(days=1), timedelta(days=6)), HUB, TOPIC, None),
+        (sub("active", timedelta(days=1), timedelta(days=6)), "https://other/", TOPIC, "subscribe"),
+        (sub("active", timedelta(days=1), timedelta(days=6)), HUB, "https://x/f", "subscribe"),
+        # the lease ends within two polls (or a tenth of it): renewed
+        (sub("active", timedelta(days=7), timedelta(minutes=20)), HUB, TOPIC, "renew"),
+        (sub("active", timedelta(days=6), timedelta(hours=12)), HUB, TOPIC, "renew"),
+        (sub("active", timedelta(days=1), None), HUB, TOPIC, None),
+        (sub("active", timedelta(seconds=LEASE_S), None), HUB, TOPIC, "renew"),
+        (sub("requested", VERIFY_WAIT / 2), HUB, TOPIC, None),  # its verification may come
+        (sub("requested", VERIFY_WAIT), HUB, TOPIC, "subscribe"),
+        (sub("denied", RETRY_REFUSED / 2), HUB, TOPIC, None),
+        (sub("failed", RETRY_REFUSED), HUB, TOPIC, "subscribe"),
+    ],
+)
+def test_when_a_poll_asks_the_hub(
+    subscription: PushSubscription | None, hub: str, topic: str, action: str | None
+) -> None:
+    assert push_action(subscription, hub, topic, NOW, 900) == action
+
+
+@pytest.mark.parametrize(
+    ("subscription", "interval", "expected"),
+    [
+        (None, 900, 900),
+        (sub("requested", timedelta(0)), 900, 900),
+        (sub("active", timedelta(0), timedelta(days=7)), 900, SAFETY_POLL_S),
+        (sub("active", timedelta(0), timedelta(days=7)), 7200, 7200),  # its own is longer
+        (sub("active", timedelta(0), timedelta(minutes=30)), 300, 600),  # renewed in time
+        (sub("active", timedelta(0), timedelta(minutes=-1)), 900, 900),  # the lease is over
+    ],
+)
+def test_a_pushed_feed_is_polled_less_often(
+    subscription: PushSubscription | None, interval: int, expected: int
+) -> None:
+    assert poll_interval(interval, subscription, NOW) == expected
+
+
+def test_a_push_is_signed_with_the_secret() -> None:
+    body = b"<feed/>"
+    mac = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert signed("s3cret", body, f"sha256={mac}")
+    assert signed("s3cret", body, f"SHA256={mac.upper()}")
+    sha1 = hmac.new(b"s3cret", body, hashlib.sha1).hexdigest()
+    assert signed("s3cret", body, f"sha1={sha1}")
+    assert not signed("s3cret", body + b" ", f"sha256={mac}")  # another body
+    assert not signed("other", body, f"sha256={mac}")
+    assert not signed("s3cret", body, None)
+    assert not signed("s3cret", body, mac)  # no method
+    assert not signed("s3cret", body, f"md5={mac}")
+
+
+def test_a_hub_verification_is_answered_only_for_what_was_asked() -> None:
+    asked = sub("requested", timedelta(0))
+    ok = {"hub.mode": "subscribe", "hub.topic": TOPIC, "hub.challenge": "c1",
+          "hub.lease_seconds": "3600"}  # fmt: skip
+    v = verify(asked, ok)
+    assert (v.status, v.body, v.record, v.lease_s) == (200, "c1", "verified", 3600)
+    assert verify(None, ok).status == 404
+    assert verify(asked, {**ok, "hub.topic": "https://evil/"}).status == 404
+    assert verify(asked, {**ok, "hub.mode": "unsubscribe"}).status == 404  # never asked
+    assert verify(asked, {**ok, "hub.challenge": ""}).status == 400
+    assert verify(sub("denied", timedelta(0)), ok).status == 404
+    denied = verify(asked, {"hub.mode": "denied", "hub.topic": TOPIC, "hub.reason": "no"})
+    assert (denied.record, denied.reason) == ("denied", "no")
+
+
+def forged(hub: Hub) -> bytes:
+    return atom(hub.base, [("forged", "CSTO dissolved, says forged push", "Forged text.")])
+
+
+def test_a_daemon_subscribes_takes_signed_pushes_at_once_and_ignores_forged_ones(
+    tmp_path: Path, sqlite_url: str, webhook: WebhookReceiver
+) -> None:
+    hub = Hub()
+    hub.entries = [("old", "Weather in Yerevan", "Sunny and mild.")]
+    port = free_port()
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
+        "fetch:\n  allow_private_networks: true\n"
+        f"http:\n  listen: 127.0.0.1:{port}\n  public_url: http://127.0.0.1:{port}\n"
+        f"feeds:\n  - url: {hub.feed_url}\n    pages: false\n"
+        "subscriptions:\n  - name: desk\n    schedule: immediate\n"
+        f'    notify: ["{webhook.url()}"]\n'
+    )
+    app = App(load_settings(cfg))
+    daemon = Daemon(app)
+    pushes: dict[str, list[int]] = {}
+
+    async def story() -> None:
+        while not hub.verified.is_set():
+            await asyncio.sleep(0.1)
+        sub = app.store.push_subscription(1)
+        assert sub is not None and sub.state == "active" and sub.lease_until is not None
+        pushes["none"] = await asyncio.to_thread(hub.push, forged(hub), None)
+        pushes["wrong"] = await asyncio.to_thread(hub.push, forged(hub), "wrong")
+        entry = ("csto-1", "CSTO summit opens in Minsk", "The CSTO met in Minsk on Friday.")
+        pushes["good"] = await asyncio.to_thread(hub.publish, entry)
+        while not webhook.bodies:
+            await asyncio.sleep(0.1)
+        daemon.stop()
+
+    async def go() -> None:
+        await asyncio.wait_for(asyncio.gather(daemon.run(), story()), 120)
+
+    try:
+        asyncio.run(go())
+    finally:
+        hub.close()
+    form = hub.requests[0]
+    assert form["hub.mode"] == "subscribe" and form["hub.topic"] == hub.feed_url
+    assert form["hub.callback"].startswith(f"http://127.0.0.1:{port}/websub/")
+    assert len(form["hub.secret"]) >= 32
+    # Forged pushes are answered like any other (the forger learns nothing), and dropped.
+    assert pushes == {"none": [202], "wrong": [202], "good": [202]}
+    assert app.metrics.pushes.labels("unsigned")._value.get() == 2
+    assert app.metrics.pushes.labels("accepted")._value.get() == 1
+    titles = {h.title for h in app.store.hits()}
+    assert titles == {"CSTO summit opens in Minsk"}
+    assert "forged" not in str(webhook.bodies)
+    assert len(webhook.bodies) == 1
+    # Pushed, the feed is polled only as a safety net now.
+    status = app.store.feed_statuses()[0]
+    assert status.pushed_until is not None
+    assert status.next_poll_at is not None
+    assert status.next_poll_at - datetime.now(UTC) > timedelta(seconds=SAFETY_POLL_S * 0.5)
+    app.store.engine.dispose()

@@ -10,6 +10,7 @@ the wait for the poll adds half the interval on average, all of it at worst.
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from pathlib import Path
@@ -101,4 +102,71 @@ def measure(pushes: int, tmp: Path) -> dict[str, Any]:
         "polled, poll due -> alert, median": round(poll, 2),
         f"polled every {interval // 60}m, mean (wait + processing)": round(interval / 2 + poll, 1),
         f"polled every {interval // 60}m, worst": round(interval + max(seconds["poll"]), 1),
+    }
+
+
+def routes(tmp: Path, push_first: bool) -> dict[str, int]:
+    """One story by five routes (feed, sitemap index, section page, Telegram preview,
+    WebSub push): how many articles, stories, alerts and page fetches it became."""
+    from sqlalchemy import text
+
+    from tests.support.world import SLUG, TITLE, World
+
+    world, hub, webhook = World(published=not push_first), Hub(), WebhookReceiver()
+    port = free_port()
+    name = "push-first" if push_first else "polled-first"
+    with world.server:
+        entries = [*world.sources().values(), f"url: {hub.feed_url}"]
+        feeds = "\n".join(f"  - {e}\n    every: 1h" for e in entries)
+        cfg = tmp / f"{name}.yaml"
+        cfg.write_text(
+            f"database: sqlite:///{tmp / f'{name}.db'}\nwatchlists: {BUNDLED}\n"
+            "fetch:\n  allow_private_networks: true\n"
+            f"http:\n  listen: 127.0.0.1:{port}\n  public_url: http://127.0.0.1:{port}\n"
+            f"feeds:\n{feeds}\nsubscriptions:\n  - name: desk\n    schedule: immediate\n"
+            f'    notify: ["{webhook.url()}"]\n'
+        )
+        app = App(load_settings(cfg))
+        daemon = Daemon(app)
+
+        def seen_by_all() -> bool:
+            return all(s.items_seen >= 1 for s in app.store.feed_statuses())
+
+        async def story() -> None:
+            while not hub.verified.is_set() or not all(
+                s.last_success_at for s in app.store.feed_statuses()
+            ):
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(hub.publish, (world.base + SLUG + "?amp=1", TITLE, "Met."))
+            if push_first:
+                while not webhook.bodies:
+                    await asyncio.sleep(0.05)
+                world.published = True
+                with app.store.engine.begin() as c:
+                    c.execute(update(FeedRow).values(next_poll_at=utcnow()))
+            while not seen_by_all() or app.store.pending_deliveries():
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1)  # anything still on its way
+            daemon.stop()
+
+        async def go() -> None:
+            await asyncio.wait_for(asyncio.gather(daemon.run(), story()), 600)
+
+        try:
+            asyncio.run(go())
+        finally:
+            hub.close()
+            webhook.close()
+        with app.store.engine.connect() as c:
+            rows = c.execute(
+                text("SELECT count(*), count(DISTINCT story) FROM article WHERE url LIKE :u"),
+                {"u": f"%{SLUG}"},
+            ).one()
+        app.store.engine.dispose()
+    alerts = sum(json.dumps(b, ensure_ascii=False).count(TITLE) > 0 for b in webhook.bodies)
+    return {
+        "articles": rows[0],
+        "stories": rows[1],
+        "alerts": alerts,
+        "page fetches": sum(p.split("?")[0] == SLUG for p, _ in world.server.requests),
     }

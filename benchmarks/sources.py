@@ -13,6 +13,8 @@ soon a WebSub push becomes an immediate alert.
     immediate alert at a local webhook, against a polled feed (from publication to
     the alert when the poll comes at once, plus the wait for the poll: half the
     default interval on average, all of it at worst).
+(d) One story published by five routes, the push first or last: the articles,
+    stories, alerts and page fetches it became (each should be 1).
 
     python benchmarks/sources.py [--sources 20] [--rounds 10] [--json]
 """
@@ -129,6 +131,14 @@ def push_latency(pushes: int, tmp: Path) -> dict[str, Any]:
     return measure(pushes, tmp)
 
 
+def five_routes(tmp: Path) -> dict[str, dict[str, int]]:
+    from benchmarks.pushbench import routes
+
+    return {
+        order: routes(tmp, order == "pushed first") for order in ("polled first", "pushed first")
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sources", type=int, default=20)
@@ -151,6 +161,7 @@ def main() -> None:
         cost = {k: polls(base, k, args.sources, args.rounds, tmp) for k in KINDS}
         memory = hostile_inputs()
         latency = push_latency(args.pushes, tmp)
+        dedup = five_routes(tmp)
     finally:
         server.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -159,7 +170,8 @@ def main() -> None:
         r["cpu_x_feed"] = r["cpu_ms_per_poll"] / feed["cpu_ms_per_poll"]
         r["polls_per_s_x_feed"] = r["polls_per_s"] / feed["polls_per_s"]
     if args.json:
-        print(json.dumps({"polls": cost, "hostile": memory, "latency": latency}, indent=2))
+        out = {"polls": cost, "hostile": memory, "latency": latency, "routes": dedup}
+        print(json.dumps(out, indent=2))
         return
     print(f"\n(a) polls of {ITEMS} entries, {NEW} new each time; {args.sources} sources x "
           f"{args.rounds} rounds of each kind; pages: false")  # fmt: skip
@@ -179,7 +191,13 @@ def main() -> None:
         )
     print("\n(c) publication to immediate alert, seconds")
     for name, r in latency.items():
-        print(f"{name:<46}{r}")
+        print(f"{name:<52}{r}")
+    print("\n(d) one story by five routes (feed, sitemap, page, Telegram, WebSub push)")
+    print(f"{'order':<16}{'articles':>9}{'stories':>9}{'alerts':>8}{'page fetches':>14}")
+    for order, r in dedup.items():
+        print(
+            f"{order:<16}{r['articles']:>9}{r['stories']:>9}{r['alerts']:>8}{r['page fetches']:>14}"
+        )
 
 
 if __name__ == "__main__":

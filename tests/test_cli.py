@@ -132,7 +132,7 @@ def test_feeds_health_says_due_and_which_daemon_polls(tmp_path: Path) -> None:
     store.engine.dispose()
     out = monitor("feeds", "health", config=cfg)
     assert out.returncode == 0 and re.search(
-        r"https://a.example/rss\s+\S+ \S+ \S+\s+0\s+due", out.stdout
+        r"https://a.example/rss\s+feed\s+\S+ \S+ \S+\s+0\s+due", out.stdout
     )
     assert re.search(r"https://b.example/rss .* host-2:4242:9f3a1c", out.stdout)
 

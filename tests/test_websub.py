@@ -24,6 +24,7 @@ from monitor.pipeline.websub import (
     signed,
     verify,
 )
+from monitor.store import Store
 from monitor.types import PushSubscription
 from monitor.watchlists.load import BUNDLED
 from tests.support.hub import Hub, atom
@@ -169,3 +170,16 @@ def test_a_daemon_subscribes_takes_signed_pushes_at_once_and_ignores_forged_ones
     assert status.next_poll_at is not None
     assert status.next_poll_at - datetime.now(UTC) > timedelta(seconds=SAFETY_POLL_S * 0.5)
     app.store.engine.dispose()
+
+
+def test_a_removed_feeds_hub_is_told_it_is_gone(sqlite_store: Store) -> None:
+    from monitor.types import FeedSource
+
+    sqlite_store.sync_feeds([FeedSource(TOPIC, None, 900)])
+    [due] = sqlite_store.active_feeds()
+    sqlite_store.request_push(PushSubscription(due.id, HUB, TOPIC, "s", "tok1", "requested", NOW))
+    assert sqlite_store.push_subscription_by_token("tok1") is not None
+    sqlite_store.push_verified("tok1", 3600)
+    assert sqlite_store.push_subscription(due.id).state == "active"  # type: ignore[union-attr]
+    sqlite_store.sync_feeds([])  # the feed is taken out of monitor.yaml
+    assert sqlite_store.push_subscription_by_token("tok1") is None

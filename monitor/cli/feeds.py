@@ -99,8 +99,9 @@ def import_(
 
 @app.command("health")
 def health() -> None:
-    """Last success, error count, next poll, items seen, the daemon polling it now (when
-    several share the database) and the last error, per feed."""
+    """Per source: its kind (and whether a WebSub hub pushes it), last success, error
+    count, next poll, items seen, the daemon polling it now (when several share the
+    database) and the last error."""
     from monitor.clock import aware
     from monitor.store import open_store
 
@@ -109,6 +110,7 @@ def health() -> None:
     rows = [
         (
             s.url,
+            f"{s.kind}, pushed" if s.pushed_until else s.kind,
             short_time(s.last_success_at) if s.last_success_at else "never",
             str(s.error_count),
             short_time(s.next_poll_at) if s.next_poll_at and aware(s.next_poll_at) > now else "due",
@@ -123,9 +125,18 @@ def health() -> None:
         typer.echo("no feeds polled yet")
         return
     table(
-        ["feed", "last success", "errors", "next poll", "items", "polled by", "last error"],
+        [
+            "source",
+            "kind",
+            "last success",
+            "errors",
+            "next poll",
+            "items",
+            "polled by",
+            "last error",
+        ],
         rows,
-        [50, 20, 6, 20, 6, 30, 60],
+        [50, 14, 20, 6, 20, 6, 30, 60],
     )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from monitor.config.settings import Settings
 
-SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "monitor.schema.json"
+# Beside the watchlist schema, in the package (the repository's schema/ links there).
+SCHEMA = Path(__file__).resolve().parents[1] / "watchlists" / "schema" / "monitor.schema.json"
 
 
 def monitor_schema() -> dict[str, Any]:

@@ -35,8 +35,14 @@ class WebSubMixin(StoreBase):
             return _sub(row[0]) if row else None
 
     def push_subscription_by_token(self, token: str) -> PushSubscription | None:
+        """The subscription a callback token names, while its feed is configured: a
+        removed feed's hub is told 410 Gone and stops pushing."""
         with self.session() as s:
-            row = s.execute(select(WebSubRow).where(col(WebSubRow.token) == token)).first()
+            row = s.execute(
+                select(WebSubRow)
+                .join(FeedRow, col(FeedRow.id) == col(WebSubRow.feed_id))
+                .where(col(WebSubRow.token) == token, col(FeedRow.active))
+            ).first()
             return _sub(row[0]) if row else None
 
     def request_push(self, sub: PushSubscription) -> None:

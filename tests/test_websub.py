@@ -183,3 +183,35 @@ def test_a_removed_feeds_hub_is_told_it_is_gone(sqlite_store: Store) -> None:
     assert sqlite_store.push_subscription(due.id).state == "active"  # type: ignore[union-attr]
     sqlite_store.sync_feeds([])  # the feed is taken out of monitor.yaml
     assert sqlite_store.push_subscription_by_token("tok1") is None
+
+
+def test_a_pushed_feed_that_answers_304_stays_on_the_safety_net_interval(
+    sqlite_store: Store,
+) -> None:
+    from monitor.fetch.client import Fetcher, FetchPolicy
+    from monitor.match.matcher import Matcher
+    from monitor.pipeline.refresh import Pipeline
+    from monitor.pipeline.subscribe import Subscriber
+    from monitor.types import FeedSource
+    from tests.support.httpd import Reply, ScriptedServer
+    from tests.support.store import feed
+
+    with ScriptedServer(lambda path, headers: Reply(304)) as srv:
+        url = srv.base + "/feed.xml"
+        sqlite_store.sync_feeds([FeedSource(url, None, 300)])
+        due = feed(sqlite_store, url)
+        now = sqlite_store.clock()
+        sqlite_store.request_push(PushSubscription(due.id, HUB, url, "s", "tok", "requested", now))
+        sqlite_store.push_verified("tok", LEASE_S)
+
+        async def go() -> str:
+            async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+                sub = Subscriber(sqlite_store, f, "http://127.0.0.1:1", sqlite_store.clock)
+                pipe = Pipeline(sqlite_store, f, lambda: Matcher([]), subscriber=sub)
+                return (await pipe.refresh(due)).status
+
+        assert asyncio.run(go()) == "not-modified"
+    [status] = sqlite_store.feed_statuses()
+    assert status.pushed_until is not None and status.next_poll_at is not None
+    wait = status.next_poll_at.replace(tzinfo=UTC) - sqlite_store.clock()
+    assert wait > timedelta(seconds=SAFETY_POLL_S * 0.5)  # not the feed's own 5 minutes

@@ -151,7 +151,8 @@ class Pipeline:
             allowed = self.robots.allowed if self.robots is not None else None
             read = await read_source(src, feed.state, self.fetcher.get, self._parse, allowed)
             if read.parsed is None or not isinstance(read.result, FetchResult):
-                await self._polls.put(self._success(feed, read.result.max_age_s))
+                every = await self._push_interval(feed, None)
+                await self._polls.put(self._success(feed, read.result.max_age_s, every_s=every))
                 log.debug("feed not modified", feed=redact(src.url))
                 return RefreshResult(src.url, "not-modified")
             result, parsed = read.result, read.parsed
@@ -222,12 +223,15 @@ class Pipeline:
         except SandboxError as exc:
             raise FeedParseError(str(exc)) from exc
 
-    async def _push_interval(self, feed: DueFeed, parsed: ParsedFeed) -> int | None:
+    async def _push_interval(self, feed: DueFeed, parsed: ParsedFeed | None) -> int | None:
         """Subscribe to (or renew at) the hub a feed names; a feed its hub pushes is
-        then polled at the longer safety-net interval."""
+        then polled at the longer safety-net interval (also after a 304: `parsed` None)."""
         if self.subscriber is None or feed.source.kind != "feed":
             return None
-        sub = await self.subscriber.consider(feed, parsed.hub, parsed.self_url)
+        if parsed is None:
+            sub = await self._db(self.store.push_subscription, feed.id)
+        else:
+            sub = await self.subscriber.consider(feed, parsed.hub, parsed.self_url)
         return poll_interval(feed.source.interval_s, sub, self.clock())
 
     async def _entries(self, feed: DueFeed, fresh: Sequence[Fresh]) -> tuple[list[int], int]:

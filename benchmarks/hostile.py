@@ -95,6 +95,15 @@ def many_urls() -> bytes:
     return plain("sitemap", 1, range(50_000), "A story.")
 
 
+def ampersands() -> bytes:
+    """Just under the 10 MB limit, gzipped: URLs whose queries hold bare & (repaired)."""
+    urls = "".join(
+        f"<url><loc>{BASE}/s/{i}.html?a=1&b=2&c=3&d=4</loc></url>" for i in range(135_000)
+    )
+    doc = f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
+    return zlib.compress(doc.encode(), 9, wbits=16 + zlib.MAX_WBITS)
+
+
 def scripted_telegram() -> bytes:
     evil = "<script>" + "x" * 20_000 + "</script>&lt;script&gt;alert(1)&lt;/script&gt; CSTO"
     return telegram(1, range(400), lambda i: f"{evil} {i}")
@@ -127,7 +136,7 @@ def loop() -> str:
 
     src = FeedSource(f"{BASE}/a.xml", None, 900, True, "sitemap")
     try:
-        asyncio.run(read_source(src, PollState(), get, parse, None))
+        asyncio.run(read_source(src, PollState(), get, parse, None, 60))
     except FeedParseError as exc:
         return f"error: {exc}"
     return "read"
@@ -151,6 +160,7 @@ CASES: dict[str, tuple[str, Callable[[], bytes]] | Callable[[], str]] = {
     "sitemap: a 1 GB gzip bomb": ("sitemap", bomb),
     "sitemap: an index of 50,000 children": ("sitemap", big_index),
     "sitemap: 50,000 URLs": ("sitemap", many_urls),
+    "sitemap: 135,000 URLs with bare & (gzip, 10 MB)": ("sitemap", ampersands),
     "sitemap: an index that links to itself": loop,
     "telegram: 400 messages, 20 KB of script each": ("telegram", scripted_telegram),
     "page: 20,000 links": ("page", lambda: link_page(10)),

@@ -130,7 +130,16 @@ def routes(tmp: Path, push_first: bool) -> dict[str, int]:
         daemon = Daemon(app)
 
         def seen_by_all() -> bool:
-            return all(s.items_seen >= 1 for s in app.store.feed_statuses())
+            """Every route has listed the story's article, and no poll is on its way."""
+            with app.store.engine.connect() as c:
+                listed = c.execute(
+                    text(
+                        "SELECT count(DISTINCT e.feed_id) FROM feed_entry e "
+                        "JOIN article a ON a.id = e.article_id WHERE a.url LIKE :u"
+                    ),
+                    {"u": f"%{SLUG}"},
+                ).scalar()
+            return listed == len(entries) and not daemon.in_flight
 
         async def story() -> None:
             while not hub.verified.is_set() or not all(
@@ -146,7 +155,6 @@ def routes(tmp: Path, push_first: bool) -> dict[str, int]:
                     c.execute(update(FeedRow).values(next_poll_at=utcnow()))
             while not seen_by_all() or app.store.pending_deliveries():
                 await asyncio.sleep(0.05)
-            await asyncio.sleep(1)  # anything still on its way
             daemon.stop()
 
         async def go() -> None:

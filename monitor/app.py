@@ -99,6 +99,7 @@ class App:
         self.metrics.watch_store(self.store.stats)
         self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
         self._pipeline: Pipeline | None = None
+        self.listening = False  # the daemon's HTTP listener runs: WebSub hubs can call back
 
     def reload_settings(self) -> bool:
         """Apply an edited monitor.yaml: feeds, subscriptions, watchlists, admin. A broken
@@ -166,7 +167,6 @@ class App:
         """Poll each feed; or, with `pushed`, take what its WebSub hub pushed instead."""
         pipe = self._pipeline
         if pipe is None or pipe.fetcher is not fetcher or pipe.sandbox is not sandbox:
-            public = self.settings.http.public_url
             pipe = self._pipeline = Pipeline(
                 self.store,
                 fetcher,
@@ -175,8 +175,15 @@ class App:
                 respect_robots=self.settings.fetch.respect_robots,
                 owner=self.owner,
                 metrics=self.metrics,
-                subscriber=Subscriber(self.store, fetcher, public, self.store.clock)
-                if public and self.settings.http.listen is not None
+                # WebSub only where a listener takes the hubs' requests: the daemon's.
+                subscriber=Subscriber(
+                    self.store,
+                    fetcher,
+                    lambda: self.settings.http.public_url,
+                    self.store.clock,
+                    plain_http=self.settings.fetch.allow_private_networks,
+                )
+                if self.listening
                 else None,
             )
         return list(await asyncio.gather(*(self._timed(pipe, f, pushed) for f in feeds)))

@@ -13,6 +13,7 @@ import asyncio
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -81,10 +82,16 @@ class Daemon:
         self.scheduler: AsyncIOScheduler | None = None
         self.last_success: datetime | None = None  # of a poll by this daemon, for /readyz
         self.listener: Listener | None = None
+        self._site: Site | None = None
+        # WebSub pushes waiting for their feed: the newest body of each (a burst of pushes
+        # is processed once, with the latest version of the feed).
+        self._pushes: dict[int, FetchResult] = {}
         http = app.settings.http
         if http.listen is not None:  # refused now, before anything starts
             check_listener(app.settings)
-            self.listener = Listener(make_app(self.site()), bind(http.host, http.port))
+            self._site = self.site()
+            self.listener = Listener(make_app(self._site), bind(http.host, http.port))
+            app.listening = True
 
     def site(self) -> Site:
         return Site.of(
@@ -96,17 +103,27 @@ class Daemon:
 
     async def pushed(self, feed_id: int, body: bytes, content_type: str | None) -> object:
         """A signed WebSub push: processed now, as a poll of its feed that fetches
-        nothing. A feed being polled (here or by another daemon) is waited for."""
+        nothing. A feed being polled (here or by another daemon) is waited for; pushes
+        that come meanwhile replace the waiting one."""
+        waiting = feed_id in self._pushes
+        self._pushes[feed_id] = FetchResult("", 200, body, content_type, None, None)
+        if waiting:
+            return None
         store, me = self.app.store, self.app.owner
+        feed = None
         for _ in range(PUSH_WAIT_S):
+            if self.stopping.is_set():
+                break
             feed = await self._job("taking a pushed feed", store.claim_feed, me, feed_id, LEASE)
             if feed is not None:
                 break
             await asyncio.sleep(1)
-        else:
-            log.info("pushed feed still being polled; its poll covers the push", feed_id=feed_id)
+        latest = self._pushes.pop(feed_id)
+        if feed is None:
+            if not self.stopping.is_set():
+                log.info("pushed feed still being polled; its poll covers it", feed_id=feed_id)
             return None
-        result = FetchResult(feed.source.url, 200, body, content_type, None, None)
+        result = replace(latest, url=feed.source.url)
         self.in_flight[feed.id] = task = asyncio.create_task(self._refresh(feed, result))
         return await task
 
@@ -174,6 +191,8 @@ class Daemon:
         scheduler.shutdown(wait=False)
         if self.listener is not None:
             await self.listener.stop()
+        for push in self._site.tasks if self._site is not None else ():
+            push.cancel()  # waiting for a lease: their feeds are polled after the restart
         for task in self.in_flight.values():
             task.cancel()
         await asyncio.gather(*self.in_flight.values(), return_exceptions=True)

@@ -77,6 +77,10 @@ class FeedItem:
     # False: `link` is the entry's own permanent address (a Telegram message without a
     # link to an article), not a page to fetch; the entry's text is all there is.
     fetch_page: bool = True
+    # The entry's own text is news beside the page it links to (a Telegram message that
+    # links to an article): matched with the page's text, and also when the article is
+    # stored already, for the watchlists it did not hit.
+    own_text: bool = False
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def test_a_sitemap_gzip_bomb_is_a_clear_error(sqlite_store: Store) -> None:
         add(sqlite_store, srv.base + "/sitemap.xml.gz", "sitemap")
         result = poll(sqlite_store, srv.base + "/sitemap.xml.gz")
     assert result.status == "error"
-    assert "over 50 MB when decompressed" in (result.error or "")
+    assert "over 10 MB when decompressed" in (result.error or "")
 
 
 def test_a_gzipped_sitemap_is_read(sqlite_store: Store) -> None:
@@ -221,3 +221,111 @@ def test_a_channel_telegram_will_not_show_is_a_clear_error(sqlite_store: Store) 
         result = poll(sqlite_store, srv.base + "/s/herald_news")
     assert result.status == "error"
     assert "can't be displayed" in (result.error or "").replace("’", "'")
+
+
+def urlset(*locs: str) -> bytes:
+    urls = "".join(f"<url><loc>{u}</loc><lastmod>2026-12-05</lastmod></url>" for u in locs)
+    return f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>".encode()
+
+
+def test_an_index_keeps_no_validators_so_its_childrens_news_is_never_hidden(
+    sqlite_store: Store,
+) -> None:
+    holder: list[str] = []
+    news: list[str] = ["/a/2026/12/05/first-story.html"]
+
+    def script(path: str, headers: dict[str, str]) -> Reply:
+        b = holder[0]
+        if path == "/sitemap.xml":  # a static index: its ETag never changes
+            if headers.get("if-none-match") == '"i1"':
+                return Reply(304)
+            return Reply(200, index(f"{b}/news.xml"), {**XML, "ETag": '"i1"'})
+        if path == "/news.xml":
+            return Reply(200, urlset(*(b + n for n in news)), XML)
+        return Reply(404)
+
+    with ScriptedServer(script) as srv:
+        holder.append(srv.base)
+        add(sqlite_store, srv.base + "/sitemap.xml", "sitemap", pages=False)
+        assert poll(sqlite_store, srv.base + "/sitemap.xml").new_items == 1
+        assert feed(sqlite_store, srv.base + "/sitemap.xml").state == PollState()
+        news.append("/a/2026/12/05/second-story.html")
+        again = poll(sqlite_store, srv.base + "/sitemap.xml")
+        assert (again.status, again.new_items) == ("ok", 1)
+        assert all("if-none-match" not in h for p, h in srv.requests if p == "/sitemap.xml")
+
+
+def test_a_failing_child_is_left_out_and_only_all_failing_is_an_error(
+    sqlite_store: Store,
+) -> None:
+    holder: list[str] = []
+    broken = {"/sitemap-1.xml"}
+
+    def routes(path: str) -> Reply | None:
+        b = holder[0]
+        if path == "/sitemap.xml":
+            children = [
+                f"{b}/sitemap-1.xml",
+                f"{b}/sitemap-2.xml",
+                "https://elsewhere.example/s.xml",
+            ]
+            return Reply(200, index(*children), XML)
+        if path == "/sitemap-2.xml" and path not in broken:
+            return Reply(200, urlset(f"{b}/a/2026/12/05/a-story-of-the-day.html"), XML)
+        return None
+
+    with serve(routes) as srv:
+        holder.append(srv.base)
+        url = srv.base + "/sitemap.xml"
+        add(sqlite_store, url, "sitemap", pages=False)
+        ok = poll(sqlite_store, url)
+        assert (ok.status, ok.new_items) == ("ok", 1)
+        broken.add("/sitemap-2.xml")
+        failed = poll(sqlite_store, url)
+        assert failed.status == "error"
+        assert "child sitemap" in (failed.error or "") and "/sitemap-1.xml" in (failed.error or "")
+        assert "/sitemap-2.xml" in (failed.error or "")
+        assert all("elsewhere" not in p for p, _ in srv.requests)  # another site's: not read
+
+
+def test_a_child_listed_by_two_indexes_is_not_a_loop(sqlite_store: Store) -> None:
+    holder: list[str] = []
+
+    def routes(path: str) -> Reply | None:
+        b = holder[0]
+        if path == "/a.xml":
+            return Reply(200, index(f"{b}/b.xml", f"{b}/c.xml"), XML)
+        if path == "/b.xml":
+            return Reply(200, index(f"{b}/c.xml"), XML)
+        if path == "/c.xml":
+            return Reply(200, urlset(f"{b}/a/2026/12/05/shared-child-story.html"), XML)
+        return None
+
+    with serve(routes) as srv:
+        holder.append(srv.base)
+        add(sqlite_store, srv.base + "/a.xml", "sitemap", pages=False)
+        result = poll(sqlite_store, srv.base + "/a.xml")
+    assert (result.status, result.new_items) == ("ok", 1)
+
+
+def test_a_telegram_message_about_a_stored_article_is_still_matched(
+    sqlite_store: Store,
+) -> None:
+    world = World(published=False)
+    with world.server:
+        other = world.base + "/herald/2026/12/04/yerevan-budget-vote.html"
+        add(sqlite_store, world.base + "/herald/rss.xml", "feed")
+        assert poll(sqlite_store, world.base + "/herald/rss.xml").new_hits == ()  # city news
+        message = f"CSTO summit cancelled, sources say. Background: <a href='{other}'>{other}</a>"
+        page = telegram_preview(world.base, False).replace(
+            b"Good morning from Yerevan. Clear skies today.", message.encode()
+        )
+        with serve(lambda p: Reply(200, page, {"Content-Type": "text/html"})) as tg:
+            add(sqlite_store, tg.base + "/s/herald_news", "telegram")
+            result = poll(sqlite_store, tg.base + "/s/herald_news")
+        assert (result.status, len(result.new_hits)) == ("ok", 1)
+        [hit] = sqlite_store.hits()
+        assert hit.url.endswith("yerevan-budget-vote.html")  # one article, not two
+        assert "CSTO summit cancelled" in hit.snippets[0].text
+        fetched = [p for p, _ in world.server.requests if "yerevan-budget-vote" in p]
+        assert len(fetched) == 1  # by the feed's poll only

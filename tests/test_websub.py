@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import urllib.error
+import urllib.request
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,6 +53,8 @@ def sub(state: str, asked: timedelta, lease: timedelta | None = None) -> PushSub
         (sub("active", timedelta(days=7), timedelta(minutes=20)), HUB, TOPIC, "renew"),
         (sub("active", timedelta(days=6), timedelta(hours=12)), HUB, TOPIC, "renew"),
         (sub("active", timedelta(days=1), None), HUB, TOPIC, None),
+        # a renewal asked for a minute ago: its verification may still come
+        (sub("active", timedelta(minutes=1), timedelta(minutes=5)), HUB, TOPIC, None),
         (sub("active", timedelta(seconds=LEASE_S), None), HUB, TOPIC, "renew"),
         (sub("requested", VERIFY_WAIT / 2), HUB, TOPIC, None),  # its verification may come
         (sub("requested", VERIFY_WAIT), HUB, TOPIC, "subscribe"),
@@ -92,6 +97,7 @@ def test_a_push_is_signed_with_the_secret() -> None:
     assert not signed("s3cret", body, None)
     assert not signed("s3cret", body, mac)  # no method
     assert not signed("s3cret", body, f"md5={mac}")
+    assert not signed("s3cret", body, "sha256=é" + mac[1:])  # not ASCII: refused, not raised
 
 
 def test_a_hub_verification_is_answered_only_for_what_was_asked() -> None:
@@ -104,9 +110,31 @@ def test_a_hub_verification_is_answered_only_for_what_was_asked() -> None:
     assert verify(asked, {**ok, "hub.topic": "https://evil/"}).status == 404
     assert verify(asked, {**ok, "hub.mode": "unsubscribe"}).status == 404  # never asked
     assert verify(asked, {**ok, "hub.challenge": ""}).status == 400
+    assert verify(asked, {**ok, "hub.lease_seconds": "²"}).lease_s is None
+    assert verify(asked, {**ok, "hub.lease_seconds": "9" * 40}).lease_s == 365 * 86400
     assert verify(sub("denied", timedelta(0)), ok).status == 404
     denied = verify(asked, {"hub.mode": "denied", "hub.topic": TOPIC, "hub.reason": "no"})
     assert (denied.record, denied.reason) == ("denied", "no")
+
+
+TOKEN = "a-long-page-token"
+
+
+def get(url: str, token: str | None) -> tuple[int, str]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def post(url: str, body: bytes) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, method="POST")) as r:
+            return r.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
 
 
 def forged(hub: Hub) -> bytes:
@@ -122,8 +150,9 @@ def test_a_daemon_subscribes_takes_signed_pushes_at_once_and_ignores_forged_ones
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(
         f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
-        "fetch:\n  allow_private_networks: true\n"
+        "fetch:\n  allow_private_networks: true\n  max_bytes: 100KB\n"
         f"http:\n  listen: 127.0.0.1:{port}\n  public_url: http://127.0.0.1:{port}\n"
+        f"  token: {TOKEN}\n"
         f"feeds:\n  - url: {hub.feed_url}\n    pages: false\n"
         "subscriptions:\n  - name: desk\n    schedule: immediate\n"
         f'    notify: ["{webhook.url()}"]\n'
@@ -131,6 +160,7 @@ def test_a_daemon_subscribes_takes_signed_pushes_at_once_and_ignores_forged_ones
     app = App(load_settings(cfg))
     daemon = Daemon(app)
     pushes: dict[str, list[int]] = {}
+    seen: dict[str, tuple[int, str]] = {}
 
     async def story() -> None:
         while not hub.verified.is_set():
@@ -143,6 +173,10 @@ def test_a_daemon_subscribes_takes_signed_pushes_at_once_and_ignores_forged_ones
         pushes["good"] = await asyncio.to_thread(hub.publish, entry)
         while not webhook.bodies:
             await asyncio.sleep(0.1)
+        seen["page"] = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/feeds", TOKEN)
+        seen["no token"] = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/feeds", None)
+        callback = hub.subscribers[0].callback
+        seen["too big"] = await asyncio.to_thread(post, callback, b"<feed>" + b" " * 200_000)
         daemon.stop()
 
     async def go() -> None:
@@ -164,6 +198,10 @@ def test_a_daemon_subscribes_takes_signed_pushes_at_once_and_ignores_forged_ones
     assert titles == {"CSTO summit opens in Minsk"}
     assert "forged" not in str(webhook.bodies)
     assert len(webhook.bodies) == 1
+    # The callback needs no token (a hub cannot hold it); the pages still do.
+    assert seen["no token"][0] == 401
+    assert seen["page"][0] == 200 and "pushed by its WebSub hub" in seen["page"][1]
+    assert seen["too big"][0] == 413
     # Pushed, the feed is polled only as a safety net now.
     status = app.store.feed_statuses()[0]
     assert status.pushed_until is not None
@@ -215,3 +253,27 @@ def test_a_pushed_feed_that_answers_304_stays_on_the_safety_net_interval(
     assert status.pushed_until is not None and status.next_poll_at is not None
     wait = status.next_poll_at.replace(tzinfo=UTC) - sqlite_store.clock()
     assert wait > timedelta(seconds=SAFETY_POLL_S * 0.5)  # not the feed's own 5 minutes
+
+
+def test_a_renewal_keeps_the_subscription_and_a_new_hub_starts_over(sqlite_store: Store) -> None:
+    from monitor.types import FeedSource
+
+    sqlite_store.sync_feeds([FeedSource(TOPIC, None, 900)])
+    [due] = sqlite_store.active_feeds()
+    first = PushSubscription(due.id, HUB, TOPIC, "s", "tok1", "requested", NOW)
+    sqlite_store.request_push(first)
+    sqlite_store.push_verified("tok1", 3600)
+    sqlite_store.request_push(replace(first, requested_at=NOW + timedelta(hours=1)))  # renewal
+    renewed = sqlite_store.push_subscription(due.id)
+    assert renewed is not None and renewed.state == "active" and renewed.lease_until is not None
+    moved = replace(first, hub="https://hub2.example/", token="tok2", secret="s2")
+    sqlite_store.request_push(moved)
+    after = sqlite_store.push_subscription(due.id)
+    assert after is not None and (after.state, after.lease_until, after.token) == (
+        "requested",
+        None,
+        "tok2",
+    )
+    assert poll_interval(900, after, NOW) == 900  # not pushed until the new hub verifies
+    sqlite_store.sync_feeds([FeedSource(TOPIC, None, 900, kind="page")])  # now another kind
+    assert sqlite_store.push_subscription(due.id) is None

@@ -211,7 +211,8 @@ def _ask(n: int, best: int) -> int | None:
 def _add(f: Found) -> None:
     from monitor.config.editor import AddedKind, add_source
 
-    kind: AddedKind = "feed" if f.kind == "feed" else "sitemap" if f.kind == "sitemap" else "page"
+    kinds: dict[str, AddedKind] = {"feed": "feed", "sitemap": "sitemap", "page": "page"}
+    kind = kinds[f.kind]  # discovery finds no other kind
     # A feed's title, or a news sitemap's publication name; a page's title is the
     # section's ("World news — Herald"), not the outlet's.
     name = f.title[:NAME_MAX].rstrip() if f.title and kind != "page" else None

@@ -3,8 +3,9 @@
 monitor.yaml stays the one list of feeds: the import checks the OPML, then adds one
 `- opml: PATH` line at the end of `feeds:`, in the indentation the list already
 has; `feeds add` adds `- url: URL` (with its `name:`), `- sitemap: URL` or
-`- page: URL` there the same way. Every other byte of the file is kept: comments, layout, quoting. What is
-written must load, and the file is replaced atomically with its permissions.
+`- page: URL` there the same way. Every other byte of the file is kept: comments,
+layout, quoting. What is written must load, and the file is replaced atomically with
+its permissions.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from monitor.config.feeds import KIND_KEYS, FeedOrOpml, kinds_named
@@ -154,6 +155,14 @@ class HttpSettings(_Strict):
         if v is not None and len(v.strip()) < 8:
             raise ValueError("the token is empty or shorter than 8 characters")
         return v
+
+    @model_validator(mode="after")
+    def _pushes_need_a_listener(self) -> HttpSettings:
+        if self.public_url is not None and self.listen is None:
+            raise ValueError(
+                "public_url is set but listen is null: WebSub hubs push to the listener"
+            )
+        return self
 
     def exposed(self) -> bool:
         """Listening beyond loopback: anyone on the network could read the page."""

@@ -29,7 +29,9 @@ class Kind:
     parse: Parser  # runs in a parser worker: a module-level function
     accept: str
     # The source's own URL is fetched only where robots.txt allows: a site offers its
-    # feeds to be polled, but a section page or a sitemap is fetched like any page.
+    # feeds to be polled, but a section page or a sitemap is fetched like any page. A
+    # Telegram preview is the channel's own public feed, polled like one (the articles
+    # its messages link to follow their sites' robots.txt).
     robots: bool
     what: str  # "parsing the <what>", in errors
 

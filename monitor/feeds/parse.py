@@ -65,7 +65,8 @@ def _link(feed: Any, rel: str) -> str | None:
     """The feed's own <link rel=...> (atom:link in RSS too): WebSub's hub and topic."""
     for link in feed.get("links") or []:
         href = str(link.get("href") or "").strip()
-        if link.get("rel") == rel and re.match(r"^https?://", href, re.IGNORECASE):
+        ok = len(href) <= 2000 and re.match(r"^https?://", href, re.IGNORECASE)
+        if link.get("rel") == rel and ok:
             return href
     return None
 

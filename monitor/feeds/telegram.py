@@ -275,6 +275,7 @@ def _item(message: Any, channel_title: str | None) -> FeedItem | None:
         fingerprint=content_hash(title, summary),
         signature=signature(summary or title),
         fetch_page=article is not None,
+        own_text=article is not None and bool(summary),
     )
 
 

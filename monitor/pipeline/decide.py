@@ -51,7 +51,7 @@ def split_known(
     seen: list[SeenEntry] = []
     todo: list[tuple[str, Fresh]] = []
     for url, f in entries.items():
-        if url in known and not f.edited:
+        if url in known and not f.edited and not f.item.own_text:
             seen.append(SeenEntry(f.item.key, f.item.fingerprint, known[url]))
         else:
             todo.append((url, f))

@@ -31,7 +31,7 @@ from monitor.feeds.discover import (
 )
 from monitor.feeds.kinds import HTML_ACCEPT, KINDS, Kind
 from monitor.fetch.client import Fetcher
-from monitor.pipeline.sources import read_source
+from monitor.pipeline.sources import SITEMAP_BUDGET, read_source
 from monitor.types import (
     FeedItem,
     FeedSource,
@@ -183,7 +183,8 @@ async def _read(kind: SourceKind, got: FetchResult, fetcher: Fetcher) -> ParsedF
         return got if url == got.url else await fetcher.get(url, state, accept)
 
     source = FeedSource(got.url, None, 0, kind=kind)
-    read = await read_source(source, PollState(), get, _parse, None)
+    budget = SITEMAP_BUDGET * fetcher.policy.timeout_s
+    read = await read_source(source, PollState(), get, _parse, None, budget)
     return read.parsed or ParsedFeed(None, ())
 
 

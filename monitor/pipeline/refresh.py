@@ -1,5 +1,5 @@
-"""Refresh one source: fetch -> parse (as its kind says) -> decide what is new -> fetch pages -> extract ->
-match -> store -> record the poll.
+"""Refresh one source: fetch -> parse (as its kind says) -> decide what is new -> fetch
+pages -> extract -> match -> store -> record the poll.
 
 The only place that strings the stages together, and the one per-feed error
 boundary: whatever goes wrong is recorded as that feed's failure and the daemon
@@ -16,6 +16,7 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -37,13 +38,14 @@ from monitor.pipeline.batch import Batcher
 from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
 from monitor.pipeline.inflight import InFlight
 from monitor.pipeline.schedule import next_poll
-from monitor.pipeline.sources import read_source
+from monitor.pipeline.sources import SITEMAP_BUDGET, read_source
 from monitor.pipeline.subscribe import Subscriber
 from monitor.pipeline.websub import poll_interval
 from monitor.store import Store
 from monitor.store.articles import FeedBatch
 from monitor.store.base import describe_db_error
 from monitor.types import (
+    Article,
     DueFeed,
     ExtractedPage,
     FeedItem,
@@ -73,6 +75,17 @@ _NO_LIMIT = contextlib.nullcontext()
 
 async def _none() -> None:
     return None
+
+
+def _without_page(f: Fresh) -> Fresh:
+    return replace(f, item=replace(f.item, fetch_page=False))
+
+
+def _matched_text(item: FeedItem, article: Article) -> str:
+    """The article's text, and an entry's own text beside it (a Telegram message)."""
+    if item.own_text and article.source == "page" and item.summary not in article.text:
+        return f"{article.text}\n\n{item.summary}"
+    return article.text
 
 
 def _has_page(item: FeedItem) -> bool:
@@ -145,17 +158,21 @@ class Pipeline:
 
     async def _refresh(self, feed: DueFeed, pushed: FetchResult | None) -> RefreshResult:
         src = feed.source
+        index = False
         if pushed is not None:
             result, parsed = pushed, await self._parse(KINDS["feed"], pushed)
         else:
             allowed = self.robots.allowed if self.robots is not None else None
-            read = await read_source(src, feed.state, self.fetcher.get, self._parse, allowed)
+            budget = SITEMAP_BUDGET * self.fetcher.policy.timeout_s
+            read = await read_source(
+                src, feed.state, self.fetcher.get, self._parse, allowed, budget
+            )
             if read.parsed is None or not isinstance(read.result, FetchResult):
                 every = await self._push_interval(feed, None)
                 await self._polls.put(self._success(feed, read.result.max_age_s, every_s=every))
                 log.debug("feed not modified", feed=redact(src.url))
                 return RefreshResult(src.url, "not-modified")
-            result, parsed = read.result, read.parsed
+            result, parsed, index = read.result, read.parsed, read.index
         items = unique_items(parsed.items)
         seen = await self._db(self.store.entry_fingerprints, feed.id, [i.key for i in items])
         fresh = fresh_items(items, seen)
@@ -164,9 +181,12 @@ class Pipeline:
         # were not stored must not be kept, or the feed answers 304 from then on. Nor
         # those of a poll that left entries to another daemon: it is polled again soon.
         hint = max(result.max_age_s or 0, parsed.ttl_s or 0)
-        # A push carries no validators: those of the last poll stay.
+        # A push carries no validators: those of the last poll stay. A sitemap index
+        # keeps none: it is read in full each time (see pipeline.sources.Read).
         ok = not deferred and pushed is None
         state = PollState(result.etag, result.last_modified) if ok else None
+        if index and ok:
+            state = PollState()
         done = len(fresh) - deferred
         every = await self._push_interval(feed, parsed)
         await self._polls.put(self._success(feed, hint, state, done, deferred > 0, every))
@@ -228,10 +248,15 @@ class Pipeline:
         then polled at the longer safety-net interval (also after a 304: `parsed` None)."""
         if self.subscriber is None or feed.source.kind != "feed":
             return None
-        if parsed is None:
-            sub = await self._db(self.store.push_subscription, feed.id)
-        else:
-            sub = await self.subscriber.consider(feed, parsed.hub, parsed.self_url)
+        try:
+            if parsed is None:
+                sub = await self._db(self.store.push_subscription, feed.id)
+            else:
+                sub = await self.subscriber.consider(feed, parsed.hub, parsed.self_url)
+        except SQLAlchemyError as exc:  # the poll is stored: only the subscription waits
+            url, error = redact(feed.source.url), describe_db_error(exc)
+            log.warning("WebSub subscription not checked", feed=url, error=error)
+            return None
         return poll_interval(feed.source.interval_s, sub, self.clock())
 
     async def _entries(self, feed: DueFeed, fresh: Sequence[Fresh]) -> tuple[list[int], int]:
@@ -265,6 +290,9 @@ class Pipeline:
         if seen:
             await self._db(self.store.mark_seen, feed.id, seen)
         fetching = feed.source.pages
+        # A message about an article stored already is matched alone: the page is not
+        # fetched again for it.
+        todo = [(url, _without_page(f) if url in known and not f.edited else f) for url, f in todo]
         claimed: set[str] = set()
         deferred = 0
         if fetching and self.owner is not None:
@@ -294,7 +322,7 @@ class Pipeline:
         for (url, f), page in zip(todo, pages, strict=True):
             own = page_url(url, page.canonical_url if page else None)
             article = article_from(f.item, page, own, feed.source.name)
-            matches = tuple(matcher.match(article.title, article.text))
+            matches = tuple(matcher.match(article.title, _matched_text(f.item, article)))
             batch.append(NewEntry(article, matches, f.item.key, f.item.fingerprint))
         if not batch:
             return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 
 import structlog
@@ -21,21 +22,36 @@ CALLBACK_PATH = "/websub/"
 
 
 class Subscriber:
-    def __init__(self, store: Store, fetcher: Fetcher, public_url: str, clock: Clock) -> None:
+    """`public_url` is read at each subscription (an edited monitor.yaml applies at
+    once); None: no subscriptions. `plain_http`: hubs on http:// are asked too (tests
+    on 127.0.0.1); otherwise only https ones, as the secret travels in the request."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        public_url: Callable[[], str | None],
+        clock: Clock,
+        plain_http: bool = False,
+    ) -> None:
         self.store = store
         self.fetcher = fetcher
-        self.public_url = public_url.rstrip("/")
+        self.public_url = public_url
         self.clock = clock
+        self.plain_http = plain_http
 
-    def callback(self, token: str) -> str:
-        return f"{self.public_url}{CALLBACK_PATH}{token}"
+    def callback(self, public: str, token: str) -> str:
+        return f"{public.rstrip('/')}{CALLBACK_PATH}{token}"
 
     async def consider(
         self, feed: DueFeed, hub: str | None, topic: str | None
     ) -> PushSubscription | None:
         """The feed's subscription after asking the hub, if it had to be asked."""
         sub = await asyncio.to_thread(self.store.push_subscription, feed.id)
-        if hub is None:  # the feed stopped naming a hub: pushes end with the lease
+        public = self.public_url()
+        if hub is None or public is None:  # no hub (any more): pushes end with the lease
+            return sub
+        if not (hub.lower().startswith("https://") or self.plain_http):
             return sub
         topic = topic or feed.source.url
         now = self.clock()
@@ -57,7 +73,7 @@ class Subscriber:
         form = {
             "hub.mode": "subscribe",
             "hub.topic": topic,
-            "hub.callback": self.callback(asked.token),
+            "hub.callback": self.callback(public, asked.token),
             "hub.secret": asked.secret,
             "hub.lease_seconds": str(LEASE_S),
         }
@@ -67,6 +83,10 @@ class Subscriber:
             log.warning("WebSub hub refused the subscription", hub=redact(hub), error=str(exc))
             await asyncio.to_thread(self.store.push_refused, asked.token, "failed", str(exc))
             return replace(asked, state="failed", last_error=str(exc))
-        log.info("asked the WebSub hub to push the feed", hub=redact(hub), feed=redact(topic),
-                 renewal=action == "renew")  # fmt: skip
+        log.info(
+            "asked the WebSub hub to push the feed",
+            hub=redact(hub),
+            feed=redact(topic),
+            renewal=action == "renew",
+        )
         return await asyncio.to_thread(self.store.push_subscription, feed.id)

@@ -20,14 +20,19 @@ from typing import Literal
 from monitor.types import PushSubscription
 
 LEASE_S = 7 * 86400  # the lease asked for; the hub may grant another
+MAX_LEASE_S = 365 * 86400  # a longer lease granted is taken as this
 # A pushed feed is still polled, as a safety net, this often (or at its own interval
 # when that is longer): a push lost on the way is late by at most this much.
 SAFETY_POLL_S = 3600
 # A request not yet verified, or one the hub refused, is asked again after these.
 VERIFY_WAIT = timedelta(minutes=10)
 RETRY_REFUSED = timedelta(hours=6)
-SIGNATURES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
-              "sha512": hashlib.sha512}  # fmt: skip
+SIGNATURES = {
+    "sha1": hashlib.sha1,
+    "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512,
+}
 
 Action = Literal["subscribe", "renew"]
 
@@ -43,6 +48,8 @@ def push_action(
         return "subscribe" if now - sub.requested_at >= VERIFY_WAIT else None
     if sub.state in ("denied", "failed"):
         return "subscribe" if now - sub.requested_at >= RETRY_REFUSED else None
+    if now - sub.requested_at < VERIFY_WAIT:  # a renewal asked for: its verification may come
+        return None
     if sub.lease_until is None:  # granted without a lease: asked again after our own
         return "renew" if now - sub.requested_at >= timedelta(seconds=LEASE_S) else None
     margin = max(timedelta(seconds=2 * poll_s), (sub.lease_until - sub.requested_at) / 10)
@@ -64,6 +71,8 @@ def signed(secret: str, body: bytes, header: str | None) -> bool:
     """A push's X-Hub-Signature ("sha256=<hex>", or sha1, sha384, sha512) is the HMAC of
     its body with the subscription's secret."""
     if not header or "=" not in header:
+        return False
+    if not header.isascii():
         return False
     method, _, given = header.strip().partition("=")
     digest = SIGNATURES.get(method.strip().lower())
@@ -99,6 +108,7 @@ def verify(sub: PushSubscription | None, params: Mapping[str, str]) -> Verificat
         return Verification(400, "hub.challenge is missing")
     if mode == "subscribe" and sub.state in ("requested", "active"):
         lease = params.get("hub.lease_seconds", "")
-        return Verification(200, challenge, "verified", int(lease) if lease.isdigit() else None)
+        granted = min(int(lease), MAX_LEASE_S) if lease.isascii() and lease.isdecimal() else None
+        return Verification(200, challenge, "verified", granted)
     # An unsubscribe we never asked for (a forged request would stop the pushes).
     return Verification(404, f"hub.mode={mode or '(none)'} was not asked for")

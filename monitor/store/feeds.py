@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import col
 
 from monitor.clock import aware
@@ -105,6 +105,12 @@ class FeedsMixin(StoreBase):
             s.execute(
                 update(FeedRow).where(col(FeedRow.url).not_in(list(wanted))).values(active=False)
             )
+            # A feed removed, or now another kind, loses its WebSub subscription: its hub
+            # gets 410 Gone, and a feed added again subscribes anew.
+            gone = select(col(FeedRow.id)).where(
+                ~col(FeedRow.active) | (col(FeedRow.kind) != "feed")
+            )
+            s.execute(delete(WebSubRow).where(col(WebSubRow.feed_id).in_(gone)))
 
     def claim_feeds(
         self, owner: str, lease: timedelta, limit: int | None = None, due: bool = True

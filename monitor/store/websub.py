@@ -41,7 +41,9 @@ class WebSubMixin(StoreBase):
             row = s.execute(
                 select(WebSubRow)
                 .join(FeedRow, col(FeedRow.id) == col(WebSubRow.feed_id))
-                .where(col(WebSubRow.token) == token, col(FeedRow.active))
+                .where(
+                    col(WebSubRow.token) == token, col(FeedRow.active), col(FeedRow.kind) == "feed"
+                )
             ).first()
             return _sub(row[0]) if row else None
 
@@ -66,11 +68,13 @@ class WebSubMixin(StoreBase):
                 )
                 return
             row = found[0]
+            renewal = (row.hub, row.topic, row.token) == (sub.hub, sub.topic, sub.token)
             row.hub, row.topic, row.secret, row.token = sub.hub, sub.topic, sub.secret, sub.token
             row.requested_at = sub.requested_at
             row.last_error = None
-            if row.state != "active":
-                row.state = "requested"
+            if not (renewal and row.state == "active"):
+                # Another hub or topic: nothing is pushed until the new hub verifies.
+                row.state, row.lease_until = "requested", None
 
     def push_verified(self, token: str, lease_s: int | None) -> None:
         """The hub confirmed the subscription: pushes count from now until the lease ends."""

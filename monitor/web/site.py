@@ -82,6 +82,9 @@ def make_app(site: Site) -> Starlette:
         Route("/feeds", page(pages.feeds)),
         Route("/subscriptions", page(pages.subscriptions)),
         Route("/match", page(pages.match), methods=["GET", "POST"]),
-        Route(websub.PATH + "{token}", page(websub.callback), methods=["GET", "POST"]),
     ]
+    if site.on_push is not None:  # a daemon's listener: `monitor web` takes no pushes
+        routes.append(
+            Route(websub.PATH + "{token}", page(websub.callback), methods=["GET", "POST"])
+        )
     return Starlette(routes=routes, middleware=[Middleware(_Guard, site=site)])

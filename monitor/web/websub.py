@@ -23,14 +23,16 @@ PATH = "/websub/"
 
 
 async def callback(site: Site, request: Request) -> Response:
+    if request.method == "HEAD":  # Starlette routes HEAD with GET: neither a check nor a push
+        return PlainTextResponse("", status_code=405)
     token = request.path_params["token"]
     sub = await site.db(site.store.push_subscription_by_token, token)
     if request.method == "GET":
         answer = verify(sub, dict(request.query_params))
         if answer.record == "verified":
             await site.db(site.store.push_verified, token, answer.lease_s)
-            log.info("WebSub hub verified the subscription", feed=redact(sub.topic if sub else ""),
-                     lease_s=answer.lease_s)  # fmt: skip
+            topic = redact(sub.topic if sub else "")
+            log.info("WebSub hub verified the subscription", feed=topic, lease_s=answer.lease_s)
         elif answer.record == "denied":
             await site.db(site.store.push_refused, token, "denied", answer.reason)
             log.warning("WebSub hub denied the subscription", reason=answer.reason)

@@ -67,15 +67,20 @@ class StoryPage:
 
 
 @dataclass(frozen=True)
-class SearchResult:
+class SearchRow:
+    """A stored article the full-text index offers for a query, with its text for the
+    matcher to check, and the engine's score (higher is better)."""
+
     article_id: int
     title: str
+    text: str
     outlet: str
     link: str
     story: str
     published: datetime | None
     first_seen_at: datetime
-    excerpt: str  # around the first match, plain text
+    language: str | None
+    score: float
 
 
 @dataclass(frozen=True)

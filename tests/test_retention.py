@@ -13,6 +13,7 @@ from monitor.clock import utcnow
 from monitor.identity.fingerprint import content_hash
 from monitor.identity.minhash import signature
 from monitor.identity.urls import canonical_url
+from monitor.search.service import search
 from monitor.store import Store, open_store
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
 from tests.support.cli import monitor
@@ -126,13 +127,16 @@ def test_search_forgets_removed_texts(db_url: str) -> None:
     clock = Clock()
     store = open_store(db_url, clock=clock)
     fill(store, clock)
-    assert [r.link for r in store.search("markerhit120")] == ["https://n.example/hit-120"]
-    assert [r.link for r in store.search("markerplain150")] == ["https://n.example/plain-150"]
+
+    def links(q: str) -> list[str]:
+        return [r.best.link for r in search(store, [], q).results]
+
+    assert links("markerhit120") == ["https://n.example/hit-120"]
+    assert links("markerplain150") == ["https://n.example/plain-150"]
     store.prune(clock.now - 90 * DAY, clock.now - 365 * DAY)
-    assert not store.search("markerhit120")  # its text is gone...
-    titled = store.search('"Title of hit-120"')
-    assert [r.link for r in titled] == ["https://n.example/hit-120"]  # ... its title is not
-    assert not store.search("markerplain150")  # gone whole
+    assert not links("markerhit120")  # its text is gone...
+    assert links('"Title of hit-120"') == ["https://n.example/hit-120"]  # ... its title is not
+    assert not links("markerplain150")  # gone whole
     store.engine.dispose()
 
 

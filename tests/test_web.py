@@ -98,7 +98,9 @@ def test_search_finds_stored_text(client: httpx.Client) -> None:
     assert page.status_code == 200
     results = re.findall(r'<article class="card result">(.*?)</article>', page.text, re.S)
     assert results and all("<mark>" in r for r in results)
-    assert "Nothing stored holds" in client.get("/search", params={"q": 'zzqx "unheard'}).text
+    assert "Nothing stored matches" in client.get("/search", params={"q": "zzqx"}).text
+    broken = client.get("/search", params={"q": 'zzqx "unheard'})
+    assert broken.status_code == 400 and "cannot be searched" in broken.text
 
 
 def test_feed_health_shows_the_failing_feed_first(client: httpx.Client) -> None:

@@ -16,6 +16,7 @@ from monitor.store.feeds import FeedsMixin
 from monitor.store.outbox import OutboxMixin
 from monitor.store.pages import PagesMixin
 from monitor.store.retention import RetentionMixin
+from monitor.store.search import SearchMixin
 from monitor.store.stories import StoryIndex
 from monitor.store.tables import DeliveryRow, FeedRow, PageClaimRow
 from monitor.store.websub import WebSubMixin
@@ -32,6 +33,7 @@ class Store(
     BrowseMixin,
     RetentionMixin,
     WebSubMixin,
+    SearchMixin,
 ):
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock)

@@ -1,28 +1,23 @@
-"""Reading for the web page: stories with their hits, one story's copies, full-text
-search, and the figures of /metrics. Article texts are never loaded for a list."""
+"""Reading for the web page: stories with their hits, one story's copies, and the
+figures of /metrics. Article texts are never loaded for a list."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import defer
 from sqlmodel import col
 
-from monitor.clock import aware
 from monitor.store.base import StoreBase
 from monitor.store.hits import hit_view
 from monitor.store.tables import ArticleRow, DeliveryRow, FeedRow, HitRow
 from monitor.types import HitView
-from monitor.views import SearchResult, StoreStats, StoryCard, StoryCopy, StoryFilter, StoryPage
+from monitor.views import StoreStats, StoryCard, StoryCopy, StoryFilter, StoryPage
 
 SCAN = 200  # hit ids read at a time while collecting a page of stories
-MARK_ON, MARK_OFF = "\x02", "\x03"  # around a search term in an excerpt; never in text
-_TERM = re.compile(r'"([^"]+)"|(\S+)')
 _ARTICLE_LIGHT = (defer(ArticleRow.text), defer(ArticleRow.minhash))  # type: ignore[arg-type]
 _COPY_COLUMNS = (
     col(ArticleRow.id),
@@ -50,39 +45,6 @@ def _copy(r: Any) -> StoryCopy:
         language=r.language,
         pruned=bool(r.pruned),
     )
-
-
-def fts5_query(q: str) -> str:
-    """What a person types, as an FTS5 query: each word or "quoted phrase" must occur
-    (a trailing * matches any ending); FTS5's own syntax is not exposed."""
-    parts = []
-    for m in _TERM.finditer(q):
-        term = m.group(1) or m.group(2)
-        prefix = term.endswith("*") and m.group(2) is not None
-        term = term.rstrip("*") if prefix else term
-        term = term.replace('"', "")
-        if term.strip():
-            parts.append(f'"{term}"' + ("*" if prefix else ""))
-    return " ".join(parts)
-
-
-def unmark(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """An excerpt with MARK_ON/MARK_OFF around terms -> plain text and the terms' spans."""
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    start = -1
-    for piece in re.split(f"([{MARK_ON}{MARK_OFF}])", marked):
-        if piece == MARK_ON:
-            start = pos
-        elif piece == MARK_OFF:
-            if start >= 0 and pos > start:
-                spans.append((start, pos))
-            start = -1
-        else:
-            out.append(piece)
-            pos += len(piece)
-    return "".join(out), tuple(spans)
 
 
 class BrowseMixin(StoreBase):
@@ -197,50 +159,6 @@ class BrowseMixin(StoreBase):
         with self.session() as s:
             return list(s.execute(q).scalars())
 
-    def search(self, query: str, limit: int = 50) -> list[SearchResult]:
-        """Articles whose title or text hold every word of `query`, newest first."""
-        if self.postgres:
-            # The matches first, through the GIN index (MATERIALIZED: the planner would
-            # rather walk the primary key newest first and build each row's vector).
-            sql = text(
-                "WITH q AS (SELECT websearch_to_tsquery('simple', :q) AS q), "
-                "m AS MATERIALIZED (SELECT a.id FROM article a, q WHERE to_tsvector('simple', "
-                "coalesce(a.title, '') || ' ' || coalesce(a.text, '')) @@ q.q "
-                "ORDER BY a.id DESC LIMIT :n) "
-                "SELECT a.id, a.title, a.outlet, a.link, a.story, a.published, a.first_seen_at, "
-                "ts_headline('simple', a.text, q.q, :opts) AS excerpt "
-                "FROM m JOIN article a ON a.id = m.id, q ORDER BY a.id DESC"
-            ).bindparams(
-                q=query,
-                n=limit,
-                opts=f"StartSel={MARK_ON}, StopSel={MARK_OFF}, MaxWords=35, MinWords=15",
-            )
-        else:
-            match = fts5_query(query)
-            if not match:
-                return []
-            sql = text(
-                "SELECT a.id, a.title, a.outlet, a.link, a.story, a.published, a.first_seen_at, "
-                f"snippet(article_fts, 1, '{MARK_ON}', '{MARK_OFF}', '…', 30) AS excerpt "
-                "FROM article_fts JOIN article a ON a.id = article_fts.rowid "
-                "WHERE article_fts MATCH :q ORDER BY article_fts.rowid DESC LIMIT :n"
-            ).bindparams(q=match, n=limit)
-        with self.session() as s:
-            rows = s.execute(sql).all()
-        return [
-            SearchResult(
-                article_id=r.id,
-                title=r.title,
-                outlet=r.outlet,
-                link=r.link,
-                story=r.story,
-                published=_aware(r.published),
-                first_seen_at=_aware(r.first_seen_at),
-                excerpt=r.excerpt or "",
-            )
-            for r in rows
-        ]
-
     def stats(self) -> StoreStats:
         now = self.clock()
         active = col(FeedRow.active).is_(True)
@@ -281,10 +199,3 @@ class BrowseMixin(StoreBase):
             dead_deliveries=int(outbox.get("dead", 0)),
             pending_deliveries=int(outbox.get("pending", 0)),
         )
-
-
-def _aware(value: Any) -> Any:
-    """Raw SQL on SQLite returns times as strings: as aware UTC datetimes."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return aware(value) if value is not None else None

@@ -15,7 +15,7 @@ _TOKEN = re.compile(
         (?P<lparen>\() | (?P<rparen>\)) |
         "(?P<phrase>[^"]*)" |
         (?P<near>NEAR/(?P<n>\d+))(?![\w/]) |
-        (?P<word>[\w-]+)
+        (?P<word>@?[\w-]+)
     )""",
     re.VERBOSE | re.IGNORECASE | re.UNICODE,
 )
@@ -99,9 +99,10 @@ def _tokens(text: str) -> Iterator[_Tok]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, implicit_and: bool = False) -> None:
         self.toks = list(_tokens(text))
         self.i = 0
+        self.implicit_and = implicit_and  # "a b" is "a AND b" (a search query)
 
     @property
     def tok(self) -> _Tok:
@@ -137,8 +138,11 @@ class _Parser:
 
     def and_(self) -> Rule:
         node = self.not_()
-        while self.tok.kind == "and":
-            self.take()
+        while self.tok.kind == "and" or (
+            self.implicit_and and self.tok.kind in ("word", "phrase", "lparen", "not")
+        ):
+            if self.tok.kind == "and":
+                self.take()
             node = And(node, self.not_())
         return node
 
@@ -178,8 +182,10 @@ class _Parser:
         )
 
 
-def parse_rule(text: str) -> Rule:
-    return _Parser(text).parse()
+def parse_rule(text: str, implicit_and: bool = False) -> Rule:
+    """The rule's tree; with `implicit_and`, terms side by side must all occur, as a
+    search box reads them."""
+    return _Parser(text, implicit_and).parse()
 
 
 def nodes(rule: Rule) -> Iterator[Rule]:

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -42,21 +41,7 @@ def _safe_url(url: str | None) -> str:
     return url if url and url.lower().startswith(("http://", "https://")) else "#"
 
 
-def _marked(excerpt: str) -> Markup:
-    from monitor.store.browse import unmark
-
-    text, spans = unmark(excerpt)
-    out, pos = [], 0
-    for a, b in spans:
-        out += [escape(text[pos:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
-        pos = b
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
-
-
-_env.filters.update(
-    when=_when, safe_url=_safe_url, highlight=highlight_html, marked=_marked, form=form_note
-)
+_env.filters.update(when=_when, safe_url=_safe_url, highlight=highlight_html, form=form_note)
 
 
 def _render(name: str, status: int = 200, **ctx: Any) -> Response:
@@ -114,9 +99,39 @@ async def story(site: Site, request: Request) -> Response:
 
 
 async def search(site: Site, request: Request) -> Response:
-    q = request.query_params.get("q", "").strip()
-    results = await site.db(site.store.search, q) if q else []
-    return _render("search.html", q=q, results=results)
+    """The search page: results by story, best or newest first, counts to filter by, and
+    the query as a watchlist to save."""
+    from monitor.search.query import QueryError, as_yaml
+    from monitor.search.service import FACETS
+    from monitor.search.service import search as run
+    from monitor.store.search import SearchFilter
+
+    p = request.query_params
+    q = p.get("q", "").strip()
+    sort = "newest" if p.get("sort") == "newest" else "relevance"
+    chosen = {k: p.get(k) or None for k in FACETS}
+    f = SearchFilter(**chosen)  # type: ignore[arg-type]
+    page, error, yaml = None, None, ""
+    if q:
+        try:
+            page = await site.db(run, site.store, site.watch.watchlists, q, f, sort)
+            yaml = as_yaml(page.query, "my-search")
+        except QueryError as exc:
+            error = str(exc)
+    keep = {k: v for k, v in {"q": q, "sort": sort, **chosen}.items() if v}
+    return _render(
+        "search.html",
+        status=400 if error else 200,
+        q=q,
+        page=page,
+        error=error,
+        sort=sort,
+        chosen=chosen,
+        yaml=yaml,
+        link=lambda **change: (
+            "/search?" + urlencode({k: v for k, v in {**keep, **change}.items() if v})
+        ),
+    )
 
 
 async def feeds(site: Site, _: Request) -> Response:

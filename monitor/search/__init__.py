@@ -1,0 +1,1 @@
+"""Search of the stored articles: the query language, the candidates, ranking, the results."""

@@ -333,7 +333,14 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
     a_file = tmp_path / "a-file"
     a_file.write_text("")
     missing = str(tmp_path / "missing")
-    valid = {"targets": str(text), "opml": str(opml)}  # required arguments
+    # required arguments
+    valid = {
+        "targets": str(text),
+        "opml": str(opml),
+        "query": "CSTO",
+        "name": "from-search",
+        "from_search": "CSTO",
+    }
     bad = {
         "config": missing,
         "log_level": "LOUD",
@@ -349,6 +356,11 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
         "ids": "twelve",
         "listen": "8089",  # a port without its host
         "url": "ftp://example.org/",
+        "query": '"unbalanced',
+        "limit": "0",
+        "sort": "sideways",
+        "name": "not a name!",
+        "from_search": "NOT CSTO",
     }
     harmless = {("hits", "watchlist")}  # a name with no hits: an empty list
     root = typer.main.get_group(app)

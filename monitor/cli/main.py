@@ -23,6 +23,7 @@ from monitor.cli import (
     match,
     replay,
     run,
+    search,
     watchlists,
     web,
 )
@@ -66,6 +67,7 @@ app.command()(run.run)
 app.command()(hits.hits)
 app.command()(match.match)
 app.command()(replay.replay)
+app.command()(search.search)
 app.command()(demo.demo)
 app.command()(deliveries.deliveries)
 app.command()(web.web)

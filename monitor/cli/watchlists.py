@@ -1,4 +1,4 @@
-"""`monitor watchlists check | test`."""
+"""`monitor watchlists check | test | add`."""
 
 from __future__ import annotations
 
@@ -60,3 +60,50 @@ def test(paths: Paths = None) -> None:
     typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The new watchlist's name (and file name).")],
+    from_search: Annotated[
+        str,
+        typer.Option("--from-search", metavar="QUERY", help="A search query to watch for."),
+    ],
+) -> None:
+    """Write a watchlist that matches what a search finds, and say how many stored articles
+    it would have hit in the last 30 days."""
+    import re
+    from datetime import timedelta
+
+    from monitor.pipeline.replay import matching
+    from monitor.search.query import QueryError, as_yaml, parse_query
+    from monitor.store import open_store
+    from monitor.watchlists.load import load_watchlists
+
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", name):
+        raise typer.BadParameter("letters, digits, _ and - only", param_hint="NAME")
+    settings = state.settings()
+    folders = [p for p in settings.watchlist_paths if p.is_dir()]
+    if not folders:
+        raise MonitorError("watchlists: names no folder to write the new watchlist in")
+    lists, _ = load_watchlists(settings.watchlist_paths)
+    if any(w.name == name for w in lists):
+        raise MonitorError(f"a watchlist named {name!r} exists already")
+    target = folders[0] / f"{name}.yaml"
+    if target.exists():
+        raise MonitorError(f"{target} exists already")
+    try:
+        query = parse_query(from_search, lists)
+    except QueryError as exc:
+        raise MonitorError(f"--from-search {from_search!r}: {exc}") from None
+    target.write_text(as_yaml(query, name), encoding="utf-8")
+    written, problems = load_watchlists([target])
+    if problems:  # what was written must load: take it back
+        target.unlink()
+        raise MonitorError("\n".join(problems))
+    store = open_store(settings.database_url)
+    hits = matching(store, written[0], store.clock() - timedelta(days=30))
+    typer.echo(
+        f"wrote {target}: {count(len(written[0].entities), 'entity', 'entities')}; it would "
+        f"have hit {count(len(hits), 'stored article')} in the last 30 days"
+    )

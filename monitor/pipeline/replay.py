@@ -37,3 +37,17 @@ def replay(
         if progress is not None:
             progress(n_articles, n_hits)
     return n_articles, n_hits
+
+
+def matching(store: Store, watchlist: Watchlist, since: datetime) -> list[int]:
+    """The articles first seen since `since` that the watchlist matches: a replay that
+    stores nothing (what a search saved as a watchlist would have hit)."""
+    matcher = Matcher([watchlist])
+    found: list[int] = []
+    last_id = 0
+    while page := store.texts_since(since, after_id=last_id):
+        for t in page:
+            if matcher.match(t.title, t.text):
+                found.append(t.article_id)
+            last_id = t.article_id
+    return found

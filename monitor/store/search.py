@@ -52,7 +52,8 @@ class SearchMixin(StoreBase):
         params.update(n=limit, scan=SCAN, now=self.clock())
         if not self.postgres:  # as SQLite holds times: naive UTC text
             params = {k: _naive(v) if isinstance(v, datetime) else v for k, v in params.items()}
-        order = f"{_DATE} DESC, a.id DESC" if sort == "newest" else "blended DESC, a.id DESC"
+        # ties: the copy stored first, the original report, leads its story
+        order = f"{_DATE} DESC, a.id" if sort == "newest" else "blended DESC, a.id"
         if self.postgres:
             age = f"greatest(0, extract(epoch from (:now - {_DATE})) / 86400.0)"
             sql = (

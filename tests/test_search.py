@@ -1,0 +1,262 @@
+"""Search on both databases: the query language, words in their forms in several
+languages, entities by every alias, ranking, stories, hostile queries, and agreement
+with a replay of the query saved as a watchlist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.identity.fingerprint import content_hash
+from monitor.identity.minhash import signature
+from monitor.identity.urls import canonical_url
+from monitor.pipeline.replay import matching
+from monitor.search.query import QueryError, as_yaml, parse_query
+from monitor.search.service import search
+from monitor.store import Store, open_store
+from monitor.store.search import SearchFilter
+from monitor.types import Article, NewEntry
+from monitor.watchlists.load import BUNDLED, load_watchlists
+from tests.support.store import save_articles
+
+WATCHLISTS, _ = load_watchlists([BUNDLED])
+NOW = datetime.now(UTC)
+FILLER = "The weather in the region stayed mild all week, and markets were calm. " * 12
+LEAD = " ".join(
+    f"Delegates from country number {i} arrived by train on day {i}." for i in range(12)
+)
+
+# (slug, title, text, language, days ago)
+ARTICLES = [
+    (
+        "ru-talks",
+        "Переговоры в Москве",
+        "Премьер-министр Армении Никол Пашинян провёл переговоры в Москве.",
+        "ru",
+        2,
+    ),
+    (
+        "ru-call",
+        "Звонок из Кремля",
+        "Президент России позвонил Пашиняну и обсудил ситуацию в регионе.",
+        "ru",
+        3,
+    ),
+    (
+        "ru-note",
+        "Нота Еревана",
+        "Официальный Ереван заявил: Армения не будет участвовать в учениях.",
+        "ru",
+        4,
+    ),
+    (
+        "hy-csto",
+        "Հայտարարություն",
+        "Փաշինյանը հայտարարեց, որ Հայաստանը սառեցրել է մասնակցությունը ՀԱՊԿ-ում։",
+        "hy",
+        2,
+    ),
+    (
+        "hy-talks",
+        "Բանակցություններ",
+        "Փաշինյանի խոսքով՝ բանակցությունները շարունակվում են։",
+        "hy",
+        5,
+    ),
+    ("az-meeting", "Görüş", "Bakıda keçirilən görüşdə Qarabağ məsələsi müzakirə olunub.", "az", 2),
+    ("az-visit", "Səfər", "Prezident Bakı səfərini başa vurdu.", "az", 6),
+    ("ka-meeting", "შეხვედრა", "თბილისში შეხვედრა გაიმართა.", "ka", 2),
+    ("ka-talks", "მოლაპარაკებები", "თბილისი და ერევანი მოლაპარაკებებს აგრძელებენ.", "ka", 7),
+    (
+        "en-summit",
+        "Leaders gather in Minsk",
+        "The CSTO summit opened in Minsk on Friday, and the peace talks resumed.",
+        "en",
+        1,
+    ),
+    (
+        "en-otsc",
+        "Officials meet",
+        "OTSC officials met in Moscow to discuss talks about peace.",
+        "en",
+        8,
+    ),
+    ("en-trap", "A mystic", "Rasputin was a mystic; the Botschaft stayed closed.", "en", 3),
+    (
+        "en-often",
+        "CSTO, CSTO and the CSTO",
+        "The CSTO met. The CSTO said the CSTO would act. " + LEAD,
+        "en",
+        10,
+    ),
+    ("en-once", "Weather report", FILLER + "Related: CSTO.", "en", 10),
+]
+COPY_TEXT = "Azerbaijan and Armenia agreed on the text of the peace treaty, officials said in Baku."
+
+
+def article(slug: str, title: str, text: str, lang: str, days: int, outlet: str = "") -> Article:
+    url = f"https://{outlet or slug.split('-')[0]}.example/{slug}"
+    return Article(
+        url=canonical_url(url),
+        link=url,
+        title=title,
+        text=text,
+        outlet=outlet or slug.split("-")[0],
+        author=None,
+        published=NOW - timedelta(days=days),
+        language=lang,
+        source="page",
+        content_hash=content_hash(title, text),
+        signature=signature(text),
+    )
+
+
+def fill(store: Store) -> None:
+    entries = [NewEntry(article(*a), ()) for a in ARTICLES]
+    entries += [
+        NewEntry(article("copy-first", "Treaty text agreed", COPY_TEXT, "en", 1, "wire"), ()),
+        NewEntry(article("copy-again", "Treaty text agreed", COPY_TEXT, "en", 1, "paper"), ()),
+    ]
+    save_articles(store, entries)
+
+
+@pytest.fixture
+def filled(db_url: str) -> Iterator[Store]:
+    store = open_store(db_url)
+    fill(store)
+    yield store
+    store.engine.dispose()
+
+
+def found(store: Store, q: str, sort: str = "relevance") -> list[str]:
+    page = search(store, WATCHLISTS, q, sort=sort)  # type: ignore[arg-type]
+    return [r.best.link.rsplit("/", 1)[1] for r in page.results]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Russian: the word in any case form, and the word it is a form of
+        ("Пашиняна", {"ru-talks", "ru-call"}),
+        ("Пашинян", {"ru-talks", "ru-call"}),
+        ("Армении", {"ru-talks", "ru-note"}),
+        # Armenian, Azerbaijani, Georgian
+        ("Փաշինյանը", {"hy-csto", "hy-talks"}),
+        ("Bakıda", {"az-meeting", "az-visit"}),
+        ("თბილისში", {"ka-meeting", "ka-talks"}),
+        # an entity: every alias, in every script, and their forms
+        ("@csto", {"en-summit", "en-otsc", "hy-csto", "en-often", "en-once"}),
+        # words side by side must all occur; AND, OR, NOT, parentheses, NEAR
+        ("Пашинян Москве", {"ru-talks"}),
+        ("Пашинян AND NOT Москве", {"ru-call"}),
+        ("Bakı OR თბილისი", {"az-meeting", "az-visit", "ka-meeting", "ka-talks"}),
+        ("(Bakı OR თბილისი) AND NOT Qarabağ", {"az-visit", "ka-meeting", "ka-talks"}),
+        ("Пашинян NEAR/2 переговоры", {"ru-talks"}),
+        ("Пашинян NEAR/1 переговоры", set()),
+        # a phrase is exact
+        ('"peace talks"', {"en-summit"}),
+        # whole words only: Rasputin is not Putin, Botschaft is not OTSC
+        ("Putin", set()),
+        ("OTSC", {"en-otsc"}),
+    ],
+)
+def test_the_query_language(filled: Store, query: str, expected: set[str]) -> None:
+    assert set(found(filled, query)) == expected
+
+
+def test_a_term_named_often_in_title_and_lead_ranks_above_one_in_a_last_line(
+    filled: Store,
+) -> None:
+    ranked = found(filled, "CSTO")
+    assert ranked.index("en-often") < ranked.index("en-once")
+    newest = found(filled, "CSTO", sort="newest")
+    assert newest[0] == "en-summit" and set(newest) == set(ranked)
+
+
+def test_copies_are_one_result_with_the_others_as_also(filled: Store) -> None:
+    page = search(filled, WATCHLISTS, "treaty Baku")
+    [result] = page.results
+    assert [c.outlet for c in result.also] == ["paper"] and result.best.outlet == "wire"
+    assert page.articles == 2
+    assert result.snippets and result.snippets[0].highlights
+
+
+def test_counts_and_filters(filled: Store) -> None:
+    page = search(filled, WATCHLISTS, "Пашинян OR Փաշինյանը")
+    assert dict(page.counts["language"]) == {"ru": 2, "hy": 2}
+    assert sum(n for _, n in page.counts["month"]) == 4
+    only = search(filled, WATCHLISTS, "Пашинян OR Փաշինյանը", SearchFilter(language="hy"))
+    assert {r.best.language for r in only.results} == {"hy"}
+    recent = search(filled, WATCHLISTS, "@csto", SearchFilter(since=NOW - timedelta(days=3)))
+    assert {r.best.link.rsplit("/", 1)[1] for r in recent.results} == {"en-summit", "hy-csto"}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"CSTO summit', "at column 1: unexpected character"),
+        ("title:CSTO", "at column 6: unexpected character ':'"),
+        ("CSTO*", "at column 5: unexpected character '*'"),
+        ("NOT CSTO", "not under NOT"),
+        ("CSTO AND (OTSC", "missing ')'"),
+        ("@nosuch", "at column 1: no entity 'nosuch'"),
+        (" OR ".join(f"w{i}" for i in range(10_000)), "longer than 2000 characters"),
+        (" OR ".join(f"w{i}" for i in range(60)), "at most 50"),
+    ],
+)
+def test_a_query_that_cannot_be_searched_says_why(filled: Store, query: str, message: str) -> None:
+    with pytest.raises(QueryError) as err:
+        search(filled, WATCHLISTS, query)
+    assert message in str(err.value)
+
+
+def test_index_syntax_in_a_phrase_is_only_text(filled: Store) -> None:
+    assert found(filled, '"CSTO NEAR(x y) OR title:*"') == []
+    with pytest.raises(QueryError, match="no word to look for"):
+        found(filled, '"- OR ^ )("')
+
+
+QUERIES = ["Пашиняна", "Армении", "Փաշինյանը", "Bakıda", "თბილისში", "@csto", "@karabakh OR Qarabağ",
+           '"peace talks" OR Пашинян', "treaty Baku"]  # fmt: skip
+
+
+def test_search_finds_what_a_replay_of_the_saved_watchlist_would(filled: Store) -> None:
+    for q in QUERIES:
+        query = parse_query(q, WATCHLISTS)
+        searched = {r.article_id for r in _all(filled, q)}
+        replayed = set(matching(filled, query.watchlist, NOW - timedelta(days=3650)))
+        assert searched == replayed, q
+
+
+def _all(store: Store, q: str) -> list[object]:
+    page = search(store, WATCHLISTS, q, limit=1000)
+    return [c for r in page.results for c in (r.best, *r.also)]
+
+
+def test_both_databases_give_the_same_results(sqlite_url: str, pg_url: str) -> None:
+    stores = [open_store(sqlite_url), open_store(pg_url)]
+    for s in stores:
+        fill(s)
+    try:
+        for q in [*QUERIES, "CSTO", "Putin", "Bakı OR თბილისი"]:
+            lite, pg = ({c.link for c in _all(s, q)} for s in stores)  # type: ignore[attr-defined]
+            assert lite == pg, q
+    finally:
+        for s in stores:
+            s.engine.dispose()
+
+
+def test_a_query_saved_as_a_watchlist_loads_and_matches_the_same(tmp_path: object) -> None:
+    from pathlib import Path
+
+    query = parse_query('@csto AND (Пашиняна OR "peace talks") AND NOT chess', WATCHLISTS)
+    path = Path(str(tmp_path)) / "saved.yaml"
+    path.write_text(as_yaml(query, "saved"), encoding="utf-8")
+    [saved], problems = load_watchlists([path])
+    assert problems == []
+    assert saved.rule == query.watchlist.rule
+    assert {e.id: e.aliases for e in saved.entities} == {
+        e.id: e.aliases for e in query.watchlist.entities
+    }

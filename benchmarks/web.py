@@ -7,7 +7,10 @@ page R times (default 60) over loopback:
 
   stories     the story list, all time
   filter      the list narrowed to a watchlist, and to an entity
-  search      a full-text search (SQLite FTS5 / PostgreSQL tsvector)
+  search      a full-text search (SQLite FTS5 / PostgreSQL tsvector): a plain word, an
+              inflected word, an entity (@csto) and a five-term boolean query
+              (then the index's build time, the database's size against the
+              search before, and the share of a replay's matches search finds)
   story       one story's page with every copy
   metrics     /metrics, its database figures read at every scrape (no cache)
   healthz     the baseline: the same stack, no database
@@ -37,6 +40,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import psycopg
@@ -62,6 +66,16 @@ ENTITIES = {
     "officials": ["putin", "peskov", "pashinyan", "aliyev", "lavrov"],
 }
 BATCH = 2000
+# Queries measured beside the plain word: an inflected word, an entity of about twenty
+# aliases in nine languages, and a boolean query of five terms.
+SEARCHES = {
+    "inflected word": "России",
+    "entity": "@csto",
+    "five-term boolean": "России AND (Армении OR Украины) AND NOT Москве AND президент",
+}
+AGREEMENT_UP_TO = 200_000  # articles: a replay of a million takes too long to compare
+OLD_VECTOR = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(text, ''))"
+NEW_VECTOR = "to_tsvector('simple', monitor_fold(coalesce(title, '') || ' ' || coalesce(text, '')))"
 
 
 def texts() -> list[str]:
@@ -188,6 +202,7 @@ def pages(kind: str, n: int, repeat: int, tmp: Path) -> dict[str, Any]:
             "filter (entity)": "/?period=all&entity=lachin",
             "filter (outlet, 30d)": "/?period=30d&outlet=Outlet%207",
             "search": f"/search?q={word}",
+            **{f"search: {name}": "/search?" + urlencode({"q": q}) for name, q in SEARCHES.items()},
             "story": f"/story/{story}",
             "metrics": "/metrics",
             "healthz": "/healthz",
@@ -200,8 +215,60 @@ def pages(kind: str, n: int, repeat: int, tmp: Path) -> dict[str, Any]:
         floor = rows["healthz"]["p95_ms"]
         for r in rows.values():
             r["p95_x_healthz"] = r["p95_ms"] / floor
+        index = index_figures(app)
+        agreement = agreement_with_replay(app) if n <= AGREEMENT_UP_TO else {}
         app.store.engine.dispose()
-    return {"database": kind, "articles": n, "fill_s": filled_s, "pages": rows}
+    return {
+        "database": kind,
+        "articles": n,
+        "fill_s": filled_s,
+        "pages": rows,
+        "index": index,
+        "agreement": agreement,
+    }
+
+
+def index_figures(app: App) -> dict[str, float]:
+    """The full-text index's build time, and the database's size against the one the
+    search before the matcher's folding made (PostgreSQL: the index on the plain
+    text; SQLite: the same FTS5 table, unchanged)."""
+    from sqlalchemy import text
+
+    with app.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        if not app.store.postgres:
+            t = time.perf_counter()
+            c.exec_driver_sql("INSERT INTO article_fts(article_fts) VALUES ('rebuild')")
+            build = time.perf_counter() - t
+            return {"build_s": build, "size_x_before": 1.0}
+        size = "SELECT pg_database_size(current_database())"
+        new = c.execute(text("SELECT pg_relation_size('ix_article_search')")).scalar() or 0
+        c.exec_driver_sql("DROP INDEX ix_article_search")
+        t = time.perf_counter()
+        c.exec_driver_sql(f"CREATE INDEX ix_article_search ON article USING gin ({NEW_VECTOR})")
+        build = time.perf_counter() - t
+        c.exec_driver_sql(f"CREATE INDEX ix_old_search ON article USING gin ({OLD_VECTOR})")
+        old = c.execute(text("SELECT pg_relation_size('ix_old_search')")).scalar() or 0
+        c.exec_driver_sql("DROP INDEX ix_old_search")
+        total = c.execute(text(size)).scalar() or 0
+    return {"build_s": build, "size_x_before": total / (total - new + old)}
+
+
+def agreement_with_replay(app: App) -> dict[str, float]:
+    """Of the articles a replay of each query's watchlist matches, the share search finds."""
+    from monitor.pipeline.replay import matching
+    from monitor.search.query import parse_query
+    from monitor.search.service import search
+
+    lists = app.watch.watchlists
+    out = {}
+    for name, q in SEARCHES.items():
+        query = parse_query(q, lists)
+        replayed = set(matching(app.store, query.watchlist, utcnow() - timedelta(days=3650)))
+        page = search(app.store, lists, q, everything=True)
+        found = {c.article_id for r in page.results for c in (r.best, *r.also)}
+        out[name] = len(replayed & found) / len(replayed) if replayed else 1.0
+        out[f"{name}: replay articles"] = len(replayed)
+    return out
 
 
 def rss_mb(pid: int) -> float:
@@ -265,9 +332,19 @@ def main() -> None:
         print(
             f"\n{run['database']}: {run['articles']:,} articles (filled in {run['fill_s']:.0f} s)"
         )
-        print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'p95 / healthz':>15}")
+        print(f"{'page':<30}{'p50 ms':>9}{'p95 ms':>9}{'p95 / healthz':>15}")
         for name, r in run["pages"].items():
-            print(f"{name:<22}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p95_x_healthz']:>15.1f}")
+            print(f"{name:<30}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p95_x_healthz']:>15.1f}")
+        idx = run["index"]
+        per = idx["build_s"] * 100_000 / run["articles"]
+        print(f"index build {idx['build_s']:.1f} s ({per:.1f} s per 100k articles); "
+              f"database size {idx['size_x_before']:.2f}x the search before")  # fmt: skip
+        for name, share in run["agreement"].items():
+            print(
+                f"agreement with replay, {name}: {share:.3f}"
+                if share <= 1
+                else f"  {name}: {share:.0f}"
+            )
     print("\ndaemon memory (RSS MB, no feeds)")
     for name, mb in memory.items():
         print(f"{name:<24}{mb:>8.1f}")

@@ -123,3 +123,50 @@ def test_readable_on_a_phone(base: str, browser: Browser, tmp_path: Path) -> Non
     page.goto(f"{base}/?period=all")
     # The page's own text never runs script: the hostile title is shown, not run.
     assert page.locator("article.story", has_text='<script>alert("x")</script>').count() == 1
+
+
+def test_search_sort_switch_counts_and_save_as_watchlist(
+    base: str, browser: Browser, tmp_path: Path
+) -> None:
+    out = shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(base + "/search?q=%40csto")  # every alias of the entity
+    results = page.locator("article.result")
+    assert results.count() >= 2
+    best = [results.nth(i).locator("h2").inner_text() for i in range(results.count())]
+    assert page.locator(".facets h3", has_text="Outlet").count() == 1
+    page.screenshot(path=str(out / "search-entity.png"), full_page=True)
+
+    page.get_by_role("link", name="newest first").click()
+    page.wait_for_url("**sort=newest**")
+    newest = [results.nth(i).locator("h2").inner_text() for i in range(results.count())]
+    assert sorted(newest) == sorted(best)  # the same stories, another order
+    assert page.locator("select[name=sort]").input_value() == "newest"
+
+    outlet = (
+        page.locator(".facets h3", has_text="Outlet")
+        .locator("xpath=following-sibling::ul[1]/li/a")
+        .first
+    )
+    name = outlet.inner_text()
+    outlet.click()
+    page.wait_for_url("**outlet=**")
+    metas = [results.nth(i).locator(".meta").first.inner_text() for i in range(results.count())]
+    assert metas and all(m.startswith(name) for m in metas)
+    assert page.get_by_role("link", name="remove the outlet filter").count() == 1
+
+    page.get_by_role("link", name="Save as watchlist").click()
+    page.wait_for_url("**/search/save?**")
+    assert "would have hit" in page.locator(".would-hit").inner_text()
+    yaml = page.locator("pre.yaml").inner_text()
+    assert "aliases:" in yaml and "ОДКБ" in yaml and "match: csto" in yaml
+    page.screenshot(path=str(out / "search-save.png"), full_page=True)
+
+    page.goto(base + "/search?q=CSTO+AND+%28OTSC")
+    assert "missing ')'" in page.locator("p.error").inner_text()
+    phone = browser.new_page(viewport={"width": 375, "height": 800})
+    phone.goto(base + "/search?q=CSTO")
+    assert no_sideways_scroll(phone)
+    phone.screenshot(path=str(out / "search-phone.png"), full_page=True)
+    page.close()
+    phone.close()

@@ -260,3 +260,26 @@ def test_a_query_saved_as_a_watchlist_loads_and_matches_the_same(tmp_path: objec
     assert {e.id: e.aliases for e in saved.entities} == {
         e.id: e.aliases for e in query.watchlist.entities
     }
+
+
+def test_postgresql_folds_as_the_matcher_does(pg_url: str) -> None:
+    """The index's monitor_fold (migration 0009) and normalize() give the same words."""
+    from pathlib import Path
+
+    from sqlalchemy import text as sql
+
+    from monitor.match.normalize import normalize
+
+    samples = [a[2] for a in ARTICLES] + [
+        "Şuşa Երևան Երեւան Bakı İLHAM Пётр ÆØ Erdoğan’s Nagorno–Karabakh ǅ Ꮚ Straße e\u0301",
+        "ÉCOLE Łódź Đorđe Ħamrun Øresund Ağdam Xankəndi",
+    ]
+    samples += [p.read_text() for p in sorted(Path(__file__).parent.glob("fixtures/*/*.txt"))]
+    store = open_store(pg_url)
+    try:
+        with store.engine.connect() as c:
+            for s in samples:
+                folded = c.execute(sql("SELECT monitor_fold(:t)"), {"t": s}).scalar()
+                assert str(folded).split() == normalize(s).folded.split(), s[:60]
+    finally:
+        store.engine.dispose()

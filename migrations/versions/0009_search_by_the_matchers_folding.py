@@ -25,24 +25,41 @@ NEW_VECTOR = (
 )
 
 
-def fold_function() -> str:
-    """CREATE FUNCTION monitor_fold: translate by FOLD_TABLE's one-character foldings
-    and drop combining marks, lower-case, then Armenian և and եւ to եվ."""
-    from monitor.match.normalize import FOLD_TABLE
+# The Latin blocks whose letters fold (é -> e): each is translated only in a text that
+# holds one of its letters. PostgreSQL's translate() looks each character up in its
+# table one by one, so one table of all of them would cost a text's length times nine
+# hundred; most texts need none of these blocks, or one.
+BLOCKS = [(0x00C0, 0x0100), (0x0100, 0x0180), (0x0180, 0x0250), (0x1E00, 0x1F00)]
+MARKS = "".join(chr(c) for c in range(0x300, 0x370)) + "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
-    pairs = sorted((chr(k), v) for k, v in FOLD_TABLE.items() if len(v) == 1)
-    marks = "".join(chr(c) for c in range(0x300, 0x370))
-    source = "".join(k for k, _ in pairs) + marks + "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-    target = "".join(v for _, v in pairs)
+
+def fold_function() -> str:
+    """CREATE FUNCTION monitor_fold: FOLD_TABLE's one-character foldings, combining marks
+    dropped, lower case, then Armenian և and եւ to եվ (as monitor.match.normalize)."""
+    from monitor.match.normalize import FOLD_TABLE
 
     def literal(s: str) -> str:
         return "'" + s.replace("'", "''") + "'"
 
+    def table(keys: list[int]) -> tuple[str, str]:
+        pairs = [(chr(k), FOLD_TABLE[k]) for k in keys if len(FOLD_TABLE.get(k, "")) == 1]
+        return "".join(k for k, _ in pairs), "".join(v for _, v in pairs)
+
+    in_blocks = {k for lo, hi in BLOCKS for k in range(lo, hi)}
+    src, dst = table(sorted(k for k in FOLD_TABLE if k not in in_blocks))
+    steps = [f"t := translate(t, {literal(src)}, {literal(dst)});"]  # dashes, spaces, ё, ...
+    for lo, hi in BLOCKS:
+        bsrc, bdst = table(list(range(lo, hi)))
+        steps.append(
+            f"IF t ~ '[{chr(lo)}-{chr(hi - 1)}]' THEN "
+            f"t := translate(t, {literal(bsrc)}, {literal(bdst)}); END IF;"
+        )
+    steps.append(f"IF t ~ '[{MARKS}]' THEN t := regexp_replace(t, '[{MARKS}]', '', 'g'); END IF;")
+    body = " ".join(steps)
     return (
         "CREATE OR REPLACE FUNCTION monitor_fold(t text) RETURNS text "
-        "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN "
-        f"replace(replace(lower(translate(t, {literal(source)}, {literal(target)})), "
-        "'և', 'եվ'), 'եւ', 'եվ')"
+        "LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fold$ BEGIN "
+        f"{body} RETURN replace(replace(lower(t), 'և', 'եվ'), 'եւ', 'եվ'); END $fold$"
     )
 
 

@@ -209,7 +209,7 @@ def as_yaml(query: Query, name: str) -> str:
         "match": _rule_text(wl.rule) if wl.rule is not None else None,
     }
     out = io.StringIO()
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="rt", pure=True)  # the keys in the order a person writes them
     yaml.default_flow_style = False
     yaml.allow_unicode = True
     yaml.dump({k: v for k, v in doc.items() if v is not None}, out)

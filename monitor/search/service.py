@@ -30,7 +30,7 @@ class SearchStore(Protocol):
     """What search needs of the store."""
 
     def search_rows(
-        self, fts5: str, tsquery: str, f: SearchFilter, sort: Sort, limit: int
+        self, fts5: str, tsquery: str, f: SearchFilter, sort: Sort, limit: int, scan: int = ...
     ) -> list[SearchRow]: ...
 
     def watchlists_of(self, article_ids: Sequence[int]) -> dict[int, set[str]]: ...
@@ -77,16 +77,20 @@ def search(
     f: SearchFilter | None = None,
     sort: Sort = "relevance",
     limit: int = 50,
+    everything: bool = False,
 ) -> SearchPage:
     """The stories the query finds, best (or newest) first. QueryError for a query that
-    does not parse or cannot be searched."""
+    does not parse or cannot be searched. A page reads a few hundred candidates, ranked
+    among the newest few thousand; `everything` reads them all (to count, or to
+    compare with a replay)."""
     query = parse_query(text, watchlists)
     try:
         expr = candidates(query.watchlist)
     except ValueError as exc:
         raise QueryError(str(exc)) from None
-    pool = max(POOL, limit * 4)
-    rows = store.search_rows(expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool)
+    pool = 10**9 if everything else max(POOL, limit * 4)
+    scan = {"scan": 10**9} if everything else {}
+    rows = store.search_rows(expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool, **scan)
     matcher = Matcher([query.watchlist])
     found: list[tuple[SearchRow, tuple[Snippet, ...]]] = []
     for row in rows:
@@ -97,7 +101,7 @@ def search(
     results = _by_story(found, hit)
     return SearchPage(
         query,
-        tuple(results[:limit]),
+        tuple(results if everything else results[:limit]),
         len(found),
         more=len(rows) >= pool,
         counts=_counts(found, hit),

@@ -45,11 +45,13 @@ class SearchMixin(StoreBase):
         f: SearchFilter,
         sort: Sort,
         limit: int,
+        scan: int = SCAN,
     ) -> list[SearchRow]:
         """Up to `limit` articles the expression finds (FTS5's for SQLite, a tsquery's
-        for PostgreSQL), best first or newest first, with their texts."""
+        for PostgreSQL), best first or newest first, with their texts: ranked among the
+        `scan` newest it finds."""
         where, params = self._filters(f)
-        params.update(n=limit, scan=SCAN, now=self.clock())
+        params.update(n=limit, scan=scan, now=self.clock())
         if not self.postgres:  # as SQLite holds times: naive UTC text
             params = {k: _naive(v) if isinstance(v, datetime) else v for k, v in params.items()}
         # ties: the copy stored first, the original report, leads its story

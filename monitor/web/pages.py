@@ -45,7 +45,7 @@ _env.filters.update(when=_when, safe_url=_safe_url, highlight=highlight_html, fo
 
 
 def _render(name: str, status: int = 200, **ctx: Any) -> Response:
-    section = {"story.html": "stories"}.get(name, name.removesuffix(".html"))
+    section = {"story.html": "stories", "save.html": "search"}.get(name, name.removesuffix(".html"))
     html = _env.get_template(name).render(section=section, **ctx)
     return HTMLResponse(html, status_code=status)
 
@@ -132,6 +132,25 @@ async def search(site: Site, request: Request) -> Response:
             "/search?" + urlencode({k: v for k, v in {**keep, **change}.items() if v})
         ),
     )
+
+
+async def save_search(site: Site, request: Request) -> Response:
+    """A search as a watchlist: its YAML, and how many stored articles of the last 30
+    days it would have hit (what search finds is what a replay of it matches)."""
+    from datetime import timedelta
+
+    from monitor.search.query import QueryError, as_yaml, parse_query
+    from monitor.search.service import search as run
+    from monitor.store.search import SearchFilter
+
+    q = request.query_params.get("q", "").strip()
+    try:
+        query = parse_query(q, site.watch.watchlists)
+        since = SearchFilter(since=site.store.clock() - timedelta(days=30))
+        page = await site.db(run, site.store, site.watch.watchlists, q, since, "newest", 1, True)
+    except QueryError as exc:
+        return _render("save.html", status=400, q=q, error=str(exc))
+    return _render("save.html", q=q, yaml=as_yaml(query, "my-search"), hits=page.articles)
 
 
 async def feeds(site: Site, _: Request) -> Response:

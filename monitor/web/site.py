@@ -79,6 +79,7 @@ def make_app(site: Site) -> Starlette:
         Route("/", page(pages.stories)),
         Route("/story/{story}", page(pages.story)),
         Route("/search", page(pages.search)),
+        Route("/search/save", page(pages.save_search)),
         Route("/feeds", page(pages.feeds)),
         Route("/subscriptions", page(pages.subscriptions)),
         Route("/match", page(pages.match), methods=["GET", "POST"]),

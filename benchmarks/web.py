@@ -70,7 +70,7 @@ BATCH = 2000
 # aliases in nine languages, and a boolean query of five terms.
 SEARCHES = {
     "inflected word": "России",
-    "entity": "@csto",
+    "entity": "@karabakh",
     "five-term boolean": "России AND (Армении OR Украины) AND NOT Москве AND президент",
 }
 AGREEMENT_UP_TO = 200_000  # articles: a replay of a million takes too long to compare
@@ -253,7 +253,7 @@ def index_figures(app: App) -> dict[str, float]:
     return {"build_s": build, "size_x_before": total / (total - new + old)}
 
 
-def agreement_with_replay(app: App) -> dict[str, float]:
+def agreement_with_replay(app: App) -> dict[str, dict[str, float]]:
     """Of the articles a replay of each query's watchlist matches, the share search finds."""
     from monitor.pipeline.replay import matching
     from monitor.search.query import parse_query
@@ -266,8 +266,10 @@ def agreement_with_replay(app: App) -> dict[str, float]:
         replayed = set(matching(app.store, query.watchlist, utcnow() - timedelta(days=3650)))
         page = search(app.store, lists, q, everything=True)
         found = {c.article_id for r in page.results for c in (r.best, *r.also)}
-        out[name] = len(replayed & found) / len(replayed) if replayed else 1.0
-        out[f"{name}: replay articles"] = len(replayed)
+        out[name] = {
+            "share": len(replayed & found) / len(replayed) if replayed else 1.0,
+            "replay_articles": len(replayed),
+        }
     return out
 
 
@@ -339,11 +341,10 @@ def main() -> None:
         per = idx["build_s"] * 100_000 / run["articles"]
         print(f"index build {idx['build_s']:.1f} s ({per:.1f} s per 100k articles); "
               f"database size {idx['size_x_before']:.2f}x the search before")  # fmt: skip
-        for name, share in run["agreement"].items():
+        for name, a in run["agreement"].items():
             print(
-                f"agreement with replay, {name}: {share:.3f}"
-                if share <= 1
-                else f"  {name}: {share:.0f}"
+                f"agreement with replay, {name}: {a['share']:.3f} "
+                f"of {a['replay_articles']:.0f} articles replay matches"
             )
     print("\ndaemon memory (RSS MB, no feeds)")
     for name, mb in memory.items():

@@ -30,7 +30,13 @@ class SearchStore(Protocol):
     """What search needs of the store."""
 
     def search_rows(
-        self, fts5: str, tsquery: str, f: SearchFilter, sort: Sort, limit: int, scan: int = ...
+        self,
+        fts5: str,
+        tsquery: str,
+        f: SearchFilter,
+        sort: Sort,
+        limit: int,
+        scan: int | None = ...,
     ) -> list[SearchRow]: ...
 
     def watchlists_of(self, article_ids: Sequence[int]) -> dict[int, set[str]]: ...
@@ -93,17 +99,23 @@ def search(
     rows = store.search_rows(expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool, **scan)
     matcher = Matcher([query.watchlist])
     found: list[tuple[SearchRow, tuple[Snippet, ...]]] = []
+    stories: set[str] = set()
+    stopped = False
     for row in rows:
+        if not everything and len(stories) > limit:
+            stopped = True  # a page's stories are in: the rest need not be matched
+            break
         matches = matcher.match(row.title, row.text)
         if matches:
             found.append((row, matches[0].snippets))
+            stories.add(row.story)
     hit = store.watchlists_of([r.article_id for r, _ in found]) if found else {}
     results = _by_story(found, hit)
     return SearchPage(
         query,
         tuple(results if everything else results[:limit]),
         len(found),
-        more=len(rows) >= pool,
+        more=stopped or len(rows) >= pool,
         counts=_counts(found, hit),
         sort=sort,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 
 from monitor.match.engine import ENTITY, PHRASE
@@ -46,7 +46,9 @@ def candidates(watchlist: Watchlist) -> Candidates:
     A one-typo variant of a name (an entity's `fuzzy:`) is not asked for: the index
     cannot look for every misspelling, so search finds a name as written and in its
     forms, where a watchlist also finds its typos."""
-    keys = Keys([watchlist])
+    # Without the typos: they are not asked for, and they are most of an entity's keys.
+    plain = replace(watchlist, entities=tuple(replace(e, fuzzy=0) for e in watchlist.entities))
+    keys = Keys([plain])
     clauses: dict[str, set[_Clause]] = {}
     for key, patterns in zip(keys.keys, keys.patterns, strict=True):
         token = _token(key)

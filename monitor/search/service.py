@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from monitor.match.matcher import Matcher
-from monitor.search.candidates import candidates
+from monitor.search.candidates import Candidates, candidates
 from monitor.search.query import Query, QueryError, parse_query
 from monitor.store.search import SearchFilter, Sort
 from monitor.types import Snippet
@@ -91,13 +92,12 @@ def search(
     compare with a replay)."""
     query = parse_query(text, watchlists)
     try:
-        expr = candidates(query.watchlist)
+        matcher, expr = compiled(query.watchlist)
     except ValueError as exc:
         raise QueryError(str(exc)) from None
     pool = 10**9 if everything else max(POOL, limit * 4)
     scan = {"scan": 10**9} if everything else {}
     rows = store.search_rows(expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool, **scan)
-    matcher = Matcher([query.watchlist])
     found: list[tuple[SearchRow, tuple[Snippet, ...]]] = []
     stories: set[str] = set()
     stopped = False
@@ -119,6 +119,13 @@ def search(
         counts=_counts(found, hit),
         sort=sort,
     )
+
+
+@lru_cache(maxsize=256)
+def compiled(watchlist: Watchlist) -> tuple[Matcher, Candidates]:
+    """A query's matcher and index expressions, made once: a desk asks the same
+    questions again, and an entity's keys take a while to make."""
+    return Matcher([watchlist]), candidates(watchlist)
 
 
 def _copy(r: SearchRow) -> Copy:

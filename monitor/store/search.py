@@ -22,8 +22,8 @@ Sort = Literal["relevance", "newest"]
 # Matches of a query read at most, the newest first, before they are ranked: a word in
 # every tenth article of a million must not rank a hundred thousand of them.
 SCAN = 5000
-PG_SCAN = 300  # PostgreSQL: its ranking costs a vector made per row
-LEAD = 1000  # characters of the text PostgreSQL ranks by, beside the title
+PG_SCAN = 200  # PostgreSQL: its ranking costs a vector made per row
+LEAD = 600  # characters of the text PostgreSQL ranks by, beside the title
 HALF_LIFE_DAYS = 30.0  # an article this old weighs half of today's at the same score
 TITLE_WEIGHT = 5.0  # a word in the title counts this many times one in the text
 _DATE = "coalesce(a.published, a.first_seen_at)"

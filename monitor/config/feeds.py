@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Tag, field_validator
 
 from monitor.config.units import Duration
 from monitor.feeds.telegram import channel_url
@@ -36,31 +36,19 @@ def _http_url(v: str) -> str:
     return v
 
 
-class FeedEntry(_Entry):
-    url: str
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, v: str) -> str:
-        return _http_url(v)
+
+class FeedEntry(_Entry):
+    url: HttpUrl
 
 
 class SitemapEntry(_Entry):
-    sitemap: str
-
-    @field_validator("sitemap")
-    @classmethod
-    def _http_only(cls, v: str) -> str:
-        return _http_url(v)
+    sitemap: HttpUrl
 
 
 class PageEntry(_Entry):
-    page: str
-
-    @field_validator("page")
-    @classmethod
-    def _http_only(cls, v: str) -> str:
-        return _http_url(v)
+    page: HttpUrl
 
 
 class TelegramEntry(_Entry):

@@ -12,6 +12,8 @@ Revises: 0008
 
 from __future__ import annotations
 
+import unicodedata
+
 from alembic import op
 
 revision = "0009"
@@ -46,10 +48,17 @@ def fold_function() -> str:
         return "".join(k for k, _ in pairs), "".join(v for _, v in pairs)
 
     in_blocks = {k for lo, hi in BLOCKS for k in range(lo, hi)}
-    # Outside the Latin blocks only letters matter (ё, Ё): spaces, dashes and apostrophes
-    # separate words for to_tsvector whichever they are.
+    # Outside the Latin blocks only letters matter (ё, Ё), and dashes: to_tsvector
+    # reads "hit-120" as hit and -120, where the matcher reads hit 120. Spaces and
+    # apostrophes separate words for it whichever they are.
     src, dst = table(sorted(k for k in FOLD_TABLE if k not in in_blocks and chr(k).isalpha()))
-    steps = [f"IF t ~ '[{src}]' THEN t := translate(t, {literal(src)}, {literal(dst)}); END IF;"]
+    dashes = "".join(chr(k) for k in sorted(FOLD_TABLE) if unicodedata.category(chr(k)) == "Pd")
+    dashes += "\u2212"  # the minus sign, folded as a dash
+    steps = [
+        f"IF t ~ '[{src}]' THEN t := translate(t, {literal(src)}, {literal(dst)}); END IF;",
+        f"IF t ~ '[{dashes}]' THEN t := translate(t, {literal(dashes)}, "
+        f"{literal(' ' * len(dashes))}); END IF;",
+    ]
     for lo, hi in BLOCKS:
         bsrc, bdst = table(list(range(lo, hi)))
         steps.append(

@@ -288,3 +288,10 @@ def test_postgresql_folds_as_the_matcher_does(pg_url: str) -> None:
                 assert words_of <= set(index), s[:60]
     finally:
         store.engine.dispose()
+
+
+def test_a_word_and_an_entity_of_the_same_name_stay_two(filled: Store) -> None:
+    query = parse_query("csto OR @csto", WATCHLISTS)
+    ids = [e.id for e in query.watchlist.entities]
+    assert len(set(ids)) == 2 and "csto" in ids
+    assert set(found(filled, "csto OR @csto")) == set(found(filled, "@csto"))

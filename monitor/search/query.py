@@ -101,7 +101,10 @@ def parse_query(text: str, watchlists: Sequence[Watchlist]) -> Query:
         else:
             aliases = lemmas(t.value)
             words[t.value] = aliases
-            entities[_name(t)] = Entity(_word_id(t.value, len(entities)), t.value, aliases)
+            used = {e.id for e in entities.values()} | {
+                f.value[1:] for f in found if f.value[:1] == "@"
+            }
+            entities[_name(t)] = Entity(_word_id(t.value, len(entities), used), t.value, aliases)
     ids = {v: e.id for v, e in entities.items()}
     watchlist = Watchlist(
         "search", text, tuple(entities.values()), rule=_renamed(rule, ids), rule_text=text
@@ -113,10 +116,11 @@ def _name(t: Term) -> str:
     return f'"{t.value}"' if t.phrase else t.value
 
 
-def _word_id(word: str, n: int) -> str:
-    """An entity id for a word: the word when it makes one, else word1, word2, ..."""
+def _word_id(word: str, n: int, used: set[str]) -> str:
+    """An entity id for a word: the word when it makes one not used already (by an
+    @entity of the same query), else word1, word2, ..."""
     low = word.lower()
-    if _ID.fullmatch(low) and low not in ("and", "or", "not"):
+    if _ID.fullmatch(low) and low not in ("and", "or", "not") and low not in used:
         return low
     return f"word{n + 1}"
 

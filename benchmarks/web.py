@@ -323,7 +323,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="web-bench-"))
     try:
         kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-        runs = [pages(k, args.articles, args.repeat, tmp) for k in kinds]
+        runs = []
+        for k in kinds:  # each run's figures kept as it ends: a later one may fail
+            runs.append(pages(k, args.articles, args.repeat, tmp))
+            (tmp.parent / f"web-bench-{k}-{args.articles}.json").write_text(json.dumps(runs[-1]))
         memory = daemon_memory(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

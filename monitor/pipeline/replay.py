@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from monitor.errors import MonitorError
 from monitor.match.matcher import Matcher
 from monitor.store import Store
+from monitor.types import StoredText
 from monitor.watchlists.model import Watchlist
 
 Progress = Callable[[int, int], None]  # (articles re-matched, new hits) so far
@@ -26,13 +27,12 @@ def replay(
         if not lists:
             raise MonitorError(f"no watchlist named {watchlist!r}")
     matcher = Matcher(lists)
-    last_id = n_articles = n_hits = 0
-    while page := store.texts_since(since, after_id=last_id):
+    n_articles = n_hits = 0
+    for page in _pages(store, since):
         for t in page:
             matches = matcher.match(t.title, t.text)
             if matches:
                 n_hits += len(store.add_hits(t.article_id, matches))
-            last_id = t.article_id
             n_articles += 1
         if progress is not None:
             progress(n_articles, n_hits)
@@ -43,11 +43,17 @@ def matching(store: Store, watchlist: Watchlist, since: datetime) -> list[int]:
     """The articles first seen since `since` that the watchlist matches: a replay that
     stores nothing (what a search saved as a watchlist would have hit)."""
     matcher = Matcher([watchlist])
-    found: list[int] = []
+    return [
+        t.article_id
+        for page in _pages(store, since)
+        for t in page
+        if matcher.match(t.title, t.text)
+    ]
+
+
+def _pages(store: Store, since: datetime) -> Iterator[list[StoredText]]:
+    """The articles first seen since `since`, a page at a time, in id order."""
     last_id = 0
     while page := store.texts_since(since, after_id=last_id):
-        for t in page:
-            if matcher.match(t.title, t.text):
-                found.append(t.article_id)
-            last_id = t.article_id
-    return found
+        yield page
+        last_id = page[-1].article_id

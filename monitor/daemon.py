@@ -3,8 +3,9 @@
 Jobs: a dispatcher that polls the feeds whose next poll time has come (so each
 feed keeps its own interval and backoff, stored in the database), a digest tick
 that sends digests whose schedule has fired and retries failed deliveries, a
-watchlist check that reloads edited files, and the daily retention prune. The
-HTTP listener (health, metrics, the web page) serves on the same loop.
+watchlist check that reloads edited files, and the daily retention prune (with the
+search index merged to one segment after it). The HTTP listener (health, metrics,
+the web page) serves on the same loop.
 """
 
 from __future__ import annotations
@@ -263,6 +264,13 @@ class Daemon:
             await self.digest_tick()  # the notices go out now, not at the next tick
 
     async def retention_tick(self) -> None:
+        await self._retention()
+        # the day's new articles made segments of the search index: one again
+        steps = await self._job("search index merge", self.app.store.merge_search_index)
+        if steps:
+            log.info("search index merged", steps=steps)
+
+    async def _retention(self) -> None:
         report = await self._job("retention", self.app.prune)
         if report is not None:
             log.info(

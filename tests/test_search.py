@@ -295,3 +295,58 @@ def test_a_word_and_an_entity_of_the_same_name_stay_two(filled: Store) -> None:
     ids = [e.id for e in query.watchlist.entities]
     assert len(set(ids)) == 2 and "csto" in ids
     assert set(found(filled, "csto OR @csto")) == set(found(filled, "@csto"))
+
+
+def test_the_index_is_merged_to_one_segment_and_finds_the_same(sqlite_url: str) -> None:
+    from sqlalchemy import text as sql
+
+    store = open_store(sqlite_url)
+    try:
+        for a in ARTICLES:  # one write each: a segment each, as a day's polls make
+            save_articles(store, [NewEntry(article(*a), ())])
+
+        def segments() -> int:
+            with store.engine.connect() as c:
+                n = c.execute(sql("SELECT count(DISTINCT segid) FROM article_fts_idx")).scalar()
+                return int(n or 0)
+
+        before = {q: found(store, q) for q in QUERIES}
+        assert segments() > 1
+        assert store.merge_search_index(pages=4) >= 1
+        assert segments() == 1
+        assert {q: found(store, q) for q in QUERIES} == before
+        assert store.merge_search_index() == 0  # nothing left to merge
+    finally:
+        store.engine.dispose()
+
+
+def test_the_page_shows_twenty_stories_and_pages_on(tmp_path: object) -> None:
+    import re
+    from pathlib import Path
+
+    import httpx
+
+    from monitor.app import App
+    from monitor.config.settings import load_settings
+    from monitor.web.state import Site
+    from tests.support.web import serving
+
+    tmp = Path(str(tmp_path))
+    cfg = tmp / "monitor.yaml"
+    cfg.write_text(
+        f"database: sqlite:///{tmp / 'm.db'}\nwatchlists: {BUNDLED}\nhttp:\n  listen: null\n"
+    )
+    app = App(load_settings(cfg))
+    texts = [f"Delegation {i} of the CSTO met officials from city {i * 7919}." for i in range(45)]
+    save_articles(app.store, [NewEntry(article(f"en-{i}", f"Visit {i}", t, "en", 1 + i % 9), ()) for i, t in enumerate(texts)])  # fmt: skip
+    titles: list[str] = []
+    with serving(Site.of(app)) as base, httpx.Client(base_url=base, timeout=60) as http:
+        for number, shown, more in [(1, 20, True), (2, 20, True), (3, 5, False)]:
+            html = http.get("/search", params={"q": "CSTO", "page": number}).text
+            got = re.findall(r'<article class="card result">\s*<h2><a [^>]*>([^<]*)<', html)
+            assert len(got) == shown, number
+            assert ("More stories →" in html) is more, number
+            titles += got
+        assert "No more stories match" in http.get("/search?q=CSTO&page=4").text
+    assert len(set(titles)) == 45  # every story once, none twice
+    app.store.engine.dispose()

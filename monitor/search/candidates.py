@@ -1,12 +1,17 @@
 """A query's watchlist -> full-text expressions that find a superset of what it matches,
 for SQLite's FTS5 and PostgreSQL's tsquery. Pure.
 
-The matcher's keys are its stems and whole forms, folded as it folds text; each
-becomes a prefix term, so every form the matcher would accept is among the
-candidates, which the matcher then checks. FTS5's tokenizer folds as the matcher
-does but for three letters (ё, dotless ı, Armenian և), so on SQLite each key is also
-asked for with them. PostgreSQL's index is built on the matcher's own folding
-(migration 0009's monitor_fold), so it needs no variants.
+The matcher's keys are its stems and whole forms, folded as it folds text, each with
+the closed set of endings that may follow it; a key and its endings become the exact
+words they spell, so every form the matcher would accept is among the candidates,
+which the matcher then checks. Exact words, not a prefix: an index reads a prefix's
+every word at once (all of "росси*" is Россия, России, российский, ...), where it
+reads exact words lazily, newest first, as far as a page needs. A key the index
+cannot spell out (an alias ending in `*`, a key of several index words) stays a
+prefix. FTS5's tokenizer folds as the matcher does but for three letters (ё, dotless
+ı, Armenian և), so on SQLite each word is also asked for with them. PostgreSQL's
+index is built on the matcher's own folding (migration 0009's monitor_fold), so it
+needs no variants.
 """
 
 from __future__ import annotations
@@ -28,16 +33,27 @@ _WORD = re.compile(r"\w+")
 class Candidates:
     fts5: str  # an FTS5 MATCH expression
     tsquery: str  # a to_tsquery('simple', ...) expression
-    terms: int  # prefix terms in all, for the record
+    terms: int  # index words in all, for the record
+    # PostgreSQL ranks by this: each key's word as a prefix, the words' forms in one
+    # item each (ts_rank_cd's cost grows faster than the number of items)
+    rank: str = ""
+
+
+# A word with more dotless-ı places than this is asked for as its key's prefix: its
+# spellings would double with each.
+MAX_I_PLACES = 4
 
 
 @dataclass(frozen=True, order=True)
 class _Clause:
-    """One key as the index can be asked for it: its last word as a prefix, and the
-    words one of which sequences must come with it (a name of several words)."""
+    """One key as the index can be asked for it: a word (or, with `prefix`, any word it
+    begins), and the words one of which sequences must come with it (a name of several
+    words)."""
 
     last: str
+    prefix: bool = False
     before: tuple[tuple[str, ...], ...] = ()
+    stem: int = 0  # letters of `last` that are its key's, before an ending
 
 
 def candidates(watchlist: Watchlist) -> Candidates:
@@ -57,7 +73,12 @@ def candidates(watchlist: Watchlist) -> Candidates:
         for p in patterns:
             if p.kind in (ENTITY, PHRASE) and not p.fuzzy:
                 before = tuple(sorted({tuple(_WORD.findall(b)) for b in p.before or ()}))
-                clauses.setdefault(p.key, set()).add(_Clause(token, before))
+                found = clauses.setdefault(p.key, set())
+                words = None if p.prefix or key != token else _words(token, p.endings)
+                if words is None:
+                    found.add(_Clause(token, True, before, len(token)))
+                else:
+                    found.update(_Clause(w, False, before, len(token)) for w in words)
     rule = watchlist.rule
     if rule is None:  # any entity
         rule = _any([Term(e.id) for e in watchlist.entities])
@@ -65,16 +86,35 @@ def candidates(watchlist: Watchlist) -> Candidates:
     pg = _expr(rule, clauses, _Dialect(_ts_clause, "&", "|"))
     if lite is None or pg is None:
         raise ValueError("the rule finds articles without any of its terms")
-    return Candidates(lite, pg, sum(len(_shortest(v)) for v in clauses.values()))
+    stems = _shortest({_Clause(c.last[: c.stem], True) for v in clauses.values() for c in v})
+    rank = " | ".join(_ts_clause(c) for c in stems)
+    return Candidates(lite, pg, sum(len(_shortest(v)) for v in clauses.values()), rank)
+
+
+def _words(token: str, endings: frozenset[str] | None) -> set[str] | None:
+    """The words a key spells with its endings (the key itself too: an ending may follow
+    after a hyphen, a word of its own to the index); None when they are too many to
+    ask for in every spelling."""
+    words = {token}
+    for e in endings or ():
+        m = _WORD.match(e)
+        words.add(token + (m.group() if m else ""))
+    if any(w.count("i") > MAX_I_PLACES for w in words):
+        return None
+    return words
+
+
+def _covers(k: _Clause, c: _Clause) -> bool:
+    same = c.last.startswith(k.last) if k.prefix else (c.last == k.last and not c.prefix)
+    return same and (not k.before or k.before == c.before)
 
 
 def _shortest(clauses: set[_Clause]) -> list[_Clause]:
-    """Without the clauses another one covers: "пашинян"* covers "пашиняна"*."""
+    """Without the clauses another one covers: "пашинян"* covers "пашиняна"*, and
+    "пашиняна" alone covers "пашиняна" after a first name."""
     kept: list[_Clause] = []
-    for c in sorted(clauses, key=lambda c: (len(c.before) > 0, len(c.last), c)):
-        if not any(
-            c.last.startswith(k.last) and (not k.before or k.before == c.before) for k in kept
-        ):
+    for c in sorted(clauses, key=lambda c: (len(c.before) > 0, not c.prefix, len(c.last), c)):
+        if not any(_covers(k, c) for k in kept):
             kept.append(c)
     return sorted(kept)
 
@@ -119,7 +159,8 @@ def _expr(rule: Rule, clauses: dict[str, set[_Clause]], d: _Dialect) -> str | No
 
 
 def _fts5_clause(c: _Clause) -> str:
-    last = " OR ".join(f"{_fts5_string(v)}*" for v in sorted(set(_spellings(c.last))))
+    star = "*" if c.prefix else ""
+    last = " OR ".join(f"{_fts5_string(v)}{star}" for v in sorted(set(_spellings(c.last, c.stem))))
     if not c.before:
         return f"({last})"
     words = " OR ".join(
@@ -137,7 +178,7 @@ def _fts5_string(token: str) -> str:
 
 
 def _ts_clause(c: _Clause) -> str:
-    last = f"{_ts_string(c.last)}:*"
+    last = _ts_string(c.last) + (":*" if c.prefix else "")
     if not c.before:
         return last
     words = " | ".join(
@@ -150,17 +191,22 @@ def _ts_string(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _spellings(token: str) -> Iterator[str]:
+def _spellings(token: str, stem: int | None = None) -> Iterator[str]:
     """The token, and as FTS5's tokenizer may hold it: with ё for one of its е, ı for
-    its i (up to three of them), և or եւ for its եվ."""
+    its i (up to MAX_I_PLACES of them), և or եւ for its եվ.
+
+    After a key's `stem` letters, ё is looked for only as an ending's first letter
+    (Королём, землёй): the ё of an ending is the stressed first vowel of Russian and
+    Belarusian ones, and other languages' endings have none."""
     yield token
+    stem = len(token) if stem is None else stem
     for i, ch in enumerate(token):
-        if ch == "е":
+        if ch == "е" and i <= stem:
             yield token[:i] + "ё" + token[i + 1 :]
     if "եվ" in token:
         yield token.replace("եվ", "և")
         yield token.replace("եվ", "եւ")
-    places = [i for i, ch in enumerate(token) if ch == "i"][:3]
+    places = [i for i, ch in enumerate(token) if ch == "i"][:MAX_I_PLACES]
     for choice in product("iı", repeat=len(places)):
         chars = list(token)
         for i, ch in zip(places, choice, strict=True):

@@ -38,6 +38,7 @@ class SearchStore(Protocol):
         sort: Sort,
         limit: int,
         scan: int | None = ...,
+        rank: str = ...,
     ) -> list[SearchRow]: ...
 
     def watchlists_of(self, article_ids: Sequence[int]) -> dict[int, set[str]]: ...
@@ -97,7 +98,9 @@ def search(
         raise QueryError(str(exc)) from None
     pool = 10**9 if everything else max(POOL, limit * 4)
     scan = {"scan": 10**9} if everything else {}
-    rows = store.search_rows(expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool, **scan)
+    rows = store.search_rows(
+        expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool, rank=expr.rank, **scan
+    )
     found: list[tuple[SearchRow, tuple[Snippet, ...]]] = []
     stories: set[str] = set()
     stopped = False

@@ -98,6 +98,10 @@ async def story(site: Site, request: Request) -> Response:
     return _render("story.html", page=page, labels=site.watch.labels())
 
 
+PAGE_SIZE = 20  # stories on a page of search results
+MAX_PAGES = 25  # pages at most: past that, a narrower query
+
+
 async def search(site: Site, request: Request) -> Response:
     """The search page: results by story, best or newest first, counts to filter by, and
     the query as a watchlist to save."""
@@ -110,11 +114,14 @@ async def search(site: Site, request: Request) -> Response:
     q = p.get("q", "").strip()
     sort = "newest" if p.get("sort") == "newest" else "relevance"
     chosen = {k: p.get(k) or None for k in FACETS}
+    number = min(int(p["page"]), MAX_PAGES) if p.get("page", "").isdigit() else 1
+    number = max(number, 1)
     f = SearchFilter(**chosen)  # type: ignore[arg-type]
     page, error, yaml = None, None, ""
     if q:
         try:
-            page = await site.db(run, site.store, site.watch.watchlists, q, f, sort)
+            wanted = PAGE_SIZE * number  # the pages before are ranked with it
+            page = await site.db(run, site.store, site.watch.watchlists, q, f, sort, wanted)
             yaml = as_yaml(page.query, "my-search")
         except QueryError as exc:
             error = str(exc)
@@ -124,6 +131,10 @@ async def search(site: Site, request: Request) -> Response:
         status=400 if error else 200,
         q=q,
         page=page,
+        shown=page.results[PAGE_SIZE * (number - 1) :] if page else (),
+        first=PAGE_SIZE * (number - 1) + 1,
+        number=number,
+        last_page=number >= MAX_PAGES,
         error=error,
         sort=sort,
         chosen=chosen,

@@ -350,3 +350,14 @@ def test_the_page_shows_twenty_stories_and_pages_on(tmp_path: object) -> None:
         assert "No more stories match" in http.get("/search?q=CSTO&page=4").text
     assert len(set(titles)) == 45  # every story once, none twice
     app.store.engine.dispose()
+
+
+def test_search_asks_for_the_vector_the_index_holds() -> None:
+    """PostgreSQL uses an expression index only for the same expression: the store's
+    must be migration 0010's, or every search would make each row's vector."""
+    import importlib
+
+    from monitor.store import search as store_search
+
+    migration = importlib.import_module("migrations.versions.0010_search_index_in_slices_of_ids")
+    assert store_search._PG_VECTOR.replace("a.", "") == migration.SLICED

@@ -39,6 +39,8 @@ def upgrade() -> None:
     op.execute(
         f"ALTER TABLE article ADD COLUMN search_lead tsvector GENERATED ALWAYS AS ({LEAD}) STORED"
     )
+    # GIN builds its postings in this much memory before it writes them out
+    op.execute("SET LOCAL maintenance_work_mem = '256MB'")
     op.execute(f"CREATE INDEX ix_article_search ON article USING gin ({SLICED})")
 
 

@@ -33,7 +33,7 @@ _DATE = "coalesce(a.published, a.first_seen_at)"
 SLICE = 1024
 _PG_VECTOR = (
     "(to_tsvector('simple', monitor_fold(coalesce(a.title, '') || ' ' || "
-    "coalesce(a.text, ''))) || array_to_tsvector(ARRAY['~' || (a.id / 1024)::text]))"
+    f"coalesce(a.text, ''))) || array_to_tsvector(ARRAY['~' || (a.id / {SLICE})::text]))"
 )
 # A negative merge merges every level, as 'optimize' does, a step at a time.
 _MERGE = "INSERT INTO article_fts(article_fts, rank) VALUES ('merge', :n)"
@@ -98,10 +98,10 @@ class SearchMixin(StoreBase):
 
     def merge_search_index(self, pages: int = MERGE_PAGES, steps: int = MERGE_STEPS) -> int:
         """SQLite: merge the full-text index's segments into one, `pages` pages at a
-        time, each step a short write of its own; the steps that merged. Every word a query
-        asks for is looked up in every segment: at a million articles, 33 segments
-        made a query of an entity's forms six times slower than one. PostgreSQL's
-        index needs nothing: its vacuum keeps it."""
+        time, each step a short write of its own; the steps that merged. Every word a
+        query asks for is looked up in every segment: at a million articles, 33
+        segments made a query of an entity's forms six times slower than one.
+        PostgreSQL's index needs nothing: its vacuum keeps it."""
         if self.postgres:
             return 0
         for taken in range(steps):

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 CONFIG ?= monitor.yaml
 
-.PHONY: run test demo lint clean tools
+.PHONY: run test test-fast demo lint clean tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ tools:
 
 test: $(TEST_STAMP) tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# SQLite only, no browser, no wheel: the suite while editing. `make test` before a commit.
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m "not postgres and not browser and not wheel" $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP) tools
 	$(BIN)/ruff check monitor tests benchmarks migrations

@@ -23,6 +23,20 @@ PG_ADMIN = os.environ.get("MONITOR_TEST_PG", "postgresql://postgres@127.0.0.1:54
 setup_logging("WARNING", json=True)
 
 
+# Marks given by what a test needs, not by hand: `make test-fast` leaves these out.
+SLOW_FILES = {"test_browser.py": "browser", "test_packaging.py": "wheel"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if mark := SLOW_FILES.get(item.path.name):
+            item.add_marker(getattr(pytest.mark, mark))
+        params = getattr(item, "callspec", None)
+        on_pg = params is not None and params.params.get("db_url") == "postgres"
+        if on_pg or "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
 def info_logs() -> Iterator[None]:
     """Logs at INFO, as JSON lines, for the test; the suite's WARNING after it."""

@@ -1,9 +1,12 @@
 """The shape of the house: no import circle between modules, rooms that keep to their
-stage, and modules small enough to read."""
+stage, modules small enough to read, and slow tests marked so that `make test-fast`
+can leave them out."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -71,3 +74,24 @@ def test_no_module_is_too_long_to_read() -> None:
         if (n := len(p.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_the_slow_tests_are_marked_by_what_they_need() -> None:
+    def collected(mark: str, *paths: str) -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", mark, *paths],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return [line for line in out.stdout.splitlines() if "::" in line]
+
+    on_pg = collected("postgres", "tests/test_search.py")
+    assert "tests/test_search.py::test_postgresql_folds_as_the_matcher_does" in on_pg
+    assert any("[postgres-" in t for t in on_pg) and not any("[sqlite-" in t for t in on_pg)
+    fast = collected("not postgres and not browser and not wheel", "tests/test_search.py")
+    assert fast and not set(fast) & set(on_pg)
+    assert any("[sqlite-" in t for t in fast)
+    browser = collected("browser", "tests/test_browser.py", "tests/test_search.py")
+    assert browser and all(t.startswith("tests/test_browser.py::") for t in browser)

@@ -361,3 +361,43 @@ def test_search_asks_for_the_vector_the_index_holds() -> None:
 
     migration = importlib.import_module("migrations.versions.0010_search_index_in_slices_of_ids")
     assert store_search._PG_VECTOR.replace("a.", "") == migration.SLICED
+
+
+@pytest.mark.parametrize(
+    ("found", "read", "width", "expected"),
+    [
+        (0, 1, 1, 4),  # nothing in the newest slice: four next
+        (500, 1, 1, 1),  # plenty there: one more slice holds the rest
+        (100, 1, 1, 4),  # 300 wanted at 100 a slice: four, no more than four times
+        (100, 2, 4, 8),  # 50 a slice: 300 wanted in 6, and a fifth more
+        (10, 4, 16, 64),  # 2.5 a slice: far more than 64 would be needed
+    ],
+)
+def test_how_many_slices_postgresql_reads_next(
+    found: int, read: int, width: int, expected: int
+) -> None:
+    from monitor.store.search import _next_width
+
+    assert _next_width(400 - found, found, read, width) == expected
+
+
+def test_slices_of_ids_find_what_a_replay_finds(pg_url: str) -> None:
+    """Past 1,024 articles, PostgreSQL reads slices of ids newest first: they find
+    what a replay finds, and a page is ranked among the newest matches."""
+    store = open_store(pg_url)
+    try:
+        words = ["weather", "markets", "harvest"]
+        save_articles(store, [NewEntry(article(f"w-{i}", f"Day {i}", f"The {words[i % 3]} report number {i} was filed.", "en", 1), ()) for i in range(2200)])  # fmt: skip
+        query = parse_query("harvest", WATCHLISTS)
+        replayed = set(matching(store, query.watchlist, NOW - timedelta(days=3650)))
+        assert len(replayed) == 733
+
+        def ids(everything: bool) -> list[int]:
+            page = search(store, WATCHLISTS, "harvest", limit=30, everything=everything)
+            return [c.article_id for r in page.results for c in (r.best, *r.also)]
+
+        assert set(ids(True)) == replayed
+        page = ids(False)  # ranked among the newest 400 matches the slices gave
+        assert page and min(page) >= sorted(replayed, reverse=True)[399]
+    finally:
+        store.engine.dispose()

@@ -158,6 +158,10 @@ def _pg_newest(s: Session, where: str, params: dict[str, Any], scan: int) -> lis
     # that thinks a long query costly would rather make each row's vector to test it,
     # a millisecond a row, by the primary key, an outlet's index or a table scan.
     s.execute(text("SET LOCAL enable_seqscan = off"))
+    # The same planner, counting the long query's cost, compiles it (JIT) and starts
+    # workers: more than the query itself costs.
+    s.execute(text("SET LOCAL jit = off"))
+    s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     sql = (
         f"WITH f AS MATERIALIZED (SELECT a.id FROM article a WHERE {_PG_VECTOR} @@ "
         "(CAST(:q AS tsquery) && CAST(:slices AS tsquery))) "

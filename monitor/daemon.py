@@ -264,13 +264,6 @@ class Daemon:
             await self.digest_tick()  # the notices go out now, not at the next tick
 
     async def retention_tick(self) -> None:
-        await self._retention()
-        # the day's new articles made segments of the search index: one again
-        steps = await self._job("search index merge", self.app.store.merge_search_index)
-        if steps:
-            log.info("search index merged", steps=steps)
-
-    async def _retention(self) -> None:
         report = await self._job("retention", self.app.prune)
         if report is not None:
             log.info(
@@ -281,6 +274,10 @@ class Daemon:
                 entries_deleted=report.entries_deleted,
                 bytes_freed=report.bytes_freed,
             )
+        # the day's new articles made segments of the search index: one again
+        steps = await self._job("search index merge", self.app.store.merge_search_index)
+        if steps:
+            log.info("search index merged", steps=steps)
 
     async def reload(self, force: bool = False) -> None:
         """Watchlists edited since the last look, and monitor.yaml (now, on SIGHUP)."""

@@ -76,8 +76,6 @@ class SearchMixin(StoreBase):
             return [_row(r) for r in rows]
         params = {k: _naive(v) if isinstance(v, datetime) else v for k, v in params.items()}
         params.update(q=fts5, scan=scan or SCAN)
-        # ties: the copy stored first, the original report, leads its story
-        order = "d DESC, id" if sort == "newest" else "blended DESC, id"
         age = f"max(0, julianday(:now) - julianday({_DATE}))"
         sql = (
             f"WITH m AS (SELECT article_fts.rowid AS id, "
@@ -85,12 +83,12 @@ class SearchMixin(StoreBase):
             "FROM article_fts JOIN article a ON a.id = article_fts.rowid "
             f"WHERE article_fts MATCH :q{where} ORDER BY article_fts.rowid DESC "
             "LIMIT :scan), "
-            # ranked on their dates alone: a text is read only for the page's rows
-            f"r AS MATERIALIZED (SELECT m.id AS id, m.score AS score, {_DATE} AS d, "
-            f"m.score / (1 + {age} / {HALF_LIFE_DAYS}) AS blended "
-            f"FROM m JOIN article a ON a.id = m.id ORDER BY {order} LIMIT :n) "
-            "SELECT a.*, r.score AS score, r.blended AS blended "
-            f"FROM r JOIN article a ON a.id = r.id ORDER BY r.{order.replace(', ', ', r.')}"
+            + _page_of(
+                f"SELECT m.id AS id, m.score AS score, {_DATE} AS d, "
+                f"m.score / (1 + {age} / {HALF_LIFE_DAYS}) AS blended "
+                "FROM m JOIN article a ON a.id = m.id",
+                sort,
+            )
         )
         with self.session() as s:
             rows = s.execute(text(sql).bindparams(**params)).mappings().all()
@@ -195,17 +193,26 @@ def _pg_ranked(s: Session, ids: list[int], sort: Sort, params: dict[str, Any]) -
     search_lead, migration 0010), blended with age, or newest first; ties to the copy
     stored first. Texts are read for the `n` kept only."""
     age = f"greatest(0, extract(epoch from (:now - {_DATE})) / 86400.0)"
-    order = "d DESC, id" if sort == "newest" else "blended DESC, id"
-    sql = (
-        "WITH r AS MATERIALIZED (SELECT a.id AS id, s.score AS score, "
-        f"{_DATE} AS d, s.score / (1 + {age} / {HALF_LIFE_DAYS}) AS blended "
+    sql = "WITH " + _page_of(
+        f"SELECT a.id AS id, s.score AS score, {_DATE} AS d, "
+        f"s.score / (1 + {age} / {HALF_LIFE_DAYS}) AS blended "
         "FROM article a, LATERAL (SELECT ts_rank_cd(a.search_lead, "
-        "CAST(:q AS tsquery), 1) AS score) s "
-        f"WHERE a.id = ANY(:ids) ORDER BY {order} LIMIT :n) "
-        "SELECT a.*, r.score AS score, r.blended AS blended "
-        f"FROM r JOIN article a ON a.id = r.id ORDER BY r.{order.replace(', ', ', r.')}"
+        "CAST(:q AS tsquery), 1) AS score) s WHERE a.id = ANY(:ids)",
+        sort,
     )
     return s.execute(_bound(sql, {**params, "ids": ids})).mappings().all()
+
+
+def _page_of(ranked: str, sort: Sort) -> str:
+    """The best `:n` of `ranked` (its rows' id, score, date d and blended score) by
+    `sort`, with their articles: ranked on those alone, so that a text is read only
+    for the rows kept. Ties go to the copy stored first, the original report."""
+    first = "d" if sort == "newest" else "blended"
+    return (
+        f"r AS MATERIALIZED ({ranked} ORDER BY {first} DESC, id LIMIT :n) "
+        "SELECT a.*, r.score AS score, r.blended AS blended "
+        f"FROM r JOIN article a ON a.id = r.id ORDER BY r.{first} DESC, r.id"
+    )
 
 
 def _bound(sql: str, params: dict[str, Any]) -> TextClause:

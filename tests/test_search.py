@@ -381,13 +381,52 @@ def test_how_many_slices_postgresql_reads_next(
     assert _next_width(400 - found, found, read, width) == expected
 
 
+@pytest.mark.parametrize(
+    ("matched", "read", "left", "expected"),
+    [
+        (0, 1, 976, True),  # nothing in the newest slice of a million: the rest at once
+        (0, 1, 1400, False),  # of a million and a half: three unseen could be 4,200
+        (300, 1, 976, False),  # a word in every third article
+        (20, 85, 892, True),  # twenty in 85 slices: about 240 in the rest
+        (400, 85, 892, False),  # some 4,200 in the rest: slices, newest first
+    ],
+)
+def test_when_postgresql_reads_the_rest_at_once(
+    matched: int, read: int, left: int, expected: bool
+) -> None:
+    from monitor.store.search import _few_left
+
+    assert _few_left(matched, read, left) is expected
+
+
+def test_the_store_says_which_words_its_index_holds(sqlite_url: str, pg_url: str) -> None:
+    sqlite = open_store(sqlite_url)
+    assert sqlite.held_words(["weather"]) is None  # FTS5 reads an absent word for nothing
+    store = open_store(pg_url)
+    try:
+        save_articles(store, [NewEntry(article("w-1", "Weather", "Rain in Ереване.", "en", 1), ())])
+        asked = ["weather", "rain", "ереване", "snow", "it's", "back\\slash"]
+        assert store.held_words(asked) == {"weather", "rain", "ереване"}
+        save_articles(store, [NewEntry(article("w-2", "Snow", "Snow at last.", "en", 1), ())])
+        assert store.held_words(asked) == {"weather", "rain", "ереване", "snow"}
+    finally:
+        store.engine.dispose()
+        sqlite.engine.dispose()
+
+
 def test_slices_of_ids_find_what_a_replay_finds(pg_url: str) -> None:
     """Past 1,024 articles, PostgreSQL reads slices of ids newest first: they find
-    what a replay finds, and a page is ranked among the newest matches."""
+    what a replay finds, and a page is ranked among the newest matches. A rare word
+    is read at once, past the first slice."""
     store = open_store(pg_url)
     try:
         words = ["weather", "markets", "harvest"]
-        save_articles(store, [NewEntry(article(f"w-{i}", f"Day {i}", f"The {words[i % 3]} report number {i} was filed.", "en", 1), ()) for i in range(2200)])  # fmt: skip
+        rare = {5: " A drought.", 1500: " The drought.", 2150: " Drought again."}
+        save_articles(store, [NewEntry(article(f"w-{i}", f"Day {i}", f"The {words[i % 3]} report number {i} was filed.{rare.get(i, '')}", "en", 1), ()) for i in range(2200)])  # fmt: skip
+        droughts = search(store, WATCHLISTS, "drought", limit=30)
+        assert sorted(r.best.title for r in droughts.results) == ["Day 1500", "Day 2150", "Day 5"]
+        rows = store.search_rows("", "'drought'", SearchFilter(), "newest", 10)
+        assert [r.title for r in rows] == ["Day 5", "Day 1500", "Day 2150"]  # each once
         query = parse_query("harvest", WATCHLISTS)
         replayed = set(matching(store, query.watchlist, NOW - timedelta(days=3650)))
         assert len(replayed) == 733

@@ -11,14 +11,16 @@ cannot spell out (an alias ending in `*`, a key of several index words) stays a
 prefix. FTS5's tokenizer folds as the matcher does but for three letters (ё, dotless
 ı, Armenian և), so on SQLite each word is also asked for with them. PostgreSQL's
 index is built on the matcher's own folding (migration 0009's monitor_fold), so it
-needs no variants.
+needs no variants; it is asked only for the words it holds (`Candidates.tsquery_of`):
+GIN tests each row it reads against every word of the query, held or not.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import product
 
 from monitor.match.engine import ENTITY, PHRASE
@@ -37,6 +39,18 @@ class Candidates:
     # PostgreSQL ranks by this: each key's word as a prefix, the words' forms in one
     # item each (ts_rank_cd's cost grows faster than the number of items)
     rank: str = ""
+    words: frozenset[str] = frozenset()  # the tsquery's exact words
+    # the tsquery with only the words an index holds: "" if it can find nothing
+    pruned: Callable[[frozenset[str]], str] | None = field(default=None, compare=False, repr=False)
+
+    def tsquery_of(self, held: frozenset[str] | None) -> str:
+        """The tsquery without the words an index does not hold (`held`: those of
+        `words` it does; None: ask for them all); "" when it can find nothing. Rows
+        are tested against each word of a tsquery: an entity's 800 forms, of which a
+        few are in the texts, made that test fifty times dearer than those few."""
+        if held is None or self.pruned is None:
+            return self.tsquery
+        return self.pruned(held)
 
 
 # A word with more dotless-ı places than this is asked for as its key's prefix: its
@@ -88,7 +102,37 @@ def candidates(watchlist: Watchlist) -> Candidates:
         raise ValueError("the rule finds articles without any of its terms")
     stems = _shortest({_Clause(c.last[: c.stem], True) for v in clauses.values() for c in v})
     rank = " | ".join(_ts_clause(c) for c in stems)
-    return Candidates(lite, pg, sum(len(_shortest(v)) for v in clauses.values()), rank)
+    kept = {k: _shortest(v) for k, v in clauses.items()}
+    words = {w for v in kept.values() for c in v for w in _exact_words(c)}
+    return Candidates(
+        lite,
+        pg,
+        sum(len(v) for v in kept.values()),
+        rank,
+        frozenset(words),
+        partial(_pruned, rule, {k: set(v) for k, v in kept.items()}),
+    )
+
+
+def _exact_words(c: _Clause) -> Iterator[str]:
+    if not c.prefix:
+        yield c.last
+    for alt in c.before:
+        yield from alt
+
+
+def _pruned(rule: Rule, clauses: dict[str, set[_Clause]], held: frozenset[str]) -> str:
+    """The rule's tsquery with the clauses whose words are all held, and of a name's
+    words before its last, the sequences all held; "" when it can find nothing."""
+    kept: dict[str, set[_Clause]] = {}
+    for key, found in clauses.items():
+        for c in found:
+            if c.prefix or c.last in held:
+                alts = [alt for alt in c.before if alt]
+                ok = [alt for alt in alts if all(w in held for w in alt)]
+                if ok or not alts:
+                    kept.setdefault(key, set()).add(replace(c, before=tuple(ok)))
+    return _expr(rule, kept, _Dialect(_ts_clause, "&", "|"), nothing="") or ""
 
 
 def _words(token: str, endings: frozenset[str] | None) -> set[str] | None:
@@ -139,20 +183,32 @@ class _Dialect:
     disj: str
 
 
-def _expr(rule: Rule, clauses: dict[str, set[_Clause]], d: _Dialect) -> str | None:
-    """The rule as a boolean expression of terms; None where it is not bounded (NOT)."""
+def _expr(
+    rule: Rule, clauses: dict[str, set[_Clause]], d: _Dialect, nothing: str | None = None
+) -> str | None:
+    """The rule as a boolean expression of terms; None where it is not bounded (NOT).
+    A term without clauses is an error, or with `nothing` given, finds nothing: an
+    AND of it is `nothing`, an OR of it is the other side."""
     if isinstance(rule, Term):
         found = _shortest(clauses.get(term_key(rule), set()))
         if not found:
+            if nothing is not None:
+                return nothing
             raise ValueError(f"{rule.value!r} has no word to look for")
         return "(" + f" {d.disj} ".join(d.clause(c) for c in found) + ")"
     if isinstance(rule, Not):
         return None
-    left, right = _expr(rule.left, clauses, d), _expr(rule.right, clauses, d)
+    left = _expr(rule.left, clauses, d, nothing)
+    right = _expr(rule.right, clauses, d, nothing)
+    gone = nothing is not None and nothing in (left, right)
     if isinstance(rule, And | Near):
+        if gone:
+            return nothing
         if left is None or right is None:
             return left or right
         return f"({left} {d.conj} {right})"
+    if gone:
+        return right if left == nothing else left
     if left is None or right is None:
         return None
     return f"({left} {d.disj} {right})"

@@ -8,7 +8,7 @@ index's candidates and their texts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -40,6 +40,8 @@ class SearchStore(Protocol):
         scan: int | None = ...,
         rank: str = ...,
     ) -> list[SearchRow]: ...
+
+    def held_words(self, words: Collection[str]) -> frozenset[str] | None: ...
 
     def watchlists_of(self, article_ids: Sequence[int]) -> dict[int, set[str]]: ...
 
@@ -98,8 +100,13 @@ def search(
         raise QueryError(str(exc)) from None
     pool = 10**9 if everything else max(POOL, limit * 4)
     scan = {"scan": 10**9} if everything else {}
-    rows = store.search_rows(
-        expr.fts5, expr.tsquery, f or SearchFilter(), sort, pool, rank=expr.rank, **scan
+    tsquery = expr.tsquery_of(store.held_words(expr.words))
+    rows = (
+        store.search_rows(
+            expr.fts5, tsquery, f or SearchFilter(), sort, pool, rank=expr.rank, **scan
+        )
+        if tsquery
+        else []
     )
     found: list[tuple[SearchRow, tuple[Snippet, ...]]] = []
     stories: set[str] = set()

@@ -68,6 +68,17 @@ ENTITIES = {
     "officials": ["putin", "peskov", "pashinyan", "aliyev", "lavrov"],
 }
 BATCH = 2000
+# One article in fifty names the CSTO, in one of the region's languages: the texts of
+# the corpus do not, and the entity query must find something to be measured.
+CSTO_EVERY = 50
+CSTO_SENTENCES = [
+    "The Collective Security Treaty Organization met in Moscow.",
+    "Генеральный секретарь ОДКБ провёл встречу в Москве.",
+    "ՀԱՊԿ գագաթնաժողովը տեղի ունեցավ Մոսկվայում։",
+    "KTMT sammiti Moskvada keçirildi.",
+    "კუხო მოსკოვში შეიკრიბა.",
+    "ҰҚШҰ саммиті Мәскеуде өтті.",
+]
 # Queries measured beside the plain word: an inflected word, two entities of about
 # twenty aliases in nine languages (one named often in the texts, one seldom: the first
 # is read newest first, the second at once), and a boolean query of five terms.
@@ -114,6 +125,8 @@ def fill(app: App, n: int, rnd: random.Random, built: dict[str, float]) -> tuple
         copies_left -= 1
         seen = now - timedelta(seconds=rnd.uniform(0, 90 * 86400))
         body = f"Report {i}. " + base
+        if i % CSTO_EVERY == 7:
+            body += " " + CSTO_SENTENCES[i // CSTO_EVERY % len(CSTO_SENTENCES)]
         articles.append(
             {
                 "id": next_id,

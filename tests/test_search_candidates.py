@@ -71,3 +71,13 @@ def test_a_prefix_is_not_asked_for_and_stays() -> None:
     prefixes = {i for i in whole if i.endswith(":*")}
     assert "'армянск':*" in prefixes
     assert items(tsquery_of("@armenia", set())) == prefixes
+
+
+def test_the_words_before_a_names_last_are_asked_for_once_for_all_its_forms() -> None:
+    """(Организация | Организации | ...) & (договора & коллективной & безопасности), not
+    each form with the words again: written once a form, they made @csto 6,273 ANDs,
+    and SQLite took 6 s at a million articles."""
+    _, c = compiled(parse_query("@csto", WATCHLISTS).watchlist)
+    assert c.tsquery.count("&") == c.fts5.count(" AND ") < 200
+    found = items(tsquery_of("@csto", {"organization", "collective", "security", "treaty"}))
+    assert found == {"'organization'", "'collective'", "'security'", "'treaty'"}

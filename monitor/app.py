@@ -16,7 +16,6 @@ from monitor.config.settings import Settings, Subscription, load_settings
 from monitor.config.sources import feed_sources
 from monitor.digest.alerts import heartbeat_notice, spike_notice
 from monitor.digest.notices import Notifier, announce_dead, check_feeds
-from monitor.digest.schedule import in_quiet
 from monitor.digest.service import BACKLOG, DigestService, SendReport
 from monitor.digest.spikes import DAY, DAYS, daily_stories, detect
 from monitor.digest.tiers import tier_due, tiers
@@ -274,7 +273,7 @@ class App:
                 for sub in self.settings.subscriptions:
                     if sub.watchlists is not None and w.name not in sub.watchlists:
                         continue
-                    if in_quiet(sub.quiet, sub.timezone, now) and not w.critical:
+                    if sub.quiet_at(now) and not w.critical:
                         continue  # checked again after the quiet hours, the same day
                     day = now.astimezone(ZoneInfo(sub.timezone)).date().isoformat()
                     notice = spike_notice(w.name, label, spike, recent, day)
@@ -293,7 +292,7 @@ class App:
     def _heartbeat(self, sub: Subscription, now: datetime) -> None:
         """ "All quiet" when nothing was sent for sub.heartbeat: a silent digest is then
         known not to be a broken one."""
-        if sub.heartbeat is None or in_quiet(sub.quiet, sub.timezone, now):
+        if sub.heartbeat is None or sub.quiet_at(now):
             return
         since = self.store.last_message_at(sub.name) or self.store.first_feed_at()
         if since is not None and now - since >= timedelta(seconds=sub.heartbeat):

@@ -268,7 +268,7 @@ def test_postgresql_folds_as_the_matcher_does(pg_url: str) -> None:
 
     from sqlalchemy import text as sql
 
-    from monitor.match.normalize import normalize
+    from monitor.basics.normalize import normalize
 
     samples = [a[2] for a in ARTICLES] + [
         "Şuşa Երևան Երեւան Bakı İLHAM Пётр ÆØ Erdoğan’s Nagorno–Karabakh ǅ Ꮚ Straße e\u0301",

@@ -5,14 +5,14 @@ watchlists pass). A fake clock drives the day; the store is SQLite and PostgreSQ
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.app import App
+from monitor.basics.quiet import QuietHours
 from monitor.config.settings import AdminSettings, load_settings
-from monitor.digest.schedule import in_quiet, parse_quiet
 from monitor.errors import ConfigError
 from monitor.store import open_store
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
@@ -41,17 +41,22 @@ DAY0 = datetime(2026, 12, 2, tzinfo=UTC)
 )
 def test_quiet_hours_table(quiet: str, zone: str, at: str, held: bool) -> None:
     h, m = map(int, at.split(":"))
-    assert in_quiet(quiet, zone, DAY0.replace(hour=h, minute=m)) is held
+    assert QuietHours.parse(quiet).covers(DAY0.replace(hour=h, minute=m), zone) is held
 
 
-def test_no_quiet_hours_hold_nothing() -> None:
-    assert not in_quiet(None, "UTC", DAY0)
+def test_quiet_hours_are_read_once_from_the_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text('subscriptions:\n  - name: desk\n    quiet: "22:00-7:00"\n  - name: all\n')
+    desk, everyone = load_settings(cfg).subscriptions
+    assert desk.quiet == QuietHours(time(22), time(7)) and str(desk.quiet) == "22:00-07:00"
+    assert desk.quiet_at(DAY0.replace(hour=23)) and not desk.quiet_at(DAY0.replace(hour=12))
+    assert everyone.quiet is None and not everyone.quiet_at(DAY0)  # no quiet hours: none held
 
 
 @pytest.mark.parametrize("bad", ["22-07", "25:00-07:00", "22:00-22:00", "22:00", "night"])
 def test_bad_quiet_hours_are_refused(bad: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        parse_quiet(bad)
+        QuietHours.parse(bad)
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f'subscriptions:\n  - name: desk\n    quiet: "{bad}"\n')
     with pytest.raises(ConfigError, match=r"monitor.yaml:3:5: subscriptions.0.quiet: "):

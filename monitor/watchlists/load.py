@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from monitor.config.yamlfile import YamlDoc, load_yaml
+from monitor.basics.normalize import normalize
+from monitor.basics.yamlfile import YamlDoc, load_yaml
 from monitor.errors import WatchlistError, YamlFileError
 from monitor.match.lang import CODES, LanguageCode
-from monitor.match.normalize import normalize
 from monitor.packagedata import BUNDLED as BUNDLED  # where callers find it
 from monitor.packagedata import SCHEMAS
 from monitor.watchlists.model import Entity, Example, SpikeRule, Watchlist

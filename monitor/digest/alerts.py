@@ -10,12 +10,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from markupsafe import escape
-
-from monitor.digest import slack
-from monitor.digest.render import one_line, safe_url
+from monitor.digest.channels import Channel, Look, Message, by_name
+from monitor.digest.channels.base import one_line
 from monitor.digest.spikes import Spike
-from monitor.types import FeedStatus, HitView, RenderedDigest, StoredDigest
+from monitor.types import FeedStatus, HitView, NoticeView, StoredDigest
 
 TOP_STORIES = 5
 
@@ -63,61 +61,32 @@ def heartbeat_notice(since: datetime, feeds: list[FeedStatus]) -> Notice:
     return Notice("heartbeat", json.dumps(note), f"heartbeat:{since.isoformat()}")
 
 
-def render_notice(d: StoredDigest, timezone: str) -> RenderedDigest:
+def render_notice(d: StoredDigest, timezone: str, channel: Channel | str = "email") -> Message:
+    """A stored notice as `channel` shows it."""
+    c = by_name(channel) if isinstance(channel, str) else channel
     note: dict[str, Any] = json.loads(d.note or "{}")
     tz = ZoneInfo(timezone)
-    if d.kind == "spike":
-        return _spike(d.subscription, note)
-    return _heartbeat(d.subscription, note, tz)
+    title, view = (
+        _spike(d.subscription, note) if d.kind == "spike" else _heartbeat(d.subscription, note, tz)
+    )
+    return Message(title, c.notice(view, Look(title, tz)))
 
 
-def _spike(subscription: str, n: dict[str, Any]) -> RenderedDigest:
+def _spike(subscription: str, n: dict[str, Any]) -> tuple[str, NoticeView]:
     what = f"{n['watchlist']} ({n['entity']})" if n.get("entity") else n["watchlist"]
     head = (
         f"{n['today']} stories in the last 24 hours against {n['baseline']:g} a day "
         "over the 14 days before"
     )
     title = one_line(f"[news-monitor] {subscription}: spike in {what}, {n['today']} stories")
-    stories = n.get("stories", [])
-    text = "\n".join(
-        [title, "", head, ""]
-        + [
-            f"* {one_line(s['title'])} ({one_line(s['outlet'])})\n  {safe_url(s['url'])}"
-            for s in stories
-        ]
-    )
-    html = (
-        f"<h1>Spike in {escape(what)}</h1><p>{escape(head)}</p><ul>"
-        + "".join(
-            f'<li><a href="{escape(safe_url(s["url"]))}">{escape(s["title"])}</a> '
-            f"— {escape(s['outlet'])}</li>"
-            for s in stories
-        )
-        + "</ul>"
-    )
-    mrkdwn = "\n".join(
-        [f"*Spike in {slack.text(what)}*", slack.text(head)]
-        + [f"• {slack.link(s['url'], s['title'])} — {slack.text(s['outlet'])}" for s in stories]
-    )
-    return RenderedDigest(subject=title, html=_page(title, html), text=text + "\n", slack=mrkdwn)
+    stories = tuple((s["title"], s["outlet"], s["url"]) for s in n.get("stories", []))
+    return title, NoticeView(f"Spike in {what}", head, stories)
 
 
-def _heartbeat(subscription: str, n: dict[str, Any], tz: ZoneInfo) -> RenderedDigest:
+def _heartbeat(subscription: str, n: dict[str, Any], tz: ZoneInfo) -> tuple[str, NoticeView]:
     since = datetime.fromisoformat(n["since"]).astimezone(tz).strftime("%d %b %Y %H:%M %Z")
     head = f"All quiet: nothing new since {since}; {n['healthy']} of {n['feeds']} feeds healthy"
     title = one_line(f"[news-monitor] {subscription}: {head}")
     failing = n.get("failing", [])
-    lines = [f"Failing: {', '.join(failing)}"] if failing else []
-    text = "\n".join([title, "", head, *lines]) + "\n"
-    html = f"<h1>All quiet</h1><p>{escape(head)}</p>" + "".join(
-        f"<p>{escape(line)}</p>" for line in lines
-    )
-    mrkdwn = "\n".join([slack.text(head), *(slack.text(line) for line in lines)])
-    return RenderedDigest(subject=title, html=_page(title, html), text=text, slack=mrkdwn)
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
-        f'</title></head><body style="font-family: sans-serif">{body}</body></html>\n'
-    )
+    lines = (f"Failing: {', '.join(failing)}",) if failing else ()
+    return title, NoticeView("All quiet", head, (), lines)

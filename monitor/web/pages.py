@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from monitor.clock import aware
-from monitor.digest.render import highlight_html
+from monitor.digest.channels.base import highlight_html
 from monitor.errors import MonitorError
 from monitor.match.explain import form_note
 from monitor.views import StoryFilter

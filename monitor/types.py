@@ -188,7 +188,7 @@ class HitView:
 
 
 @dataclass(frozen=True)
-class Mention:
+class OtherWatchlist:
     """Another watchlist that a story shown once in a digest also hit."""
 
     watchlist: str
@@ -200,7 +200,7 @@ class Mention:
 class DigestItem:
     hit: HitView
     also: tuple[tuple[str, str], ...] = ()  # (outlet, url) of other copies of the story
-    elsewhere: tuple[Mention, ...] = ()  # the story's other watchlists in this digest
+    elsewhere: tuple[OtherWatchlist, ...] = ()  # the story's other watchlists in this digest
 
 
 @dataclass(frozen=True)

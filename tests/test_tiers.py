@@ -126,7 +126,7 @@ def test_a_night_of_immediate_alerts(tmp_path: Path, db_url: str) -> None:
 
     def at(hour: int, minute: int = 0) -> int:
         clock.now = (DAY0 + timedelta(days=hour < 12)).replace(hour=hour, minute=minute)
-        return app.send_due_digests().digests
+        return app.rounds.send_due_digests().digests
 
     clock.now = DAY0.replace(hour=21)
     found(app, "desk", 1)
@@ -161,7 +161,7 @@ def test_a_digest_due_in_quiet_hours_is_sent_once_when_they_end(
     sent = []
     for hour, minute in ((7, 59), (8, 0), (8, 30), (8, 59), (9, 0), (9, 1), (12, 0)):
         clock.now = DAY0.replace(hour=hour, minute=minute)
-        sent.append(app.send_due_digests().digests)
+        sent.append(app.rounds.send_due_digests().digests)
     assert sent == [0, 0, 0, 0, 1, 0, 0]
     assert digests(app) == [["desk story 1"]]
     app.store.engine.dispose()
@@ -176,7 +176,7 @@ def test_immediate_watchlists_beside_a_daily_digest(tmp_path: Path, db_url: str)
 
     def at(seconds: int) -> int:
         clock.now = base + timedelta(seconds=seconds)
-        return app.send_due_digests().digests
+        return app.rounds.send_due_digests().digests
 
     clock.now = base
     found(app, "alarm", 1)
@@ -286,7 +286,7 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
         clock.now = start + timedelta(days=day)
         n += 1
         found(app, "desk", n)
-        assert app.check_spikes() == 0
+        assert app.rounds.check_spikes() == 0
     clock.now = DAY0.replace(hour=10)
     for _ in range(5):  # then five in a morning
         n += 1
@@ -294,15 +294,15 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
         clock.now += timedelta(minutes=20)
     clock.now = DAY0.replace(hour=12)
     # The watchlist, and its entity with spike: true, each once.
-    assert app.check_spikes() == 2
-    assert app.check_spikes() == 0  # once a day
+    assert app.rounds.check_spikes() == 2
+    assert app.rounds.check_spikes() == 0  # once a day
     operator = sorted(str(b["title"]) for b in webhook.bodies)
     assert operator == [
         "news-monitor: spike in desk (csto) sent",
         "news-monitor: spike in desk sent",
     ]
     webhook.bodies.clear()
-    app.send_due_digests()
+    app.rounds.send_due_digests()
     spikes = [b for b in webhook.bodies if "spike" in str(b["title"])]
     assert sorted(str(b["title"]) for b in spikes) == [
         "[news-monitor] desk: spike in desk (csto), 5 stories",
@@ -316,7 +316,7 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
     for _ in range(5):
         n += 1
         found(app, "desk", n)
-    assert app.check_spikes() == 0
+    assert app.rounds.check_spikes() == 0
     app.store.engine.dispose()
 
 
@@ -326,9 +326,9 @@ def test_a_spike_waits_for_the_end_of_quiet_hours(tmp_path: Path, db_url: str) -
     clock.now = DAY0.replace(hour=1)
     for i in range(6):
         found(app, "desk", i)
-    assert app.check_spikes() == 0  # quiet, and desk is not critical
+    assert app.rounds.check_spikes() == 0  # quiet, and desk is not critical
     clock.now = DAY0.replace(hour=9)
-    assert app.check_spikes() == 2
+    assert app.rounds.check_spikes() == 2
     app.store.engine.dispose()
 
 
@@ -339,7 +339,7 @@ def test_the_heartbeat_says_all_is_quiet_once_per_silence(tmp_path: Path, db_url
     notices = []
     for hours in (24, 6 * 24, 7 * 24, 7 * 24 + 1, 10 * 24, 14 * 24):
         clock.now = DAY0.replace(hour=12) + timedelta(hours=hours)
-        app.send_due_digests()
+        app.rounds.send_due_digests()
         notices.append(count_kind(app, "heartbeat"))
     assert notices == [0, 0, 1, 1, 1, 2]  # day 7, then 7 days after that one
     with app.store.engine.connect() as c:

@@ -146,7 +146,7 @@ def _interactive() -> bool:
 
 
 async def _discover(url: str, settings: Settings) -> Discovery:
-    from monitor.app import fetch_policy
+    from monitor.config.policies import fetch_policy
     from monitor.fetch.client import Fetcher
     from monitor.pipeline.discover import discover
 

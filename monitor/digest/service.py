@@ -10,7 +10,7 @@ from functools import partial
 import structlog
 
 from monitor.config.settings import Settings, Subscription
-from monitor.digest.alerts import Notice, render_notice
+from monitor.digest.alerts import Notice, dumps, render_notice
 from monitor.digest.build import build_digest
 from monitor.digest.channels import Message, for_url
 from monitor.digest.deliver import (
@@ -196,7 +196,9 @@ class DigestService:
     def notify(self, sub: Subscription, notice: Notice) -> int | None:
         """Queue a notice (a spike, a heartbeat) once; None when it was already made."""
         dests = [(d.key, d.label) for d in self._dests(sub)]
-        made = self.store.create_notice(sub.name, notice.kind, notice.note, notice.dedupe, dests)
+        made = self.store.create_notice(
+            sub.name, notice.kind, dumps(notice.note), notice.dedupe, dests
+        )
         if made is not None:
             log.info("notice queued", subscription=sub.name, kind=notice.kind)
         return made.id if made else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.config.settings import Subscription
-from monitor.digest.schedule import is_due
+from monitor.digest.cron import is_due
 
 
 @dataclass(frozen=True)

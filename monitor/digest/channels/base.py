@@ -106,5 +106,9 @@ def from_template(name: str, d: Digest, look: Look, **extra: Any) -> str:
 def notice_from_template(name: str, n: NoticeView, look: Look, **extra: Any) -> str:
     """A notice through one of the templates."""
     return templates.get_template(name).render(
-        n=n, subject=look.subject, safe_url=lambda u: safe_url(u) or "#", **extra
+        n=n,
+        subject=look.subject,
+        safe_url=lambda u: safe_url(u) or "#",
+        one_line=one_line,
+        **extra,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apprise import NotifyFormat
 
-from monitor.digest.channels.base import Channel, Look, from_template, one_line, safe_url
+from monitor.digest.channels.base import Channel, Look, from_template, notice_from_template
 from monitor.types import Digest, NoticeView
 
 
@@ -14,13 +14,7 @@ def digest(d: Digest, look: Look) -> str:
 
 
 def notice(n: NoticeView, look: Look) -> str:
-    lines = [look.subject, "", one_line(n.head)]
-    if n.stories:
-        lines.append("")
-    for title, outlet, url in n.stories:
-        lines += [f"* {one_line(title)} ({one_line(outlet)})", f"  {safe_url(url) or '#'}"]
-    lines += [one_line(line) for line in n.lines]
-    return "\n".join(lines) + "\n"
+    return notice_from_template("notice.txt", n, look)
 
 
 CHANNEL = Channel("text", digest, notice, NotifyFormat.TEXT)

@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from monitor.errors import FetchError, SandboxError
-from monitor.extract.page import extract_page
+from monitor.extract.maintext import extract_page
 from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.feeds.parse import parse_feed
 from monitor.fetch.client import Fetcher, FetchPolicy

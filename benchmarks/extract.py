@@ -33,7 +33,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.extract.page import decode_html, extract_page
+from monitor.extract.maintext import decode_html, extract_page
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PAGES = CORPUS / "pages"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from monitor.basics.normalize import normalize
 from monitor.match.engine import ENTITY, Engine
-from monitor.match.normalize import normalize
 from monitor.watchlists.model import Entity, Watchlist
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "russian-news"

@@ -42,9 +42,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.treebanks import Sentence, sentences
+from monitor.basics.normalize import normalize, unmix
 from monitor.match.engine import ENTITY, Engine
 from monitor.match.matcher import Matcher
-from monitor.match.normalize import normalize, unmix
 from monitor.watchlists.load import BUNDLED, load_watchlist_file, load_watchlists
 from monitor.watchlists.model import Entity, Watchlist
 

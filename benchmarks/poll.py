@@ -246,7 +246,7 @@ def store_now(plus_s: float = 0):  # type: ignore[no-untyped-def]
 def extraction_alone(pages: list[bytes], workers: int, job: Callable[[bytes], int]) -> float:
     """Pages/s of `job` over the pages in a pool of `workers` processes."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["monitor.extract.page", "trafilatura"])
+    ctx.set_forkserver_preload(["monitor.extract.maintext", "trafilatura"])
     with ctx.Pool(workers) as pool:
         pool.map(job, pages[:workers])  # warm
         t0 = time.perf_counter()
@@ -257,7 +257,7 @@ def extraction_alone(pages: list[bytes], workers: int, job: Callable[[bytes], in
 def _bare(body: bytes) -> int:
     import trafilatura
 
-    from monitor.extract.page import decode_html
+    from monitor.extract.maintext import decode_html
 
     text = trafilatura.extract(
         decode_html(body, "text/html; charset=utf-8"),
@@ -268,7 +268,7 @@ def _bare(body: bytes) -> int:
 
 
 def _extract_page(body: bytes) -> int:
-    from monitor.extract.page import extract_page
+    from monitor.extract.maintext import extract_page
 
     return len(extract_page(body, "http://127.0.0.1/p", "text/html; charset=utf-8").text)
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.match.normalize import unmix
+from monitor.basics.normalize import unmix
 
 REPOS = {
     "ru": ("UD_Russian-GSD", "ru_gsd"),

@@ -7,22 +7,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
+from typing import Any
 
 import structlog
 
-from monitor.config.settings import Settings, Subscription, load_settings
+from monitor.config.policies import fetch_policy, sandbox_limits
+from monitor.config.settings import Settings, load_settings
 from monitor.config.sources import feed_sources
-from monitor.digest.alerts import heartbeat_notice, spike_notice
-from monitor.digest.notices import Notifier, announce_dead, check_feeds
-from monitor.digest.schedule import in_quiet
-from monitor.digest.service import BACKLOG, DigestService, SendReport
-from monitor.digest.spikes import DAY, DAYS, daily_stories, detect
-from monitor.digest.tiers import tier_due, tiers
+from monitor.digest.rounds import Rounds
+from monitor.digest.service import DigestService
 from monitor.errors import ConfigError
-from monitor.extract.sandbox import Sandbox, SandboxLimits
-from monitor.fetch.client import Fetcher, FetchPolicy
+from monitor.extract.sandbox import Sandbox
+from monitor.fetch.client import Fetcher
 from monitor.match.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.pipeline.refresh import Pipeline
@@ -32,7 +29,7 @@ from monitor.store.base import owner_id
 from monitor.types import DueFeed, FeedSource, FetchResult, RefreshResult
 from monitor.views import PruneReport
 from monitor.watchlists.liveset import LiveSet
-from monitor.watchlists.model import Entity, SpikeRule
+from monitor.web.state import Site
 
 log = structlog.get_logger()
 
@@ -41,45 +38,12 @@ log = structlog.get_logger()
 LEASE = timedelta(minutes=2)
 
 
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    f = settings.fetch
-    return FetchPolicy(
-        timeout_s=float(f.timeout),
-        max_bytes=f.max_bytes,
-        user_agent=f.user_agent,
-        allow_private_networks=f.allow_private_networks,
-        concurrency=f.concurrency,
-        per_host=f.per_host,
-        proxy=f.proxy,
-    )
-
-
-def check_listener(settings: Settings) -> None:
-    """A page anyone on the network can read must ask for a token."""
-    http = settings.http
-    if http.exposed() and not http.token:
-        raise ConfigError(
-            f"{settings.where(['http', 'listen'])}: http.listen: {http.listen} is reachable "
-            "beyond this machine and http.token is not set: set http.token (for example "
-            "token: ${MONITOR_TOKEN}) or listen on 127.0.0.1"
-        )
-
-
 def apply_retention(store: Store, settings: Settings, dry_run: bool = False) -> PruneReport:
     """Older article texts and hits leave the database (retention in monitor.yaml)."""
     now = store.clock()
     keep = settings.retention
     return store.prune(
         now - timedelta(seconds=keep.articles), now - timedelta(seconds=keep.hits), dry_run
-    )
-
-
-def sandbox_limits(settings: Settings) -> SandboxLimits:
-    f = settings.fetch
-    return SandboxLimits(
-        workers=f.parse_workers or SandboxLimits().workers,
-        deadline_s=float(f.parse_timeout),
-        memory_bytes=f.parse_memory,
     )
 
 
@@ -98,8 +62,16 @@ class App:
         self.metrics = Metrics()
         self.metrics.watch_store(self.store.stats)
         self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
+        self.rounds = Rounds(
+            self.digests, lambda: self.settings, lambda: self.watch.watchlists, self.metrics
+        )
         self._pipeline: Pipeline | None = None
         self.listening = False  # the daemon's HTTP listener runs: WebSub hubs can call back
+
+    def site(self, **polling: Any) -> Site:
+        """What the web page reads, its settings read live (a reload shows at once);
+        `polling`: the daemon's scheduler_running and last_success."""
+        return Site(self.store, self.watch, lambda: self.settings, self.metrics, **polling)
 
     def reload_settings(self) -> bool:
         """Apply an edited monitor.yaml: feeds, subscriptions, watchlists, admin. A broken
@@ -205,99 +177,6 @@ class App:
         with Sandbox(sandbox_limits(self.settings), self.metrics) as sandbox:
             async with Fetcher(fetch_policy(self.settings)) as fetcher:
                 return await self.poll(feeds, fetcher, sandbox)
-
-    def due_subscriptions(self, now: datetime | None = None) -> list[str]:
-        now = now or self.store.clock()
-        return [s.name for s in self.settings.subscriptions if self._due(s, now)]
-
-    def _due(self, sub: Subscription, now: datetime) -> list[list[str] | None]:
-        """The watchlists of each of the subscription's tiers that is due now (None: all
-        it takes): a tier is due when its oldest waiting hit is due."""
-        loaded = [w.name for w in self.watch.watchlists]
-        critical = {w.name for w in self.watch.watchlists if w.critical}
-        due: list[list[str] | None] = []
-        for tier in tiers(sub, loaded, critical, now):
-            names = list(tier.watchlists) if tier.watchlists is not None else None
-            oldest = self.store.oldest_undelivered(sub.name, names, now - BACKLOG)
-            if tier_due(tier, sub.timezone, oldest, now):
-                due.append(names)
-        return due
-
-    def send_notices(self, now: datetime | None = None) -> int:
-        """Tell the operator about feeds down longer than admin.feed_down_after, feeds
-        back, and deliveries dead: each once, whichever daemon sees it first."""
-        admin = self.settings.admin
-        notifier = Notifier(admin.notify)
-        down_after = timedelta(seconds=admin.feed_down_after)
-        return check_feeds(
-            self.store, notifier, down_after, now or self.store.clock()
-        ) + announce_dead(self.store, notifier)
-
-    def send_due_digests(self, now: datetime | None = None) -> SendReport:
-        """Create digests whose schedule has fired, and retry deliveries that are due."""
-        now = now or self.store.clock()
-        report = SendReport()
-        for sub in self.settings.subscriptions:
-            for watchlists in self._due(sub, now):
-                if self.digests.create(sub, now, watchlists) is not None:
-                    report.digests += 1
-            self._heartbeat(sub, now)
-            self.digests.deliver(sub, report)
-        self.metrics.digests.inc(report.digests)
-        self.metrics.deliveries.labels("sent").inc(report.sent)
-        self.metrics.deliveries.labels("failed").inc(report.failed)
-        return report
-
-    def check_spikes(self, now: datetime | None = None) -> int:
-        """Queue a notice for each watchlist (or entity with spike: true) whose last day
-        surged, to each subscription that takes it: once a day each. Returns how many."""
-        now = now or self.store.clock()
-        made = 0
-        for w in self.watch.watchlists:
-            checks: list[tuple[Entity | None, SpikeRule]] = [(None, w.spike)] if w.spike else []
-            checks += [(e, w.spike or SpikeRule()) for e in w.entities if e.spike]
-            if not checks:
-                continue
-            found = self.store.found_stories(w.name, now - (DAYS + 1) * DAY)
-            for entity, rule in checks:
-                mine = [(at, st) for at, st, ents in found if entity is None or entity.id in ents]
-                spike = detect(daily_stories(mine, now), rule)
-                if spike is None:
-                    continue
-                recent = [
-                    h
-                    for h in self.store.hits(since=now - DAY, watchlists=[w.name])
-                    if entity is None or entity.id in h.entities
-                ]
-                label = entity.label if entity else None
-                sent_to = []
-                for sub in self.settings.subscriptions:
-                    if sub.watchlists is not None and w.name not in sub.watchlists:
-                        continue
-                    if in_quiet(sub.quiet, sub.timezone, now) and not w.critical:
-                        continue  # checked again after the quiet hours, the same day
-                    day = now.astimezone(ZoneInfo(sub.timezone)).date().isoformat()
-                    notice = spike_notice(w.name, label, spike, recent, day)
-                    if self.digests.notify(sub, notice) is not None:
-                        sent_to.append(sub.name)
-                if sent_to:  # the operator hears of it too, once: the notices are made once
-                    what = f"{w.name} ({label})" if label else w.name
-                    Notifier(self.settings.admin.notify).send(
-                        f"news-monitor: spike in {what} sent",
-                        f"{spike.today} stories in 24 hours against {spike.baseline:.1f} a day; "
-                        f"sent to {', '.join(sent_to)}",
-                    )
-                made += len(sent_to)
-        return made
-
-    def _heartbeat(self, sub: Subscription, now: datetime) -> None:
-        """ "All quiet" when nothing was sent for sub.heartbeat: a silent digest is then
-        known not to be a broken one."""
-        if sub.heartbeat is None or in_quiet(sub.quiet, sub.timezone, now):
-            return
-        since = self.store.last_message_at(sub.name) or self.store.first_feed_at()
-        if since is not None and now - since >= timedelta(seconds=sub.heartbeat):
-            self.digests.notify(sub, heartbeat_notice(since, self.store.feed_statuses()))
 
     def prune(self, dry_run: bool = False) -> PruneReport:
         return apply_retention(self.store, self.settings, dry_run)

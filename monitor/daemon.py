@@ -23,8 +23,9 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.app import LEASE, App, check_listener, fetch_policy, sandbox_limits
+from monitor.app import LEASE, App
 from monitor.clock import utcnow
+from monitor.config.policies import check_listener, fetch_policy, sandbox_limits
 from monitor.extract.sandbox import Sandbox
 from monitor.fetch.client import Fetcher
 from monitor.store.base import describe_db_error
@@ -95,8 +96,7 @@ class Daemon:
             app.listening = True
 
     def site(self) -> Site:
-        return Site.of(
-            self.app,
+        return self.app.site(
             scheduler_running=lambda: self.scheduler is not None and self.scheduler.running,
             last_success=lambda: self.last_success,
             on_push=self.pushed,
@@ -249,10 +249,10 @@ class Daemon:
         await self._digests.run()
 
     async def _send_digests(self) -> None:
-        await self._job("sending digests", self.app.send_due_digests)
+        await self._job("sending digests", self.app.rounds.send_due_digests)
 
     async def health_tick(self) -> None:
-        await self._job("operator notices", self.app.send_notices)
+        await self._job("operator notices", self.app.rounds.send_notices)
 
     async def prune_tick(self) -> None:
         n = await self._job("story window pruning", self.app.store.stories.prune, utcnow())
@@ -260,7 +260,7 @@ class Daemon:
             log.info("articles left the story window", articles=n)
 
     async def spike_tick(self) -> None:
-        if await self._job("spike check", self.app.check_spikes):
+        if await self._job("spike check", self.app.rounds.check_spikes):
             await self.digest_tick()  # the notices go out now, not at the next tick
 
     async def retention_tick(self) -> None:

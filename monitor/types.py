@@ -17,7 +17,6 @@ DeliveryStatus = Literal["pending", "sent", "dead"]
 SourceKind = Literal["feed", "sitemap", "telegram", "page"]
 SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "sitemap", "telegram", "page")
 # The rendering a destination gets.
-Channel = Literal["email", "slack", "text"]
 # Entity labels shown in digests: watchlist -> entity id -> label.
 Labels = Mapping[str, Mapping[str, str]]
 # A publication date before this is a placeholder ("0001-01-01T00:00:00Z" in some
@@ -189,7 +188,7 @@ class HitView:
 
 
 @dataclass(frozen=True)
-class Mention:
+class OtherWatchlist:
     """Another watchlist that a story shown once in a digest also hit."""
 
     watchlist: str
@@ -201,7 +200,7 @@ class Mention:
 class DigestItem:
     hit: HitView
     also: tuple[tuple[str, str], ...] = ()  # (outlet, url) of other copies of the story
-    elsewhere: tuple[Mention, ...] = ()  # the story's other watchlists in this digest
+    elsewhere: tuple[OtherWatchlist, ...] = ()  # the story's other watchlists in this digest
 
 
 @dataclass(frozen=True)
@@ -227,11 +226,14 @@ class Digest:
 
 
 @dataclass(frozen=True)
-class RenderedDigest:
-    subject: str
-    html: str
-    text: str
-    slack: str  # Slack mrkdwn, sent through apprise as it is
+class NoticeView:
+    """A notice (a spike, the heartbeat) as every channel shows it: a heading, a
+    sentence, the stories it links, and lines under them."""
+
+    heading: str
+    head: str
+    stories: tuple[tuple[str, str, str], ...] = ()  # title, outlet, URL
+    lines: tuple[str, ...] = ()
 
 
 # -- what the store hands out and takes in -------------------------------------------

@@ -91,9 +91,13 @@ def test_hits_filters_and_formats(polled: Any) -> None:
 
 def test_digest_preview_then_send_to_files(polled: Any) -> None:
     cfg, _ = polled
-    for fmt, marker in (("text", "== csto =="), ("html", "<mark>"), ("slack", "*csto*")):
+    shown = (("text", "== csto =="), ("html", "<mark>"), ("slack", "*csto*"),
+             ("telegram", "<b>CSTO</b>"), ("email", "<mark>"))  # fmt: skip
+    for fmt, marker in shown:
         out = monitor("digest", "preview", "--format", fmt, config=cfg)
         assert out.returncode == 0 and marker in out.stdout, (fmt, out.stderr)
+    wrong = monitor("digest", "preview", "--format", "fax", config=cfg)
+    assert wrong.returncode == 2 and "one of html, email, slack, telegram, text" in wrong.stderr
     sent = monitor("digest", "send", config=cfg)
     assert sent.returncode == 0 and "1 digest built, 1 delivery sent" in sent.stdout
     digests = list((cfg.parent / "data" / "digests").glob("digest-*.html"))

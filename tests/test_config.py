@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.basics.units import parse_duration, parse_size
 from monitor.config.feeds import FeedEntry, OpmlEntry
 from monitor.config.settings import config_path, load_settings
-from monitor.config.units import parse_duration, parse_size
 from monitor.errors import ConfigError
 
 PRODUCT_EXAMPLE = """\

@@ -68,9 +68,9 @@ def test_a_day_of_alerts(tmp_path: Path, db_url: str, smtp: Any) -> None:
         def at(when: datetime, spikes: bool = False) -> None:
             clock.now = when
             if spikes:
-                app.check_spikes()
+                app.rounds.check_spikes()
             before = (len(slack.bodies), len(smtp.messages))
-            app.send_due_digests()
+            app.rounds.send_due_digests()
             stamp = f"{when:%d %H:%M}"
             for body in slack.bodies[before[0] :]:
                 sent.append((stamp, "slack", str(body["attachments"][0]["title"])))  # type: ignore[index]

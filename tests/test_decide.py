@@ -10,7 +10,7 @@ import pytest
 
 from monitor.pipeline.article import article_from
 from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
-from monitor.pipeline.schedule import MAX_BACKOFF, next_poll
+from monitor.pipeline.next_poll import MAX_BACKOFF, next_poll
 from monitor.types import ExtractedPage, FeedItem, SeenEntry
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

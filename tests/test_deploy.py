@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import check_listener
+from monitor.config.policies import check_listener
 from monitor.config.settings import load_settings
 from tests.conftest import REPO
 from tests.support.web import listening_url

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from monitor.digest.build import build_digest
-from monitor.digest.deliver import Destination, channel, destinations, send
-from monitor.digest.render import render
+from monitor.digest.channels import for_url
+from monitor.digest.deliver import Destination, destinations, send
 from monitor.errors import DeliveryError
 from monitor.types import HitView, Snippet
+from tests.support.render import rendered
 from tests.support.slack import URL as SLACK
 from tests.support.slack import render_mrkdwn, slack_webhook
 
@@ -95,7 +96,7 @@ def test_a_story_hit_by_several_watchlists_is_shown_once() -> None:
     assert d.groups[1].items == () and d.groups[1].above == (("Peskov on the CSTO", "officials"),)
     assert [it.hit.story for it in d.groups[2].items] == ["T"]
     assert d.count == 2  # stories, not items
-    r = render(d, "UTC")
+    r = rendered(d, "UTC")
     assert r.text.count("* Peskov on the CSTO") == 1 and r.html.count(">Peskov on the CSTO<") == 1
     assert "Also: Peskov on the CSTO (above, under officials)" in r.text
     assert "Also csto: Collective Security Treaty Org." in r.text
@@ -129,7 +130,7 @@ def test_rendered_parts_show_every_field() -> None:
         NOW - timedelta(days=1),
         NOW,
     )
-    r = render(d, "Asia/Yerevan")
+    r = rendered(d, "Asia/Yerevan")
     assert r.subject == "[news-monitor] security-desk: 1 new story, 21 Nov 12:00 – 22 Nov 12:00 +04"
     for part in (r.html, r.text):
         assert "CSTO summit opens" in part and "TASS" in part and "https://news.example/1" in part
@@ -142,13 +143,13 @@ def test_rendered_parts_show_every_field() -> None:
 def test_items_say_their_time_zone_and_their_language() -> None:
     ru = HitView(**{**hit(2, title="Песков о саммите").__dict__, "language": "ru"})
     d = build_digest("desk", [hit(1), ru], LABELS, None, NOW)
-    r = render(d, "Asia/Yerevan")
+    r = rendered(d, "Asia/Yerevan")
     assert "22 Nov 2026 11:00 +04" in r.html and "22 Nov 2026 11:00 +04" in r.text
     assert r.html.count(' lang="ru"') == 1 and '<div class="item">' in r.html
 
 
 def test_feed_summary_hits_say_so() -> None:
-    r = render(build_digest("d", [hit(1, source="feed")], LABELS, None, NOW))
+    r = rendered(build_digest("d", [hit(1, source="feed")], LABELS, None, NOW))
     assert "feed summary" in r.html and "feed summary" in r.text and "feed summary" in r.slack
 
 
@@ -160,7 +161,7 @@ def test_untrusted_text_is_escaped_for_each_channel() -> None:
         url="javascript:alert(1)",
         snippet="x <img src=x onerror=alert(1)> CSTO <!here>",
     )
-    r = render(build_digest("desk\r\nBcc: y@evil.example", [evil], LABELS, None, NOW))
+    r = rendered(build_digest("desk\r\nBcc: y@evil.example", [evil], LABELS, None, NOW))
     assert "\r" not in r.subject and "\n" not in r.subject
     assert "<script>" not in r.html and "&lt;script&gt;" in r.html
     assert "<img" not in r.html and "<b>Outlet</b>" not in r.html
@@ -171,11 +172,11 @@ def test_untrusted_text_is_escaped_for_each_channel() -> None:
 
 def slack_payload(*hits: HitView, tz: str = "UTC") -> dict[str, Any]:
     """What apprise posts to Slack's webhook for a digest of these hits."""
-    assert channel(SLACK) == "slack"
-    r = render(build_digest("desk", list(hits), LABELS, None, NOW), tz)
+    assert for_url(SLACK).name == "slack"
+    r = rendered(build_digest("desk", list(hits), LABELS, None, NOW), tz)
     [dest] = destinations([SLACK], Path("/nonexistent"))
     with slack_webhook() as receiver:
-        send(dest, r, 1, Path("/nonexistent"))
+        send(dest, r.send, 1, Path("/nonexistent"))
     [payload] = receiver.bodies
     return payload
 
@@ -224,10 +225,10 @@ def test_slack_shows_the_digest_as_written() -> None:
 
 
 def test_email_has_html_and_text_parts(smtp: Any) -> None:
-    r = render(build_digest("desk", [hit(1, title="CSTO summit")], LABELS, None, NOW))
+    r = rendered(build_digest("desk", [hit(1, title="CSTO summit")], LABELS, None, NOW))
     [dest] = destinations([smtp.url()], Path("/nonexistent"))
-    assert channel(dest.url or "") == "email"
-    send(dest, r, 7, Path("/nonexistent"))
+    assert for_url(dest.url).name == "email"
+    send(dest, r.send, 7, Path("/nonexistent"))
     [raw] = smtp.messages
     msg = message_from_bytes(raw)
     assert msg["Subject"].startswith("[news-monitor] desk: 1 new story")
@@ -243,19 +244,19 @@ def test_email_has_html_and_text_parts(smtp: Any) -> None:
 
 def test_a_refused_email_raises_with_a_reason(smtp: Any) -> None:
     smtp.refuse = True
-    r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
+    r = rendered(build_digest("desk", [hit(1)], LABELS, None, NOW))
     [dest] = destinations([smtp.url()], Path("/nonexistent"))
     with pytest.raises(DeliveryError, match="failed"):
-        send(dest, r, 1, Path("/nonexistent"))
+        send(dest, r.send, 1, Path("/nonexistent"))
 
 
 def test_a_digest_folder_that_cannot_be_written_is_a_delivery_error(tmp_path: Path) -> None:
-    r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
+    r = rendered(build_digest("desk", [hit(1)], LABELS, None, NOW))
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     [dest] = destinations([], blocked / "digests")
     with pytest.raises(DeliveryError, match="cannot write the digest"):
-        send(dest, r, 1, blocked / "digests")
+        send(dest, r.send, 1, blocked / "digests")
 
 
 def test_secrets_are_not_in_destination_labels() -> None:

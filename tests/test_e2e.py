@@ -118,7 +118,7 @@ def test_a_failing_destination_is_retried_alone(
         webhook.status = 200
         sub = app.digests.subscription("security-desk")
         # The daemon's tick waits for the retry's time ...
-        assert app.send_due_digests().sent == 0 and webhook.bodies == []
+        assert app.rounds.send_due_digests().sent == 0 and webhook.bodies == []
         assert app.store.pending_deliveries(sub.name) == []  # none due yet
         # ... `digest send` retries now: only the webhook, the mail is not resent.
         retry = app.digests.run()
@@ -142,11 +142,11 @@ def test_scheduled_digest_is_sent_once_its_time_has_come(
     app = App(load_settings(cfg))
     asyncio.run(app.poll_all_once())
     now = utcnow()
-    assert app.due_subscriptions(now) == []  # 08:00 Yerevan has not come since the hits
+    assert app.rounds.due_subscriptions(now) == []  # 08:00 Yerevan has not come since the hits
     later = now + timedelta(days=1, minutes=1)
-    assert app.due_subscriptions(later) == ["security-desk"]
-    report = app.send_due_digests(later)
+    assert app.rounds.due_subscriptions(later) == ["security-desk"]
+    report = app.rounds.send_due_digests(later)
     assert (report.digests, report.sent) == (1, 1)
-    assert app.send_due_digests(later + timedelta(minutes=1)).digests == 0
+    assert app.rounds.send_due_digests(later + timedelta(minutes=1)).digests == 0
     assert len(smtp.messages) == 1
     app.store.engine.dispose()

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.demo.sites import Site, render_page
 from monitor.extract.language import guess_language, text_language
-from monitor.extract.page import extract_page
+from monitor.extract.maintext import extract_page
 from monitor.match.matcher import Matcher
 from monitor.watchlists.load import BUNDLED, load_watchlists
 

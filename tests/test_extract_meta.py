@@ -13,8 +13,8 @@ import pytest
 import trafilatura
 from lxml import html
 
+from monitor.extract.maintext import body_chunks, could_be_overruled, extract_page
 from monitor.extract.meta import read_meta
-from monitor.extract.page import body_chunks, could_be_overruled, extract_page
 from tests.conftest import FIXTURES
 
 PAGE = """<html lang="ru-RU"><head>

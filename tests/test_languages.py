@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.basics.normalize import normalize
 from monitor.match.explain import describe_match, form_note, match_json
 from monitor.match.lang import CODES, alias_languages, language
 from monitor.match.matcher import Matcher
-from monitor.match.normalize import normalize
 from monitor.watchlists.load import load_watchlist_file
 from monitor.watchlists.model import Entity, Watchlist
 from tests.support.cli import cli

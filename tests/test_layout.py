@@ -49,6 +49,40 @@ def test_no_module_imports_itself_through_others() -> None:
     assert "monitor.types" in order
 
 
+def room_of(module: str) -> str:
+    """A module's room: the deepest folder under monitor/ that holds it (match.lang),
+    or the module itself at the top of monitor/ (app)."""
+    parts = module.split(".")[1:]
+    while parts and not PACKAGE.joinpath(*parts).is_dir():
+        parts = parts[:-1]
+    return ".".join(parts) or module.split(".")[-1]
+
+
+def room_order() -> list[set[str]]:
+    """docs/ARCHITECTURE.md's order of the rooms, lowest first, a line a tier."""
+    text = (REPO / "docs" / "ARCHITECTURE.md").read_text()
+    block = text.split("<!-- rooms, lowest first")[1].split("-->", 1)[1]
+    block = block.split("<!-- end of rooms -->")[0]
+    return [set(line.split()) for line in block.splitlines() if line.strip()]
+
+
+def test_every_room_imports_only_the_rooms_below_it() -> None:
+    graph = imports()
+    tier = {r: n for n, rooms in enumerate(room_order()) for r in rooms}
+    rooms = {room_of(m) for m in graph if m != "monitor"}
+    assert rooms == set(tier), "docs/ARCHITECTURE.md's order names every room, no other"
+    wrong = sorted(
+        f"{m} ({room_of(m)}) imports {d} ({room_of(d)})"
+        for m, deps in graph.items()
+        for d in deps
+        if m != "monitor"
+        and room_of(d) != room_of(m)
+        and d != "monitor"
+        and tier[room_of(d)] >= tier[room_of(m)]
+    )
+    assert wrong == []
+
+
 def test_rooms_keep_to_their_stage() -> None:
     """Pure stages do no I/O of their own: they import neither the store nor the network,
     and nothing below the CLI reaches up into it or into the running app."""

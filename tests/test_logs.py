@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,12 @@ def test_a_failed_delivery_is_logged_once_per_writer_with_one_timestamp(
     webhook.status = 503
     [dest] = destinations([webhook.url()], Path("/nonexistent"))
     with pytest.raises(DeliveryError) as err:
-        send(dest, render(build_digest("desk", [hit(1)], LABELS, None, NOW)), 1, Path("/x"))
+        send(
+            dest,
+            partial(render, build_digest("desk", [hit(1)], LABELS, None, NOW), "UTC"),
+            1,
+            Path("/x"),
+        )
     assert "503" in str(err.value)
     # apprise's own timestamp and level are not repeated inside our message
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d|WARNING", str(err.value))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.basics.normalize import normalize
 from monitor.match.matcher import Matcher
-from monitor.match.normalize import normalize
 from monitor.watchlists.model import Entity, Watchlist
 from monitor.watchlists.rules import parse_rule
 
@@ -335,7 +335,7 @@ def test_exact_match_is_not_reported_as_a_typo() -> None:
 
 
 def test_every_changed_character_is_found_by_the_fast_scan() -> None:
-    from monitor.match.normalize import FOLD_TABLE, SPECIAL_OR_MARK
+    from monitor.basics.normalize import FOLD_TABLE, SPECIAL_OR_MARK
 
     assert all(SPECIAL_OR_MARK.match(chr(c)) for c in FOLD_TABLE)
 

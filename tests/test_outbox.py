@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email import message_from_bytes
+from functools import partial
 from pathlib import Path
 
 from monitor.clock import utcnow
@@ -82,7 +83,7 @@ def test_a_digest_is_made_once_for_its_window_by_daemons_at_once(db_url: str) ->
 def test_a_repeat_carries_the_same_message_id_and_idempotency_key(
     smtp: SmtpSink, webhook: WebhookReceiver
 ) -> None:
-    r = render(build_digest("desk", [hit(1)], LABELS, None, NOW))
+    r = partial(render, build_digest("desk", [hit(1)], LABELS, None, NOW), "UTC")
     mail, hook = destinations([smtp.url(), webhook.url()], Path("/x"))
     for dest in (mail, hook, mail, hook):  # sent, then sent again after a crash
         send(dest, r, 1, Path("/x"), identity("d1key", dest))

@@ -14,16 +14,32 @@ from tests.conftest import REPO
 
 
 def test_every_folder_of_the_package_is_listed_for_the_wheel() -> None:
-    listed = set(
-        tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    )
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    # folders kept at the top of the project, installed inside the package
+    roots = {"monitor": REPO / "monitor"} | {
+        package: REPO / folder for package, folder in setuptools["package-dir"].items()
+    }
     folders = {
-        ".".join(d.relative_to(REPO).parts)
-        for d in [REPO / "monitor", *(REPO / "monitor").rglob("*")]
+        ".".join((package, *d.relative_to(root).parts))
+        for package, root in roots.items()
+        for d in [root, *root.rglob("*")]
         if d.is_dir() and d.name != "__pycache__"
     }
-    mapped = {"monitor.migrations", "monitor.migrations.versions"}  # from migrations/
-    assert listed == folders | mapped
+    assert set(setuptools["packages"]) == folders
+    assert set(setuptools["package-dir"]) == {
+        "monitor.migrations",
+        "monitor.watchlists.bundled",
+        "monitor.watchlists.schema",
+    }
+
+
+def test_the_watchlists_and_schemas_are_real_folders_at_the_top() -> None:
+    """Copied with `cp -r`, or checked out on Windows, a link is no folder."""
+    for top, files in (("watchlists", "*.yaml"), ("schema", "*.json")):
+        assert (REPO / top).is_dir() and not (REPO / top).is_symlink()
+        assert sorted(REPO.joinpath(top).glob(files)), top
+        assert not any(p.is_symlink() for p in (REPO / top).iterdir())
+    assert not (REPO / "monitor" / "watchlists" / "bundled").exists()
 
 
 def run(*cmd: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from monitor.digest.schedule import is_due, next_fire
+from monitor.digest.cron import is_due, next_fire
 
 YEREVAN_8 = "0 8 * * *"  # 08:00 in Asia/Yerevan is 04:00 UTC
 

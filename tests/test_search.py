@@ -268,7 +268,7 @@ def test_postgresql_folds_as_the_matcher_does(pg_url: str) -> None:
 
     from sqlalchemy import text as sql
 
-    from monitor.match.normalize import normalize
+    from monitor.basics.normalize import normalize
 
     samples = [a[2] for a in ARTICLES] + [
         "Şuşa Երևան Երեւան Bakı İLHAM Пётр ÆØ Erdoğan’s Nagorno–Karabakh ǅ Ꮚ Straße e\u0301",
@@ -328,7 +328,6 @@ def test_the_page_shows_twenty_stories_and_pages_on(tmp_path: object) -> None:
 
     from monitor.app import App
     from monitor.config.settings import load_settings
-    from monitor.web.state import Site
     from tests.support.web import serving
 
     tmp = Path(str(tmp_path))
@@ -340,7 +339,7 @@ def test_the_page_shows_twenty_stories_and_pages_on(tmp_path: object) -> None:
     texts = [f"Delegation {i} of the CSTO met officials from city {i * 7919}." for i in range(45)]
     save_articles(app.store, [NewEntry(article(f"en-{i}", f"Visit {i}", t, "en", 1 + i % 9), ()) for i, t in enumerate(texts)])  # fmt: skip
     titles: list[str] = []
-    with serving(Site.of(app)) as base, httpx.Client(base_url=base, timeout=60) as http:
+    with serving(app.site()) as base, httpx.Client(base_url=base, timeout=60) as http:
         for number, shown, more in [(1, 20, True), (2, 20, True), (3, 5, False)]:
             html = http.get("/search", params={"q": "CSTO", "page": number}).text
             got = re.findall(r'<article class="card result">\s*<h2><a [^>]*>([^<]*)<', html)

@@ -38,7 +38,7 @@ def test_parts_hold_whole_items_in_order_and_each_fits() -> None:
     limit = 8000
 
     def fits(x: Digest) -> bool:
-        return len(render(x).text) <= limit
+        return len(render(x, "UTC", "text").body) <= limit
 
     parts = split_digest(d, fits)
     assert len(parts) > 2
@@ -51,8 +51,8 @@ def test_parts_hold_whole_items_in_order_and_each_fits() -> None:
 
 def test_subjects_number_the_parts() -> None:
     d = big_digest(3)
-    assert render(d, "UTC", (2, 3, 8)).subject.endswith("(part 2/3)")
-    assert "8 new stories" in render(d, "UTC", (2, 3, 8)).subject
+    assert render(d, "UTC", part=(2, 3, 8)).subject.endswith("(part 2/3)")
+    assert "8 new stories" in render(d, "UTC", part=(2, 3, 8)).subject
 
 
 def test_email_is_never_split_and_slack_is() -> None:

@@ -30,6 +30,7 @@ from monitor.watchlists.model import Entity, Watchlist
 from tests.conftest import FIXTURES
 from tests.support.httpd import Reply, ScriptedServer
 from tests.support.httpd import rss as rss_of
+from tests.support.render import rendered
 from tests.support.store import article_text, feed, save_articles
 from tests.support.threads import at_once
 
@@ -436,7 +437,7 @@ def test_digests_send_a_story_once_and_later_outlets_as_one_line(
     assert d2.count == 1 and d2.groups[0].items[0].hit.title == "Another story"
     [more] = d2.groups[0].more
     assert more.hit.outlet == "Armenpress"
-    out = service.rendered(second, sub)
+    out = rendered(service.built(second))
     assert "1 new story" in out.subject
     assert "More outlets on stories sent earlier" in out.text and "Armenpress" in out.text
     assert "Armenpress" in out.html and "Armenpress" in out.slack

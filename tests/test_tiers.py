@@ -5,14 +5,14 @@ watchlists pass). A fake clock drives the day; the store is SQLite and PostgreSQ
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.app import App
+from monitor.basics.quiet import QuietHours
 from monitor.config.settings import AdminSettings, load_settings
-from monitor.digest.schedule import in_quiet, parse_quiet
 from monitor.errors import ConfigError
 from monitor.store import open_store
 from monitor.types import Article, NewEntry, Snippet, WatchlistMatch
@@ -41,17 +41,22 @@ DAY0 = datetime(2026, 12, 2, tzinfo=UTC)
 )
 def test_quiet_hours_table(quiet: str, zone: str, at: str, held: bool) -> None:
     h, m = map(int, at.split(":"))
-    assert in_quiet(quiet, zone, DAY0.replace(hour=h, minute=m)) is held
+    assert QuietHours.parse(quiet).covers(DAY0.replace(hour=h, minute=m), zone) is held
 
 
-def test_no_quiet_hours_hold_nothing() -> None:
-    assert not in_quiet(None, "UTC", DAY0)
+def test_quiet_hours_are_read_once_from_the_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text('subscriptions:\n  - name: desk\n    quiet: "22:00-7:00"\n  - name: all\n')
+    desk, everyone = load_settings(cfg).subscriptions
+    assert desk.quiet == QuietHours(time(22), time(7)) and str(desk.quiet) == "22:00-07:00"
+    assert desk.quiet_at(DAY0.replace(hour=23)) and not desk.quiet_at(DAY0.replace(hour=12))
+    assert everyone.quiet is None and not everyone.quiet_at(DAY0)  # no quiet hours: none held
 
 
 @pytest.mark.parametrize("bad", ["22-07", "25:00-07:00", "22:00-22:00", "22:00", "night"])
 def test_bad_quiet_hours_are_refused(bad: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        parse_quiet(bad)
+        QuietHours.parse(bad)
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f'subscriptions:\n  - name: desk\n    quiet: "{bad}"\n')
     with pytest.raises(ConfigError, match=r"monitor.yaml:3:5: subscriptions.0.quiet: "):
@@ -121,7 +126,7 @@ def test_a_night_of_immediate_alerts(tmp_path: Path, db_url: str) -> None:
 
     def at(hour: int, minute: int = 0) -> int:
         clock.now = (DAY0 + timedelta(days=hour < 12)).replace(hour=hour, minute=minute)
-        return app.send_due_digests().digests
+        return app.rounds.send_due_digests().digests
 
     clock.now = DAY0.replace(hour=21)
     found(app, "desk", 1)
@@ -156,7 +161,7 @@ def test_a_digest_due_in_quiet_hours_is_sent_once_when_they_end(
     sent = []
     for hour, minute in ((7, 59), (8, 0), (8, 30), (8, 59), (9, 0), (9, 1), (12, 0)):
         clock.now = DAY0.replace(hour=hour, minute=minute)
-        sent.append(app.send_due_digests().digests)
+        sent.append(app.rounds.send_due_digests().digests)
     assert sent == [0, 0, 0, 0, 1, 0, 0]
     assert digests(app) == [["desk story 1"]]
     app.store.engine.dispose()
@@ -171,7 +176,7 @@ def test_immediate_watchlists_beside_a_daily_digest(tmp_path: Path, db_url: str)
 
     def at(seconds: int) -> int:
         clock.now = base + timedelta(seconds=seconds)
-        return app.send_due_digests().digests
+        return app.rounds.send_due_digests().digests
 
     clock.now = base
     found(app, "alarm", 1)
@@ -281,7 +286,7 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
         clock.now = start + timedelta(days=day)
         n += 1
         found(app, "desk", n)
-        assert app.check_spikes() == 0
+        assert app.rounds.check_spikes() == 0
     clock.now = DAY0.replace(hour=10)
     for _ in range(5):  # then five in a morning
         n += 1
@@ -289,15 +294,15 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
         clock.now += timedelta(minutes=20)
     clock.now = DAY0.replace(hour=12)
     # The watchlist, and its entity with spike: true, each once.
-    assert app.check_spikes() == 2
-    assert app.check_spikes() == 0  # once a day
+    assert app.rounds.check_spikes() == 2
+    assert app.rounds.check_spikes() == 0  # once a day
     operator = sorted(str(b["title"]) for b in webhook.bodies)
     assert operator == [
         "news-monitor: spike in desk (csto) sent",
         "news-monitor: spike in desk sent",
     ]
     webhook.bodies.clear()
-    app.send_due_digests()
+    app.rounds.send_due_digests()
     spikes = [b for b in webhook.bodies if "spike" in str(b["title"])]
     assert sorted(str(b["title"]) for b in spikes) == [
         "[news-monitor] desk: spike in desk (csto), 5 stories",
@@ -311,7 +316,7 @@ def test_a_spike_is_one_notice_a_day_with_its_top_stories(
     for _ in range(5):
         n += 1
         found(app, "desk", n)
-    assert app.check_spikes() == 0
+    assert app.rounds.check_spikes() == 0
     app.store.engine.dispose()
 
 
@@ -321,9 +326,9 @@ def test_a_spike_waits_for_the_end_of_quiet_hours(tmp_path: Path, db_url: str) -
     clock.now = DAY0.replace(hour=1)
     for i in range(6):
         found(app, "desk", i)
-    assert app.check_spikes() == 0  # quiet, and desk is not critical
+    assert app.rounds.check_spikes() == 0  # quiet, and desk is not critical
     clock.now = DAY0.replace(hour=9)
-    assert app.check_spikes() == 2
+    assert app.rounds.check_spikes() == 2
     app.store.engine.dispose()
 
 
@@ -334,7 +339,7 @@ def test_the_heartbeat_says_all_is_quiet_once_per_silence(tmp_path: Path, db_url
     notices = []
     for hours in (24, 6 * 24, 7 * 24, 7 * 24 + 1, 10 * 24, 14 * 24):
         clock.now = DAY0.replace(hour=12) + timedelta(hours=hours)
-        app.send_due_digests()
+        app.rounds.send_due_digests()
         notices.append(count_kind(app, "heartbeat"))
     assert notices == [0, 0, 1, 1, 1, 2]  # day 7, then 7 days after that one
     with app.store.engine.connect() as c:

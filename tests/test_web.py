@@ -39,7 +39,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, App
 @pytest.fixture(scope="module")
 def client(filled: tuple[Path, App]) -> Iterator[httpx.Client]:
     _, app = filled
-    with serving(Site.of(app)) as base, httpx.Client(base_url=base, timeout=60) as http:
+    with serving(app.site()) as base, httpx.Client(base_url=base, timeout=60) as http:
         yield http
 
 

@@ -2,7 +2,7 @@
 
 PostgreSQL's 'simple' text search keeps accents (Şuşa, Erdoğan) where the matcher
 folds them (Susa, Erdogan), so search candidates could miss what a watchlist finds.
-monitor_fold() folds as monitor.match.normalize does (its table, made here from
+monitor_fold() folds as monitor.basics.normalize does (its table, made here from
 FOLD_TABLE), and the full-text index is rebuilt on it. SQLite's FTS5 folds as the
 matcher does but for three letters, which the query asks for in both spellings.
 
@@ -37,8 +37,8 @@ MARKS = "".join(chr(c) for c in range(0x300, 0x370)) + "\u00ad\u200b\u200c\u200d
 
 def fold_function() -> str:
     """CREATE FUNCTION monitor_fold: FOLD_TABLE's one-character foldings, combining marks
-    dropped, lower case, then Armenian և and եւ to եվ (as monitor.match.normalize)."""
-    from monitor.match.normalize import FOLD_TABLE
+    dropped, lower case, then Armenian և and եւ to եվ (as monitor.basics.normalize)."""
+    from monitor.basics.normalize import FOLD_TABLE
 
     def literal(s: str) -> str:
         return "'" + s.replace("'", "''") + "'"

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import typer.core
 
+from monitor.basics.units import parse_duration
 from monitor.config.settings import Settings, load_settings
-from monitor.config.units import parse_duration
 from monitor.errors import MonitorError
 
 if TYPE_CHECKING:

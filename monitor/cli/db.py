@@ -32,7 +32,7 @@ def prune(
     """Apply the retention now (the daemon does it daily): article texts older than
     retention.articles and hits older than retention.hits leave the database."""
     from monitor.app import apply_retention
-    from monitor.config.units import format_duration
+    from monitor.basics.units import format_duration
     from monitor.store import open_store
 
     settings = state.settings()  # no watchlists needed: prune runs on any checkout

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from monitor.cli.context import check_subscription, state
 from monitor.cli.output import count
+from monitor.digest.channels import CHANNELS
 from monitor.errors import MonitorError
 
 app = typer.Typer(help="Build, preview and send digests.", no_args_is_help=True)
 
 
-class PreviewFormat(StrEnum):
-    html = "html"
-    text = "text"
-    slack = "slack"
+# `--format`: a channel's name; html is email's page
+FORMATS = {"html": "email", **{c.name: c.name for c in CHANNELS}}
 
 
 @app.command("send")
@@ -72,12 +70,14 @@ def preview(
         typer.Option(metavar="NAME", help="Subscription to preview (default: the first)."),
     ] = None,
     format: Annotated[
-        PreviewFormat, typer.Option("--format", help="html, text or slack.")
-    ] = PreviewFormat.text,
+        str, typer.Option("--format", help=f"{', '.join(FORMATS)}.", metavar="FORMAT")
+    ] = "text",
 ) -> None:
     """Show the next digest without sending it or marking anything delivered."""
     from monitor.digest.render import render
 
+    if format not in FORMATS:
+        raise typer.BadParameter(f"{format!r}: one of {', '.join(FORMATS)}", param_hint="--format")
     application = state.app()
     subs = application.settings.subscriptions
     if not subs:
@@ -88,5 +88,4 @@ def preview(
     if d.count == 0:
         typer.echo(f"nothing new for {sub.name}", err=True)
         return
-    r = render(d, sub.timezone)
-    typer.echo({"html": r.html, "text": r.text, "slack": r.slack}[format.value])
+    typer.echo(render(d, sub.timezone, FORMATS[format]).body)

@@ -25,8 +25,8 @@ app = typer.Typer(help="The feeds and their health.", no_args_is_help=True)
 @app.command("list")
 def list_feeds() -> None:
     """The configured sources (OPML files expanded): poll interval, kind, name, URL."""
+    from monitor.basics.units import format_duration
     from monitor.config.sources import feed_sources
-    from monitor.config.units import format_duration
 
     for f in feed_sources(state.settings()):
         typer.echo(
@@ -146,7 +146,7 @@ def _interactive() -> bool:
 
 
 async def _discover(url: str, settings: Settings) -> Discovery:
-    from monitor.app import fetch_policy
+    from monitor.config.policies import fetch_policy
     from monitor.fetch.client import Fetcher
     from monitor.pipeline.discover import discover
 

@@ -41,7 +41,7 @@ def match(
 ) -> None:
     """Show what would match these pages, and why: entities, aliases, the word form
     found and its rule, and sentences."""
-    from monitor.app import fetch_policy
+    from monitor.config.policies import fetch_policy
     from monitor.extract.target import load_target
     from monitor.fetch.client import FetchPolicy
     from monitor.match.explain import describe_match, match_json

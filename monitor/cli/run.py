@@ -32,9 +32,9 @@ def run(
         asyncio.run(Daemon(application).run())
         return
     results = asyncio.run(application.poll_all_once())
-    application.check_spikes()
-    report = application.send_due_digests()
-    application.send_notices()  # feeds down or back, deliveries dead: under cron too
+    application.rounds.check_spikes()
+    report = application.rounds.send_due_digests()
+    application.rounds.send_notices()  # feeds down or back, deliveries dead: under cron too
     failed = [r for r in results if r.failed]
     hits = sum(len(r.new_hits) for r in results)
     typer.echo(

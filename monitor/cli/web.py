@@ -47,4 +47,4 @@ def web(
         }
     )
     application.settings = application.settings.model_copy(update={"http": http})
-    asyncio.run(serve(application, http.host, http.port))
+    asyncio.run(serve(application.site(), application.watch.reload, http.host, http.port))

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Tag, field_validator
 
-from monitor.config.units import Duration
+from monitor.basics.units import Duration
 from monitor.feeds.telegram import channel_url
 
 # The keys that name an entry's kind, in the order the error message lists them.

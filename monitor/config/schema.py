@@ -3,13 +3,13 @@ from the settings model, so it says what load_settings accepts."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from monitor.config.settings import Settings
+from monitor.packagedata import SCHEMAS
 
-# Beside the watchlist schema, in the package (the repository's schema/ links there).
-SCHEMA = Path(__file__).resolve().parents[1] / "watchlists" / "schema" / "monitor.schema.json"
+# Beside the watchlist schema, in schema/ at the top of the project.
+SCHEMA = SCHEMAS / "monitor.schema.json"
 
 
 def monitor_schema() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,10 +26,10 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.basics.quiet import Quiet
+from monitor.basics.units import Duration, Size
+from monitor.basics.yamlfile import YamlDoc, load_yaml
 from monitor.config.feeds import KIND_KEYS, FeedOrOpml, kinds_named
-from monitor.config.units import Duration, Size
-from monitor.config.yamlfile import YamlDoc, load_yaml
-from monitor.digest.schedule import parse_quiet
 from monitor.errors import ConfigError, YamlFileError
 
 DEFAULT_CONFIG = "monitor.yaml"
@@ -68,17 +69,15 @@ class Subscription(_Strict):
     watchlists: list[str] | None = None  # None: all watchlists
     schedule: str = "0 8 * * *"
     timezone: str = "UTC"
-    quiet: str | None = None  # "22:00-07:00": held till the end, but critical watchlists
+    # "22:00-07:00": held till the end, but critical watchlists
+    quiet: Quiet | None = Field(default=None, title="Quiet")
     immediate: list[str] | None = None  # these watchlists at once, the rest on schedule
     immediate_window: Duration | None = None  # immediate hits found within it: one message
     heartbeat: Duration | None = None  # "all quiet" after this long without a message
 
-    @field_validator("quiet")
-    @classmethod
-    def _quiet(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_quiet(v)
-        return v
+    def quiet_at(self, now: datetime) -> bool:
+        """Whether `now` is in its quiet hours, on its time zone's clock."""
+        return self.quiet is not None and self.quiet.covers(now, self.timezone)
 
     @field_validator("notify", mode="before")
     @classmethod

@@ -76,8 +76,8 @@ def run_demo(out: Path) -> DemoReport:
         app = App(demo_settings(server.base, workdir, demo_watchlists(workdir)))
         try:
             results = asyncio.run(app.poll_all_once())
-            app.check_spikes()
-            app.send_due_digests()  # the immediate alert and the spike notice go out
+            app.rounds.check_spikes()
+            app.rounds.send_due_digests()  # the immediate alert and the spike notice go out
             report = app.digests.run()  # the morning digest, made now
             hits = app.store.hits()
             kinds = app.store.message_kinds("demo-desk")

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from monitor.types import Digest, DigestGroup, DigestItem, HitView, Labels, Mention
+from monitor.types import Digest, DigestGroup, DigestItem, HitView, Labels, OtherWatchlist
 
 
 def build_digest(
@@ -54,7 +54,7 @@ def build_digest(
                     above.append((it.hit.title, fresh[story][0]))
             else:
                 others = fresh[story][1:]
-                mentions = tuple(_mention(copies[o][story], o, labels.get(o, {})) for o in others)
+                mentions = tuple(_other(copies[o][story], o, labels.get(o, {})) for o in others)
                 items.append(replace(it, elsewhere=mentions))
         items.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
         more.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
@@ -93,7 +93,7 @@ def _item(copies: list[HitView], labels: Mapping[str, str]) -> DigestItem:
     return DigestItem(hit=head, also=tuple(also.values()))
 
 
-def _mention(copies: list[HitView], watchlist: str, labels: Mapping[str, str]) -> Mention:
+def _other(copies: list[HitView], watchlist: str, labels: Mapping[str, str]) -> OtherWatchlist:
     head = _head(copies)[0]
     labelled = tuple(labels.get(e, e) for e in _entities(copies))
-    return Mention(watchlist, labelled, head.snippets)
+    return OtherWatchlist(watchlist, labelled, head.snippets)

@@ -12,7 +12,7 @@ import email.utils
 import hashlib
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,12 +22,14 @@ import apprise
 import apprise.plugins.email.base as apprise_email
 import structlog
 
+from monitor.digest.channels import Channel, Message, by_name, for_url
 from monitor.errors import DeliveryError
-from monitor.types import Channel, RenderedDigest
 
 log = structlog.get_logger()
 
 FILE_DESTINATION = "file"
+# A message as a channel shows it: rendered only for the channel it goes out on.
+Render = Callable[[Channel], Message]
 RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 # A webhook that apprise lets us give headers (json://, xml://, form://) gets the
 # delivery's identity in this one: a repeat after a crash carries the same key.
@@ -90,24 +92,11 @@ def retry_delay(attempts: int) -> timedelta | None:
     return timedelta(seconds=RETRY_DELAYS[attempts])
 
 
-def channel(url: str) -> Channel:
-    """Which rendering a destination gets."""
-    from apprise.plugins.email.base import NotifyEmail
-    from apprise.plugins.slack import NotifySlack
-
-    inst = apprise.Apprise.instantiate(url)
-    if isinstance(inst, NotifyEmail):
-        return "email"
-    if isinstance(inst, NotifySlack):
-        return "slack"
-    return "text"
-
-
 def body_limit(dest: Destination) -> int | None:
     """The longest body the destination's service takes (apprise's body_maxlen, less
     the title where the service puts it in the body); None: no limit we split for
     (email keeps one message, files have none)."""
-    if dest.url is None or channel(dest.url) == "email":
+    if dest.url is None or for_url(dest.url).name == "email":
         return None
     plugin = apprise.Apprise.instantiate(dest.url)
     if plugin is None:
@@ -118,15 +107,6 @@ def body_limit(dest: Destination) -> int | None:
     return max(room, 500)
 
 
-def body_for(dest: Destination, rendered: RenderedDigest) -> str:
-    """What `send` posts as the body to this destination."""
-    return _body(channel(dest.url) if dest.url else "text", rendered)
-
-
-def _body(kind: Channel, rendered: RenderedDigest) -> str:
-    return {"email": rendered.html, "slack": rendered.slack, "text": rendered.text}[kind]
-
-
 def identity(digest_key: str, dest: Destination) -> str:
     """The same for every attempt of one delivery, unique across deliveries."""
     return f"{digest_key}.{dest.key[:12]}"
@@ -134,7 +114,7 @@ def identity(digest_key: str, dest: Destination) -> str:
 
 def send(
     dest: Destination,
-    rendered: RenderedDigest,
+    render: Render,
     digest_id: int,
     digest_dir: Path,
     ident: str | None = None,
@@ -146,11 +126,12 @@ def send(
     """
     if dest.url is None:
         try:
-            write_files(rendered, digest_id, digest_dir)
+            write_files(render(by_name("email")), render(by_name("text")), digest_id, digest_dir)
         except OSError as exc:
             raise DeliveryError(f"{digest_dir}: cannot write the digest: {exc.strerror}") from exc
         return
-    kind = channel(dest.url)
+    channel = for_url(dest.url)
+    message = render(channel)
     plugin = apprise.Apprise.instantiate(dest.url)
     if plugin is None:
         raise DeliveryError(f"apprise does not understand the URL {dest.label}")
@@ -159,29 +140,25 @@ def send(
         headers[IDEMPOTENCY_HEADER] = ident
     a = apprise.Apprise()
     a.add(plugin)
-    # Slack gets its own mrkdwn undeclared, so apprise passes it through (digest.slack).
-    body = _body(kind, rendered)
-    fmt = {"email": apprise.NotifyFormat.HTML, "slack": None, "text": apprise.NotifyFormat.TEXT}[
-        kind
-    ]
     msgid = f"<{ident}@{MESSAGE_ID_DOMAIN}>" if ident else None
     with (
         stamped(msgid),
         apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as output,
     ):
-        ok = a.notify(title=rendered.subject, body=body, body_format=fmt)
+        ok = a.notify(title=message.subject, body=message.body, body_format=channel.body_format)
     if not ok:
         detail = " ".join(output.getvalue().split())[-500:] or "no detail from apprise"
         raise DeliveryError(f"{dest.label}: {detail}")
 
 
-def write_files(rendered: RenderedDigest, digest_id: int, digest_dir: Path) -> Path:
+def write_files(page: Message, text: Message, digest_id: int, digest_dir: Path) -> Path:
+    """The HTML page (email's) and the plain text, and latest.html."""
     digest_dir.mkdir(parents=True, exist_ok=True)
     stem = digest_dir / f"digest-{digest_id:06d}"
-    stem.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
+    stem.with_suffix(".txt").write_text(text.body, encoding="utf-8")
     html = stem.with_suffix(".html")
-    html.write_text(rendered.html, encoding="utf-8")
+    html.write_text(page.body, encoding="utf-8")
     latest = digest_dir / "latest.html"
-    latest.write_text(rendered.html, encoding="utf-8")
-    log.info("digest written", subject=rendered.subject, path=str(html))
+    latest.write_text(page.body, encoding="utf-8")
+    log.info("digest written", subject=page.subject, path=str(html))
     return html

@@ -1,5 +1,6 @@
 """Notices to the operator (the `admin:` section): a feed down, a feed back, a delivery
-dead.
+dead, a spike sent. Each is a frozen value worded by its template (templates/*.txt:
+the first line its title, the rest its body).
 
 Sent through apprise like digests, but best effort: a failed notice is logged,
 never retried, and never stops polling. Every notice is also a log line.
@@ -8,11 +9,14 @@ never retried, and never stops polling. Every notice is also a log line.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import apprise
 import structlog
 
+from monitor.digest.channels.base import templates
 from monitor.digest.deliver import stamped
 from monitor.fetch.client import redact
 from monitor.store import Store
@@ -21,9 +25,57 @@ from monitor.types import FeedStatus
 log = structlog.get_logger()
 
 
+@dataclass(frozen=True)
+class FeedDown:
+    feed: str  # its name and address, secrets redacted
+    since: str
+    polls: int  # failed in a row
+    last_error: str | None
+    template: ClassVar[str] = "feed_down.txt"
+
+
+@dataclass(frozen=True)
+class FeedRecovered:
+    feed: str
+    template: ClassVar[str] = "feed_recovered.txt"
+
+
+@dataclass(frozen=True)
+class DeliveryDead:
+    delivery: int
+    digest: int
+    subscription: str
+    destination: str  # its label: apprise's URL without secrets
+    attempts: int
+    last_error: str | None
+    template: ClassVar[str] = "delivery_dead.txt"
+
+
+@dataclass(frozen=True)
+class SpikeSent:
+    what: str  # the watchlist, or the watchlist (entity)
+    today: int
+    baseline: float
+    sent_to: tuple[str, ...]  # subscriptions
+    template: ClassVar[str] = "spike_sent.txt"
+
+
+OperatorNotice = FeedDown | FeedRecovered | DeliveryDead | SpikeSent
+
+
+def worded(notice: OperatorNotice) -> tuple[str, str]:
+    """The notice's title and body, from its template."""
+    text = templates.get_template(notice.template).render(n=notice)
+    title, _, body = text.partition("\n")
+    return title, body.strip()
+
+
 class Notifier:
     def __init__(self, urls: Sequence[str]) -> None:
         self.urls = list(urls)
+
+    def tell(self, notice: OperatorNotice) -> bool:
+        return self.send(*worded(notice))
 
     def send(self, title: str, body: str) -> bool:
         log.warning("operator notice", title=title, body=body)
@@ -55,12 +107,7 @@ def announce_down(store: Store, notifier: Notifier, down_after: timedelta, now: 
         if not store.claim_down_notice(f.url):  # another daemon told them already
             continue
         since = f.failing_since.isoformat(timespec="minutes") if f.failing_since else "?"
-        notifier.send(
-            f"Feed down: {_name(f)}",
-            f"{_name(f)} has failed since {since} ({f.error_count} polls in a row).\n"
-            f"Last error: {f.last_error}\n"
-            f"It is still polled, less often; a notice follows when it recovers.",
-        )
+        notifier.tell(FeedDown(_name(f), since, f.error_count, f.last_error))
         sent += 1
     return sent
 
@@ -70,7 +117,7 @@ def announce_recovery(store: Store, notifier: Notifier) -> int:
     sent = 0
     for f in store.recovered():
         if store.claim_recovery_notice(f.url):
-            notifier.send(f"Feed recovered: {_name(f)}", f"{_name(f)} answers again.")
+            notifier.tell(FeedRecovered(_name(f)))
             sent += 1
     return sent
 
@@ -81,12 +128,8 @@ def announce_dead(store: Store, notifier: Notifier) -> int:
     for d in store.dead_untold():
         if not store.claim_dead_notice(d.id):  # another daemon told them already
             continue
-        notifier.send(
-            f"Delivery dead: {d.subscription} to {d.label}",
-            f"Digest {d.digest_id} of {d.subscription} could not be delivered to {d.label} "
-            f"after {d.attempts} attempts; it will not be tried again.\n"
-            f"Last error: {d.last_error}\n"
-            f"`monitor deliveries --dead` lists it; `monitor digest retry {d.id}` sends it again.",
+        notifier.tell(
+            DeliveryDead(d.id, d.digest_id, d.subscription, d.label, d.attempts, d.last_error)
         )
         sent += 1
     return sent

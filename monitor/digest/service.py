@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 
 from monitor.config.settings import Settings, Subscription
-from monitor.digest.alerts import Notice, render_notice
+from monitor.digest.alerts import Notice, dumps, render_notice
 from monitor.digest.build import build_digest
+from monitor.digest.channels import Message, for_url
 from monitor.digest.deliver import (
     Destination,
-    body_for,
+    Render,
     body_limit,
     destinations,
     identity,
@@ -25,7 +27,7 @@ from monitor.digest.split import split_digest
 from monitor.errors import DeliveryError
 from monitor.store import Store
 from monitor.store.base import owner_id
-from monitor.types import Digest, Labels, RenderedDigest, StoredDigest
+from monitor.types import Digest, Labels, StoredDigest
 
 log = structlog.get_logger()
 
@@ -115,8 +117,8 @@ class DigestService:
         except KeyError:  # removed from monitor.yaml since: by name
             return None
 
-    def rendered(self, digest_id: int, sub: Subscription) -> RenderedDigest:
-        return render(self.built(digest_id), sub.timezone)
+    def rendered(self, digest_id: int, sub: Subscription, channel: str = "email") -> Message:
+        return render(self.built(digest_id), sub.timezone, channel)
 
     def deliver(self, sub: Subscription, report: SendReport, retry_now: bool = False) -> None:
         """Send the subscription's pending deliveries whose retry is due (all of them
@@ -173,22 +175,30 @@ class DigestService:
     @staticmethod
     def _parts(
         built: Digest | None, stored: StoredDigest, dest: Destination, timezone: str
-    ) -> list[RenderedDigest]:
-        """The message for `dest`: in numbered parts when it is too long for its service."""
+    ) -> list[Render]:
+        """The message for `dest`: in numbered parts when it is too long for its service,
+        each trial part rendered for that service's channel alone."""
         if built is None:
-            return [render_notice(stored, timezone)]
-        whole = render(built, timezone)
+            return [partial(render_notice, stored, timezone)]
+        whole = partial(render, built, timezone)
         limit = body_limit(dest)
-        if limit is None or len(body_for(dest, whole)) <= limit:
+        if limit is None:
             return [whole]
-        pieces = split_digest(built, lambda d: len(body_for(dest, render(d, timezone))) <= limit)
+        c = for_url(dest.url)
+        pieces = split_digest(built, lambda d: c.measure(render(d, timezone, c).body) <= limit)
         n = len(pieces)
-        return [render(p, timezone, (i + 1, n, built.count)) for i, p in enumerate(pieces)]
+        if n == 1:
+            return [whole]
+        return [
+            partial(render, p, timezone, part=(i + 1, n, built.count)) for i, p in enumerate(pieces)
+        ]
 
     def notify(self, sub: Subscription, notice: Notice) -> int | None:
         """Queue a notice (a spike, a heartbeat) once; None when it was already made."""
         dests = [(d.key, d.label) for d in self._dests(sub)]
-        made = self.store.create_notice(sub.name, notice.kind, notice.note, notice.dedupe, dests)
+        made = self.store.create_notice(
+            sub.name, notice.kind, dumps(notice.note), notice.dedupe, dests
+        )
         if made is not None:
             log.info("notice queued", subscription=sub.name, kind=notice.kind)
         return made.id if made else None
@@ -206,5 +216,5 @@ class DigestService:
         return report
 
 
-def _suffix(i: int, parts: list[RenderedDigest]) -> str:
+def _suffix(i: int, parts: list[Render]) -> str:
     return f".{i + 1}" if len(parts) > 1 else ""

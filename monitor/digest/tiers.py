@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.config.settings import Subscription
-from monitor.digest.schedule import in_quiet, is_due
+from monitor.digest.cron import is_due
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def tiers(
         found = [Tier(at_once, "immediate", window), Tier(rest, sub.schedule)]
     else:
         found = [Tier(_tuple(taken), sub.schedule)]
-    if in_quiet(sub.quiet, sub.timezone, now):
+    if sub.quiet_at(now):
         found = [
             Tier(
                 tuple(n for n in (t.watchlists or loaded) if n in critical), t.schedule, t.window_s

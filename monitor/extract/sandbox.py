@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-PRELOAD = ["monitor.feeds.kinds", "monitor.extract.page"]  # every source kind's parser
+PRELOAD = ["monitor.feeds.kinds", "monitor.extract.maintext"]  # every source kind's parser
 TASKS_PER_WORKER = 500  # lxml and trafilatura caches grow; a fresh worker now and then
 
 

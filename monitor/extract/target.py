@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from monitor.errors import FetchError, MonitorError
-from monitor.extract.page import extract_page
+from monitor.extract.maintext import extract_page
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.types import FetchResult
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from monitor.match.normalize import normalize
+from monitor.basics.normalize import normalize
 
 _WORDS = re.compile(r"\w+")
 

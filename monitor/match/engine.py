@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 import ahocorasick_rs
 
+from monitor.basics.normalize import NormText, is_word_char
 from monitor.match.keys import ENTITY, EXCLUDE, MASK, PHRASE, Keys, Pattern
 from monitor.match.lang.feminine import woman_here
-from monitor.match.normalize import NormText, is_word_char
 from monitor.watchlists.model import Watchlist
 
 __all__ = ["ENTITY", "EXCLUDE", "MASK", "PHRASE", "Engine", "Mention", "Pattern"]

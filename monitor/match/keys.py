@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TypeVar
 
+from monitor.basics.normalize import normalize, unmix
 from monitor.match.fuzzy import typo_variants
 from monitor.match.lang import alias_languages, language, norm_ending, norm_stem
-from monitor.match.normalize import normalize, unmix
 from monitor.watchlists.model import Watchlist
 from monitor.watchlists.rules import Term, term_key, terms
 

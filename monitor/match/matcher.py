@@ -9,9 +9,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from monitor.basics.normalize import NormText, normalize
 from monitor.match.engine import ENTITY, EXCLUDE, MASK, PHRASE, Engine, Mention
 from monitor.match.lang import form_rule
-from monitor.match.normalize import NormText, normalize
 from monitor.match.sentences import sentence_at, window
 from monitor.types import Evidence, Snippet, WatchlistMatch
 from monitor.watchlists.model import Watchlist

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.clock import Clock
 from monitor.errors import FeedParseError, FetchError, RetryLater, SandboxError, StoreError
-from monitor.extract.page import extract_page
+from monitor.extract.maintext import extract_page
 from monitor.extract.sandbox import Sandbox
 from monitor.feeds.kinds import HTML_ACCEPT, KINDS, Kind
 from monitor.fetch.client import Fetcher, redact
@@ -37,7 +37,7 @@ from monitor.pipeline.article import article_from
 from monitor.pipeline.batch import Batcher
 from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
 from monitor.pipeline.inflight import InFlight
-from monitor.pipeline.schedule import next_poll
+from monitor.pipeline.next_poll import next_poll
 from monitor.pipeline.sources import SITEMAP_BUDGET, read_source
 from monitor.pipeline.subscribe import Subscriber
 from monitor.pipeline.websub import poll_interval

@@ -14,7 +14,7 @@ from monitor.store.db import make_engine, upgrade
 from monitor.store.digests import DigestsMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.outbox import OutboxMixin
-from monitor.store.pages import PagesMixin
+from monitor.store.page_claims import PagesMixin
 from monitor.store.retention import RetentionMixin
 from monitor.store.search import SearchMixin
 from monitor.store.stories import StoryIndex

@@ -12,17 +12,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from monitor.config.yamlfile import YamlDoc, load_yaml
+from monitor.basics.normalize import normalize
+from monitor.basics.yamlfile import YamlDoc, load_yaml
 from monitor.errors import WatchlistError, YamlFileError
 from monitor.match.lang import CODES, LanguageCode
-from monitor.match.normalize import normalize
+from monitor.packagedata import BUNDLED as BUNDLED  # where callers find it
+from monitor.packagedata import SCHEMAS
 from monitor.watchlists.model import Entity, Example, SpikeRule, Watchlist
 from monitor.watchlists.rules import RuleSyntaxError, parse_rule, term_columns, terms
 
-# Package data: the watchlists `make run` and the demo use, and the JSON Schema that
-# editors validate watchlist files against (its first line names it).
-BUNDLED = Path(__file__).resolve().parent / "bundled"
-SCHEMA = Path(__file__).resolve().parent / "schema" / "watchlist.schema.json"
+# The watchlists `make run` and the demo use, and the JSON Schema that editors
+# validate watchlist files against (its first line names it): package data.
+SCHEMA = SCHEMAS / "watchlist.schema.json"
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _RESERVED = {"and", "or", "not"}

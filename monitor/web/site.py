@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from monitor.web import pages, websub
+from monitor.web import handlers, websub
 from monitor.web.auth import authorized
 from monitor.web.health import readiness
 from monitor.web.state import Site
@@ -76,13 +76,13 @@ def make_app(site: Site) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
-        Route("/", page(pages.stories)),
-        Route("/story/{story}", page(pages.story)),
-        Route("/search", page(pages.search)),
-        Route("/search/save", page(pages.save_search)),
-        Route("/feeds", page(pages.feeds)),
-        Route("/subscriptions", page(pages.subscriptions)),
-        Route("/match", page(pages.match), methods=["GET", "POST"]),
+        Route("/", page(handlers.stories)),
+        Route("/story/{story}", page(handlers.story)),
+        Route("/search", page(handlers.search)),
+        Route("/search/save", page(handlers.save_search)),
+        Route("/feeds", page(handlers.feeds)),
+        Route("/subscriptions", page(handlers.subscriptions)),
+        Route("/match", page(handlers.match), methods=["GET", "POST"]),
     ]
     if site.on_push is not None:  # a daemon's listener: `monitor web` takes no pushes
         routes.append(

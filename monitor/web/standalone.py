@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 
 import structlog
 
-from monitor.app import App, check_listener
+from monitor.config.policies import check_listener
 from monitor.web.server import Listener, bind
 from monitor.web.site import make_app
 from monitor.web.state import Site
@@ -17,9 +18,11 @@ log = structlog.get_logger()
 RELOAD_EVERY_S = 3
 
 
-async def serve(app: App, host: str, port: int) -> None:
-    check_listener(app.settings)
-    listener = Listener(make_app(Site.of(app)), bind(host, port))
+async def serve(site: Site, reload: Callable[[], object], host: str, port: int) -> None:
+    """Serve `site` until SIGTERM or SIGINT, calling `reload` (the watchlists') every
+    few seconds."""
+    check_listener(site.settings())
+    listener = Listener(make_app(site), bind(host, port))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -29,6 +32,6 @@ async def serve(app: App, host: str, port: int) -> None:
         try:
             await asyncio.wait_for(stopping.wait(), RELOAD_EVERY_S)
         except TimeoutError:
-            await asyncio.to_thread(app.watch.reload)
+            await asyncio.to_thread(reload)
     await listener.stop()
     log.info("web page stopped")

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from monitor.config.settings import Settings
 from monitor.config.sources import feed_sources
@@ -18,9 +18,6 @@ from monitor.store import Store
 from monitor.store.db import check_connection
 from monitor.watchlists.liveset import LiveSet
 from monitor.web.health import Probe, poll_bound
-
-if TYPE_CHECKING:
-    from monitor.app import App
 
 DB_PROBE_TIMEOUT_S = 5.0
 
@@ -40,18 +37,6 @@ class Site:
     on_push: Callable[[int, bytes, str | None], Coroutine[Any, Any, object]] | None = None
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
     _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, app: App, **polling: Any) -> Site:
-        """The site of a running App, its settings read live (a reload shows at once);
-        `polling`: the daemon's scheduler_running and last_success."""
-        return cls(
-            store=app.store,
-            watch=app.watch,
-            settings=lambda: app.settings,
-            metrics=app.metrics,
-            **polling,
-        )
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)

@@ -92,7 +92,7 @@ def filled_app(tmp: Path) -> Iterator[tuple[Path, App]]:
 
 
 def site_of(app: App) -> Site:
-    return Site.of(app)
+    return app.site()
 
 
 def listening_url(log: IO[str]) -> str:

@@ -14,8 +14,8 @@ from functools import cache, lru_cache
 from importlib import import_module
 from typing import Literal, get_args
 
+from monitor.basics.normalize import normalize, unmix
 from monitor.match.lang.base import Endings, Language, Stem
-from monitor.match.normalize import normalize, unmix
 
 __all__ = [
     "CODES",

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from monitor.clock import aware
-from monitor.digest.render import highlight_html
+from monitor.digest.channels.base import highlight_html
 from monitor.errors import MonitorError
 from monitor.match.explain import form_note
 from monitor.views import StoryFilter
@@ -222,7 +222,7 @@ async def match(site: Site, request: Request) -> Response:
 def _load_url(site: Site, url: str) -> tuple[str, str]:
     """The page as the daemon would see it, fetched under the same rules (no private
     addresses unless fetch.allow_private_networks)."""
-    from monitor.app import fetch_policy
+    from monitor.config.policies import fetch_policy
     from monitor.extract.target import load_target
 
     if not url.lower().startswith(("http://", "https://")):

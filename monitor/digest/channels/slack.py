@@ -16,7 +16,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from monitor.types import Digest, DigestItem, Snippet
+from monitor.digest.channels.base import Channel, Look, safe_url
+from monitor.types import Digest, DigestItem, NoticeView, Snippet
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _UNSAFE_IN_URL = {"|": "%7C", "<": "%3C", ">": "%3E", " ": "%20", "@": "%40", "!": "%21"}
@@ -30,9 +31,7 @@ def text(value: str) -> str:
 
 def url(value: str) -> str:
     """An http(s) link target Slack keeps whole, else none."""
-    if not re.match(r"^https?://", value, re.IGNORECASE):
-        return ""
-    return "".join(_UNSAFE_IN_URL.get(c, c) for c in value)
+    return "".join(_UNSAFE_IN_URL.get(c, c) for c in safe_url(value))
 
 
 def link(target: str, label: str) -> str:
@@ -72,7 +71,8 @@ def _item(it: DigestItem, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def render_slack(d: Digest, tz: ZoneInfo) -> str:
+def digest(d: Digest, look: Look) -> str:
+    tz = look.tz
     lines: list[str] = []
     for g in d.groups:
         lines.append(f"*{text(g.watchlist)}*")
@@ -89,3 +89,14 @@ def render_slack(d: Digest, tz: ZoneInfo) -> str:
             lines.append(f"_also: {text(title)} (above, under {text(under)})_")
         lines.append("")
     return "\n".join(lines).strip() + "\n"
+
+
+def notice(n: NoticeView, look: Look) -> str:
+    lines = [f"*{text(n.heading)}*", text(n.head)]
+    lines += [f"• {link(u, title)} — {text(outlet)}" for title, outlet, u in n.stories]
+    lines += [text(line) for line in n.lines]
+    return "\n".join(lines) + "\n"
+
+
+# Slack's mrkdwn goes undeclared, so that apprise passes it through (see above).
+CHANNEL = Channel("slack", digest, notice, None, "NotifySlack")

@@ -25,11 +25,12 @@ setup_logging("WARNING", json=True)
 
 # Marks given by what a test needs, not by hand: `make test-fast` leaves these out.
 SLOW_FILES = {"test_browser.py": "browser", "test_packaging.py": "wheel"}
+SLOW_TESTS = {"test_install_script_makes_a_working_monitor": "wheel"}  # installs in a venv
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if mark := SLOW_FILES.get(item.path.name):
+        if mark := SLOW_FILES.get(item.path.name) or SLOW_TESTS.get(item.originalname):  # type: ignore[attr-defined]
             item.add_marker(getattr(pytest.mark, mark))
         params = getattr(item, "callspec", None)
         on_pg = params is not None and params.params.get("db_url") == "postgres"

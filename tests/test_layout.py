@@ -127,5 +127,7 @@ def test_the_slow_tests_are_marked_by_what_they_need() -> None:
     fast = collected("not postgres and not browser and not wheel", "tests/test_search.py")
     assert fast and not set(fast) & set(on_pg)
     assert any("[sqlite-" in t for t in fast)
+    wheel = collected("wheel", "tests/test_deploy.py")
+    assert wheel == ["tests/test_deploy.py::test_install_script_makes_a_working_monitor"]
     browser = collected("browser", "tests/test_browser.py", "tests/test_search.py")
     assert browser and all(t.startswith("tests/test_browser.py::") for t in browser)

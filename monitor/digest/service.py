@@ -12,7 +12,7 @@ import structlog
 from monitor.config.settings import Settings, Subscription
 from monitor.digest.alerts import Notice, dumps, render_notice
 from monitor.digest.build import build_digest
-from monitor.digest.channels import Message, for_url
+from monitor.digest.channels import for_url
 from monitor.digest.deliver import (
     Destination,
     Render,
@@ -116,9 +116,6 @@ class DigestService:
             return self.subscription(name).watchlists
         except KeyError:  # removed from monitor.yaml since: by name
             return None
-
-    def rendered(self, digest_id: int, sub: Subscription, channel: str = "email") -> Message:
-        return render(self.built(digest_id), sub.timezone, channel)
 
     def deliver(self, sub: Subscription, report: SendReport, retry_now: bool = False) -> None:
         """Send the subscription's pending deliveries whose retry is due (all of them

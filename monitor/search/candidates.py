@@ -25,6 +25,7 @@ from itertools import product
 
 from monitor.match.engine import ENTITY, PHRASE
 from monitor.match.keys import Keys
+from monitor.store.search import ts_lexeme
 from monitor.watchlists.model import Watchlist
 from monitor.watchlists.rules import And, Near, Not, Or, Rule, Term, term_key
 
@@ -253,15 +254,11 @@ def _fts5_string(token: str) -> str:
 
 
 def _ts_clause(c: _Clause) -> str:
-    return _ts_string(c.last) + (":*" if c.prefix else "")
+    return ts_lexeme(c.last) + (":*" if c.prefix else "")
 
 
 def _ts_words(words: tuple[str, ...]) -> str:
-    return "(" + " & ".join(_ts_string(w) for w in words) + ")"
-
-
-def _ts_string(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "(" + " & ".join(ts_lexeme(w) for w in words) + ")"
 
 
 def _spellings(token: str, stem: int | None = None) -> Iterator[str]:

@@ -55,6 +55,8 @@ class SearchFilter:
 
 
 class SearchMixin(StoreBase):
+    _held: set[str] | None = None  # words PostgreSQL's index holds, made on first use
+
     def search_rows(
         self,
         fts5: str,
@@ -104,7 +106,9 @@ class SearchMixin(StoreBase):
         one in every tenth article takes 10 ms to find; an absent one, 5 µs."""
         if not self.postgres:
             return None
-        known = self._held_cache()
+        if self._held is None:
+            self._held = set()
+        known = self._held
         ask = sorted(w for w in words if w not in known)
         if ask:
             sql = (
@@ -114,17 +118,12 @@ class SearchMixin(StoreBase):
             with self.session() as s:
                 s.execute(text("SET LOCAL enable_seqscan = off"))
                 s.execute(text("SET LOCAL jit = off"))
-                found = s.execute(text(sql).bindparams(ws=ask, qs=[_lexeme(w) for w in ask]))
+                found = s.execute(text(sql).bindparams(ws=ask, qs=[ts_lexeme(w) for w in ask]))
                 held = {str(w) for w in found.scalars()}
             if len(known) + len(held) > HELD_KEPT:
                 known.clear()
             known.update(held)
         return frozenset(w for w in words if w in known)
-
-    def _held_cache(self) -> set[str]:
-        if not hasattr(self, "_held"):
-            self._held: set[str] = set()
-        return self._held
 
     def merge_search_index(self, pages: int = MERGE_PAGES, steps: int = MERGE_STEPS) -> int:
         """SQLite: merge the full-text index's segments into one, `pages` pages at a
@@ -270,8 +269,8 @@ def _page_of(ranked: str, sort: Sort) -> str:
     )
 
 
-def _lexeme(word: str) -> str:
-    """A word as a tsquery of it alone, not parsed into words."""
+def ts_lexeme(word: str) -> str:
+    """A word as a tsquery of it alone, quoted, not parsed into words."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 

@@ -6,6 +6,8 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -121,3 +123,19 @@ class DripServer:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self.sock.close()
+
+
+@contextmanager
+def plugin_pointed_here(
+    plugin: type, attr: str, path: str, reply: bytes
+) -> Iterator[WebhookReceiver]:
+    """An apprise plugin's service address (its class attribute `attr`) pointed at a
+    local receiver answering `reply`, for the block."""
+    receiver = WebhookReceiver(reply=reply)
+    saved = getattr(plugin, attr)
+    setattr(plugin, attr, f"http://127.0.0.1:{receiver.port}{path}")
+    try:
+        yield receiver
+    finally:
+        setattr(plugin, attr, saved)
+        receiver.close()

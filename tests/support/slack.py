@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from apprise.plugins.slack import NotifySlack
 
-from tests.support.net import WebhookReceiver
+from tests.support.net import WebhookReceiver, plugin_pointed_here
 
 URL = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
 
 
-@contextmanager
-def slack_webhook() -> Iterator[WebhookReceiver]:
+def slack_webhook() -> AbstractContextManager[WebhookReceiver]:
     """apprise's Slack webhook URL pointed at a local receiver for the block."""
-    receiver = WebhookReceiver(reply=b"ok")
-    saved = NotifySlack.webhook_url
-    NotifySlack.webhook_url = f"http://127.0.0.1:{receiver.port}/services"
-    try:
-        yield receiver
-    finally:
-        NotifySlack.webhook_url = saved
-        receiver.close()
+    return plugin_pointed_here(NotifySlack, "webhook_url", "/services", b"ok")
 
 
 _ANGLE = re.compile(r"<([^<>]*)>")

@@ -4,13 +4,12 @@ here; and the text a Telegram client shows for the HTML it was sent."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from html.parser import HTMLParser
 
 from apprise.plugins.telegram import NotifyTelegram
 
-from tests.support.net import WebhookReceiver
+from tests.support.net import WebhookReceiver, plugin_pointed_here
 
 URL = "tgram://123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr/-1001234567890"
 # The tags Telegram's HTML parse mode reads (core.telegram.org/bots/api#html-style)
@@ -18,17 +17,10 @@ TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code",
         "blockquote", "tg-spoiler", "span", "tg-emoji"}  # fmt: skip
 
 
-@contextmanager
-def telegram_bot() -> Iterator[WebhookReceiver]:
+def telegram_bot() -> AbstractContextManager[WebhookReceiver]:
     """apprise's Bot API address pointed at a local receiver for the block."""
-    receiver = WebhookReceiver(reply=b'{"ok": true, "result": {"message_id": 1}}')
-    saved = NotifyTelegram.notify_url
-    NotifyTelegram.notify_url = f"http://127.0.0.1:{receiver.port}/bot"
-    try:
-        yield receiver
-    finally:
-        NotifyTelegram.notify_url = saved
-        receiver.close()
+    reply = b'{"ok": true, "result": {"message_id": 1}}'
+    return plugin_pointed_here(NotifyTelegram, "notify_url", "/bot", reply)
 
 
 class Shown(HTMLParser):

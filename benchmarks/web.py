@@ -54,6 +54,7 @@ from monitor import metrics as metrics_module
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.config.settings import load_settings
+from monitor.logs import setup_logging
 from monitor.store.tables import ArticleRow, HitRow
 from tests.support.web import serving, site_of
 
@@ -374,6 +375,7 @@ def main() -> None:
     ap.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    setup_logging("WARNING")  # on stderr: --json's stdout is the figures alone
     tmp = Path(tempfile.mkdtemp(prefix="web-bench-"))
     try:
         kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]

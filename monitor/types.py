@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -299,6 +299,10 @@ class NewEntry:
     matches: tuple[WatchlistMatch, ...]
     key: str | None = None  # the feed entry's key
     fingerprint: str | None = None  # the feed entry's title and summary, hashed
+
+
+# A feed's new articles, stored together (the feed's id; None for articles of no feed)
+FeedBatch = tuple[int | None, Sequence[NewEntry]]
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import structlog
 
 from monitor.digest.channels.base import templates
 from monitor.digest.deliver import stamped
+from monitor.digest.ports import NoticeStore
 from monitor.fetch.client import redact
-from monitor.store import Store
 from monitor.types import FeedStatus
 
 log = structlog.get_logger()
@@ -100,7 +100,9 @@ def _name(f: FeedStatus) -> str:
     return f"{f.name} ({redact(f.url)})" if f.name else redact(f.url)
 
 
-def announce_down(store: Store, notifier: Notifier, down_after: timedelta, now: datetime) -> int:
+def announce_down(
+    store: NoticeStore, notifier: Notifier, down_after: timedelta, now: datetime
+) -> int:
     """One notice per feed whose failures have lasted longer than `down_after`."""
     sent = 0
     for f in store.down_since(now - down_after):
@@ -112,7 +114,7 @@ def announce_down(store: Store, notifier: Notifier, down_after: timedelta, now: 
     return sent
 
 
-def announce_recovery(store: Store, notifier: Notifier) -> int:
+def announce_recovery(store: NoticeStore, notifier: Notifier) -> int:
     """One notice per feed reported down that has succeeded since."""
     sent = 0
     for f in store.recovered():
@@ -122,7 +124,7 @@ def announce_recovery(store: Store, notifier: Notifier) -> int:
     return sent
 
 
-def announce_dead(store: Store, notifier: Notifier) -> int:
+def announce_dead(store: NoticeStore, notifier: Notifier) -> int:
     """One notice per delivery whose retries are used up."""
     sent = 0
     for d in store.dead_untold():
@@ -135,5 +137,7 @@ def announce_dead(store: Store, notifier: Notifier) -> int:
     return sent
 
 
-def check_feeds(store: Store, notifier: Notifier, down_after: timedelta, now: datetime) -> int:
+def check_feeds(
+    store: NoticeStore, notifier: Notifier, down_after: timedelta, now: datetime
+) -> int:
     return announce_down(store, notifier, down_after, now) + announce_recovery(store, notifier)

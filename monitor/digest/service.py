@@ -22,10 +22,10 @@ from monitor.digest.deliver import (
     retry_delay,
     send,
 )
+from monitor.digest.ports import DigestStore
 from monitor.digest.render import render
 from monitor.digest.split import split_digest
 from monitor.errors import DeliveryError
-from monitor.store import Store
 from monitor.store.base import owner_id
 from monitor.types import Digest, Labels, StoredDigest
 
@@ -50,7 +50,7 @@ class SendReport:
 class DigestService:
     def __init__(
         self,
-        store: Store,
+        store: DigestStore,
         settings: Settings,
         labels: Callable[[], Labels],
         owner: str | None = None,

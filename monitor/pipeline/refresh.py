@@ -38,16 +38,16 @@ from monitor.pipeline.batch import Batcher
 from monitor.pipeline.decide import Fresh, fresh_items, split_known, unique_items
 from monitor.pipeline.inflight import InFlight
 from monitor.pipeline.next_poll import next_poll
+from monitor.pipeline.ports import PipelineStore
 from monitor.pipeline.sources import SITEMAP_BUDGET, read_source
 from monitor.pipeline.subscribe import Subscriber
 from monitor.pipeline.websub import poll_interval
-from monitor.store import Store
-from monitor.store.articles import FeedBatch
 from monitor.store.base import describe_db_error
 from monitor.types import (
     Article,
     DueFeed,
     ExtractedPage,
+    FeedBatch,
     FeedItem,
     FetchResult,
     NewEntry,
@@ -96,7 +96,7 @@ def _has_page(item: FeedItem) -> bool:
 class Pipeline:
     def __init__(
         self,
-        store: Store,
+        store: PipelineStore,
         fetcher: Fetcher,
         matcher: Callable[[], Matcher],
         sandbox: Sandbox | None = None,

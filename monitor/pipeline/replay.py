@@ -7,7 +7,7 @@ from datetime import datetime
 
 from monitor.errors import MonitorError
 from monitor.match.matcher import Matcher
-from monitor.store import Store
+from monitor.pipeline.ports import ReplayStore
 from monitor.types import StoredText
 from monitor.watchlists.model import Watchlist
 
@@ -15,7 +15,7 @@ Progress = Callable[[int, int], None]  # (articles re-matched, new hits) so far
 
 
 def replay(
-    store: Store,
+    store: ReplayStore,
     lists: Sequence[Watchlist],
     since: datetime,
     watchlist: str | None = None,
@@ -39,7 +39,7 @@ def replay(
     return n_articles, n_hits
 
 
-def matching(store: Store, watchlist: Watchlist, since: datetime) -> list[int]:
+def matching(store: ReplayStore, watchlist: Watchlist, since: datetime) -> list[int]:
     """The articles first seen since `since` that the watchlist matches: a replay that
     stores nothing (what a search saved as a watchlist would have hit)."""
     matcher = Matcher([watchlist])
@@ -51,7 +51,7 @@ def matching(store: Store, watchlist: Watchlist, since: datetime) -> list[int]:
     ]
 
 
-def _pages(store: Store, since: datetime) -> Iterator[list[StoredText]]:
+def _pages(store: ReplayStore, since: datetime) -> Iterator[list[StoredText]]:
     """The articles first seen since `since`, a page at a time, in id order."""
     last_id = 0
     while page := store.texts_since(since, after_id=last_id):

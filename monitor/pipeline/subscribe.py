@@ -13,8 +13,8 @@ import structlog
 from monitor.clock import Clock
 from monitor.errors import FetchError
 from monitor.fetch.client import Fetcher, redact
+from monitor.pipeline.ports import SubscriberStore
 from monitor.pipeline.websub import LEASE_S, push_action
-from monitor.store import Store
 from monitor.types import DueFeed, PushSubscription
 
 log = structlog.get_logger()
@@ -28,7 +28,7 @@ class Subscriber:
 
     def __init__(
         self,
-        store: Store,
+        store: SubscriberStore,
         fetcher: Fetcher,
         public_url: Callable[[], str | None],
         clock: Clock,

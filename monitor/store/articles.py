@@ -19,16 +19,14 @@ from monitor.store.entries import EntriesMixin
 from monitor.store.hits import HitsMixin
 from monitor.store.stories import StoryIndex
 from monitor.store.tables import ArticleRow
-from monitor.types import Article, NewEntry, SavedArticle, SeenEntry, StoredText
+from monitor.types import Article, FeedBatch, NewEntry, SavedArticle, SeenEntry, StoredText
 
 log = structlog.get_logger()
 
 _STORY_LOCK = int.from_bytes(hashlib.sha256(b"news-monitor stories").digest()[:8], "big") >> 1
 
+
 # One feed's entries to store: (feed id, or None for articles of no feed; the entries).
-FeedBatch = tuple[int | None, Sequence[NewEntry]]
-
-
 class ArticlesMixin(EntriesMixin, HitsMixin):
     stories: StoryIndex
 

@@ -14,10 +14,10 @@ from monitor.config.settings import Settings
 from monitor.config.sources import feed_sources
 from monitor.match.matcher import Matcher
 from monitor.metrics import Metrics
-from monitor.store import Store
 from monitor.store.db import check_connection
 from monitor.watchlists.liveset import LiveSet
 from monitor.web.health import Probe, poll_bound
+from monitor.web.ports import SiteStore
 
 DB_PROBE_TIMEOUT_S = 5.0
 
@@ -26,7 +26,7 @@ DB_PROBE_TIMEOUT_S = 5.0
 class Site:
     """What the pages read: the store, the live watchlists and the running settings."""
 
-    store: Store
+    store: SiteStore
     watch: LiveSet[Matcher]
     settings: Callable[[], Settings]
     metrics: Metrics

@@ -30,12 +30,14 @@ demo: $(STAMP)
 tools:
 	bash .ci/tools
 
+# One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in this one.
 test: $(TEST_STAMP) tools
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
-# SQLite only, no browser, no wheel: the suite while editing. `make test` before a commit.
+# SQLite only, no browser, no wheel, nothing slow: the suite while editing. `make test`
+# before a commit.
 test-fast: $(TEST_STAMP)
-	$(BIN)/python -m pytest -m "not postgres and not browser and not wheel" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto -m "not postgres and not browser and not wheel and not slow" $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP) tools
 	$(BIN)/ruff check monitor tests benchmarks migrations

@@ -89,6 +89,7 @@ def test_hits_filters_and_formats(polled: Any) -> None:
     assert monitor("hits", "--since", "soon", config=cfg).returncode == 2
 
 
+@pytest.mark.slow
 def test_digest_preview_then_send_to_files(polled: Any) -> None:
     cfg, _ = polled
     shown = (("text", "== csto =="), ("html", "<mark>"), ("slack", "*csto*"),
@@ -396,6 +397,7 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
     assert tried >= 15
 
 
+@pytest.mark.slow
 def test_daemon_polls_sends_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     with e2e_server() as server:
         cfg = write_config(

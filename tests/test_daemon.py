@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from monitor.app import App
@@ -42,6 +43,7 @@ def test_single_flight_never_overlaps_and_loses_no_call() -> None:
     assert overlaps == 0
 
 
+@pytest.mark.slow
 def test_feeds_finishing_at_once_send_each_digest_once(
     tmp_path: Path, sqlite_url: str, webhook: WebhookReceiver
 ) -> None:
@@ -92,6 +94,7 @@ def test_feeds_finishing_at_once_send_each_digest_once(
     assert digests == sent and len(webhook.bodies) == digests  # each digest sent once
 
 
+@pytest.mark.slow
 def test_an_edited_monitor_yaml_is_applied_and_a_broken_one_kept_out(
     tmp_path: Path, sqlite_url: str, info_logs: None
 ) -> None:

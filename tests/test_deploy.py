@@ -66,6 +66,7 @@ def test_install_script_makes_a_working_monitor(installed: Path) -> None:
     assert "build" in dockerfile() and "sh deploy/install.sh /opt/news-monitor ." in dockerfile()
 
 
+@pytest.mark.slow
 def test_the_image_healthcheck_asks_healthz(installed: Path, tmp_path: Path) -> None:
     import socket
 

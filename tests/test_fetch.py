@@ -13,7 +13,7 @@ from monitor.errors import BlockedAddressError, FetchError
 from monitor.fetch.client import Fetcher, FetchPolicy, redact
 from monitor.fetch.guard import address_allowed
 from monitor.types import FetchResult, NotModified, PollState
-from tests.support.httpd import Reply, ScriptedServer
+from tests.support.httpd import POLL_S, Reply, ScriptedServer
 from tests.support.net import Canary
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -33,7 +33,7 @@ def serve(handler):  # type: ignore[no-untyped-def]
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(POLL_S,), daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
@@ -231,7 +231,7 @@ def serve_on(host: str, handler):  # type: ignore[no-untyped-def]
 
     httpd = ThreadingHTTPServer((host, 0), H)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(POLL_S,), daemon=True).start()
     return httpd, httpd.server_address[1]
 
 

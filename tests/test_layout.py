@@ -10,6 +10,8 @@ import sys
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 PACKAGE = REPO / "monitor"
@@ -110,6 +112,7 @@ def test_no_module_is_too_long_to_read() -> None:
     assert long == {}
 
 
+@pytest.mark.slow
 def test_the_slow_tests_are_marked_by_what_they_need() -> None:
     def collected(mark: str, *paths: str) -> list[str]:
         out = subprocess.run(

@@ -229,6 +229,7 @@ def test_down_notice_is_sent_by_one_of_several_daemons(store: Store) -> None:
     assert sum(counts) == 1 and len(sent) == 1
 
 
+@pytest.mark.slow
 def test_a_hanging_feed_costs_its_deadline_and_other_feeds_keep_their_schedule(
     clocked: Store,
 ) -> None:

@@ -140,6 +140,7 @@ def test_search_forgets_removed_texts(db_url: str) -> None:
     store.engine.dispose()
 
 
+@pytest.mark.slow
 def test_sqlite_gives_the_space_back(tmp_path: Path) -> None:
     clock = Clock()
     url = f"sqlite:///{tmp_path / 'm.db'}"
@@ -181,6 +182,7 @@ def filled_config(tmp_path: Path, more: str = "") -> Path:
     return cfg
 
 
+@pytest.mark.slow
 def test_db_prune_prints_what_goes(tmp_path: Path) -> None:
     cfg = filled_config(tmp_path)
     dry = monitor("db", "prune", "--dry-run", config=cfg)

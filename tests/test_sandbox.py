@@ -76,6 +76,7 @@ def roomy() -> Iterator[Sandbox]:
         yield sb
 
 
+@pytest.mark.slow
 def test_a_task_over_its_deadline_is_stopped_and_the_pool_goes_on(sandbox: Sandbox) -> None:
     before = restarts(sandbox, "deadline")
 
@@ -135,6 +136,7 @@ def stored(store: Store) -> dict[str, tuple[str, str]]:
     return {u: (src, t) for u, src, t in rows}
 
 
+@pytest.mark.slow
 def test_every_corpus_feed_gives_entries_or_a_recorded_error(
     sqlite_store: Store, roomy: Sandbox
 ) -> None:
@@ -157,6 +159,7 @@ def test_every_corpus_feed_gives_entries_or_a_recorded_error(
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0 < 150 * 1024
 
 
+@pytest.mark.slow
 def test_a_feed_that_holds_feedparser_in_its_author_regex_costs_only_itself(
     sqlite_store: Store, sandbox: Sandbox
 ) -> None:
@@ -174,6 +177,7 @@ def test_a_feed_that_holds_feedparser_in_its_author_regex_costs_only_itself(
     assert "parsing the feed took over 3s" in (errors["slow"] or "")
 
 
+@pytest.mark.slow
 def test_a_pathological_page_costs_only_its_own_extraction(
     sqlite_store: Store, sandbox: Sandbox
 ) -> None:

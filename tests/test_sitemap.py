@@ -533,7 +533,7 @@ def test_text_sitemap_gzipped_and_capped() -> None:
             "not a list of URLs, not a sitemap",
         ),
         (b"<<<>>>", "^not a sitemap: "),
-        (gzip.compress(b"<html><body>gone</body></html>"), "an HTML page, not a sitemap"),
+        (gzip.compress(b"<html><body>gone</body></html>", mtime=0), "an HTML page, not a sitemap"),
     ],
 )
 def test_not_a_sitemap(body: bytes, message: str) -> None:

@@ -9,6 +9,8 @@ import zlib
 from collections.abc import Callable
 from functools import cache
 
+import pytest
+
 from monitor.fetch.client import Fetcher, FetchPolicy
 from monitor.match.matcher import Matcher
 from monitor.pipeline.refresh import Pipeline
@@ -124,6 +126,7 @@ def bomb() -> bytes:
     return b"".join(packer.compress(zeros) for _ in range(64)) + packer.flush()
 
 
+@pytest.mark.slow
 def test_a_sitemap_gzip_bomb_is_a_clear_error(sqlite_store: Store) -> None:
     payload = bomb()
     assert len(payload) < 2 * 2**20

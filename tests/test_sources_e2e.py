@@ -23,6 +23,8 @@ from tests.support.hub import Hub
 from tests.support.net import WebhookReceiver, free_port
 from tests.support.world import SLUG, TITLE, World
 
+pytestmark = pytest.mark.slow  # daemons end to end, each a few seconds
+
 ROUTES = ("feed", "sitemap", "page", "telegram", "websub")
 
 

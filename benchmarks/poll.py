@@ -3,9 +3,11 @@
 (a) N feeds that answer 304 (the daemon's steady state): feeds/s.
 (b) M feeds with K new items each, the items' pages taken from the corpus
     pages: feeds/s and pages/s (fetch + extract in the parser workers + match +
-    store); bare trafilatura (`trafilatura.extract`, precision mode, the mode the
-    daemon uses) and news-monitor's extraction alone (`extract_page`), each in a
-    pool of the same number of processes, on the same pages.
+    store), and the polling process's CPU per page, split by stage with the shares
+    of a profile of 50 of the feeds (benchmarks/stages.py); bare trafilatura
+    (`trafilatura.extract`, precision mode, the mode the daemon uses) and
+    news-monitor's extraction alone (`extract_page`), each in a pool of the same
+    number of processes, on the same pages.
 (c) the same M feeds polled by rss2email (sending to a local SMTP sink): feeds/s;
     and news-monitor doing the same job (entries only: `pages: false`) on them.
 
@@ -32,11 +34,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.stages import profiled
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pages"
 HOSTS = 1  # loopback addresses the feeds are spread over (--hosts)
@@ -178,10 +183,17 @@ class Run:
     seconds: float
     cpu_s: float  # of the polling process
     articles: int
+    shares: dict[str, float] | None = None  # of that CPU by stage, when profiled
 
 
-async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool = True) -> Run:
-    """Poll every URL once with the daemon's pipeline."""
+PROFILED_FEEDS = 50  # feeds of (b) polled again under the profiler, for the stages
+
+
+async def poll(
+    db: str, urls: list[str], etags: bool, workers: int, pages: bool = True, profile: bool = False
+) -> Run:
+    """Poll every URL once with the daemon's pipeline (`profile`: under the profiler,
+    for the shares of its CPU by stage)."""
     from monitor.app import LEASE
     from monitor.extract.sandbox import Sandbox, SandboxLimits
     from monitor.fetch.client import Fetcher, FetchPolicy
@@ -216,9 +228,10 @@ async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool 
         # The daemon's guarded client, with the loopback feed server let through.
         async with Fetcher(FetchPolicy(), allowed=lambda addr: addr.startswith("127.")) as fetcher:
             pipe = Pipeline(store, fetcher, lambda: matcher, sandbox, respect_robots=False)
-            t0, cpu0 = time.perf_counter(), cpu_s()
-            results = await asyncio.gather(*(pipe.refresh(f) for f in feeds))
-            took, cpu = time.perf_counter() - t0, cpu_s() - cpu0
+            with profiled() if profile else nullcontext() as prof:
+                t0, cpu0 = time.perf_counter(), cpu_s()
+                results = await asyncio.gather(*(pipe.refresh(f) for f in feeds))
+                took, cpu = time.perf_counter() - t0, cpu_s() - cpu0
     bad = [r for r in results if r.failed]
     if bad:
         raise SystemExit(f"{len(bad)} feeds failed, first: {bad[0].error}")
@@ -228,7 +241,7 @@ async def poll(db: str, urls: list[str], etags: bool, workers: int, pages: bool 
         query = text("SELECT count(*) FROM article WHERE source = :s")
         articles = int(c.execute(query, {"s": "page" if pages else "feed"}).scalar() or 0)
     store.engine.dispose()
-    return Run(took, cpu, articles)
+    return Run(took, cpu, articles, prof.shares() if prof is not None else None)
 
 
 def etag_of(url: str) -> str:
@@ -354,6 +367,8 @@ def main() -> None:
         urls = [server.url(i) for i in range(args.feeds)]
         b = asyncio.run(poll(f"sqlite:///{tmp}/b.db", urls, False, args.workers))
         peak = rss_mb()
+        few = urls[:PROFILED_FEEDS]
+        staged = asyncio.run(poll(f"sqlite:///{tmp}/s.db", few, False, args.workers, profile=True))
         # (c) rss2email's job: entries to mail, no pages. news-monitor does the same job
         # with feeds[].pages: false, on a fresh database.
         c = asyncio.run(poll(f"sqlite:///{tmp}/c.db", urls, False, args.workers, pages=False))
@@ -382,6 +397,11 @@ def main() -> None:
         # CPU of the polling process per feed: steadier than rates on a shared machine.
         "cpu_ms_per_304_feed": round(a.cpu_s * 1000 / args.feeds_304, 3),
         "cpu_ms_per_feed_entries_only": round(c.cpu_s * 1000 / args.feeds, 2),
+        "cpu_ms_per_page": round(b.cpu_s * 1000 / b.articles, 2),
+        "cpu_ms_per_page_by_stage": {
+            stage: round(share * b.cpu_s * 1000 / b.articles, 2)
+            for stage, share in (staged.shares or {}).items()
+        },
         "pages": b.articles,
         "workers": args.workers,
         "latency_ms": args.latency_ms,
@@ -405,6 +425,8 @@ def main() -> None:
         ("    news-monitor feeds/s, same job (pages: false)", out["monitor_feeds_per_s"]),
         ("    news-monitor / rss2email", round(out["monitor_feeds_per_s"] / r2e, 1)),
         ("    polling process CPU ms per feed", out["cpu_ms_per_feed_entries_only"]),
+        ("(b) polling process CPU ms per page", out["cpu_ms_per_page"]),
+        *((f"    {stage}", ms) for stage, ms in out["cpu_ms_per_page_by_stage"].items()),
         ("peak RSS of the polling process, MB", out["peak_rss_mb"]),
     ]
     for name, value in rows:

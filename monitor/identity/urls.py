@@ -61,10 +61,21 @@ def canonical_url(url: str) -> str:
 def same_site(a: str, b: str) -> bool:
     """Both URLs on one site: one registrable domain (news.bbc.co.uk and www.bbc.co.uk),
     or, for hosts outside the public suffix list, one host up to www./m./amp."""
-    da, db = extract_domain(a), extract_domain(b)
+    da, db = _domain(_origin(a)), _domain(_origin(b))
     if da is not None and db is not None:
-        return bool(da == db)
+        return da == db
     return _site_host(a) == _site_host(b) != ""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+@lru_cache(maxsize=4096)  # a page's site is looked up once a host, not once a page
+def _domain(origin: str) -> str | None:
+    found = extract_domain(origin)
+    return str(found) if found is not None else None
 
 
 def _site_host(url: str) -> str:

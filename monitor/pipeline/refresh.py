@@ -338,14 +338,14 @@ class Pipeline:
         saved = await self._saves.put((feed.id, batch))
         return [h for sv in saved or () for h in sv.new_hits]
 
-    async def _page(self, item: FeedItem, turns: asyncio.Semaphore) -> ExtractedPage | None:
+    async def _page(self, item: FeedItem, turn: asyncio.Semaphore) -> ExtractedPage | None:
         assert item.link
         if self.robots is not None and not await self.robots.allowed(item.link):
             log.info(
                 "page disallowed by robots.txt; matching the feed entry", url=redact(item.link)
             )
             return None
-        async with turns, self._page_slots:
+        async with turn, self._page_slots:  # the host's turn first, then a slot
             return await self._fetch_and_extract(item.link)
 
     async def _fetch_and_extract(self, link: str) -> ExtractedPage | None:

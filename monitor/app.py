@@ -15,6 +15,7 @@ import structlog
 from monitor.config.policies import fetch_policy, sandbox_limits
 from monitor.config.settings import Settings, load_settings
 from monitor.config.sources import feed_sources
+from monitor.config.subscriptions import subscription_problems
 from monitor.digest.rounds import Rounds
 from monitor.digest.service import DigestService
 from monitor.errors import ConfigError
@@ -105,22 +106,7 @@ class App:
 
     def _check_subscriptions(self) -> None:
         """Each watchlist a subscription names exists: a typo would silently send nothing."""
-        names = {w.name for w in self.watch.watchlists}
-        problems = [
-            f"{self.settings.where(['subscriptions', i, 'watchlists', j])}: "
-            f"subscriptions.{i}.watchlists: no watchlist named {name!r} "
-            f"(loaded: {', '.join(sorted(names)) or 'none'})"
-            for i, sub in enumerate(self.settings.subscriptions)
-            for j, name in enumerate(sub.watchlists or ())
-            if name not in names
-        ] + [
-            f"{self.settings.where(['subscriptions', i, 'immediate', j])}: "
-            f"subscriptions.{i}.immediate: {name!r} is not one of its watchlists "
-            f"({', '.join(sub.watchlists or sorted(names)) or 'none'})"
-            for i, sub in enumerate(self.settings.subscriptions)
-            for j, name in enumerate(sub.immediate or ())
-            if name not in (sub.watchlists or names)
-        ]
+        problems = subscription_problems(self.settings, [w.name for w in self.watch.watchlists])
         if problems:
             raise ConfigError("\n".join(problems))
 

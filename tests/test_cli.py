@@ -188,6 +188,32 @@ def test_match_explains_why(tmp_path: Path) -> None:
     assert html.returncode == 0 and "MATCH" not in html.stdout and "no match" in html.stdout
 
 
+def test_a_watchlist_filter_that_names_nothing_is_an_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {BUNDLED}\n")
+    for command in (["hits"], ["search", "CSTO"]):
+        out = cli(*command, "--watchlist", "nosuch", config=cfg)
+        assert out.returncode == 1, (command, out.stdout)
+        assert "--watchlist: no watchlist named 'nosuch' (loaded: csto, " in out.stderr
+    assert cli("hits", "--watchlist", "csto", config=cfg).returncode == 0
+
+
+def test_watchlists_check_holds_the_subscriptions_to_the_watchlists(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {BUNDLED}\n"
+        "subscriptions:\n  - name: desk\n    notify: [mailto://desk@example.org]\n"
+        "    watchlists: [csto, cstoo]\n    immediate: [karabakh]\n"
+    )
+    out = cli("watchlists", "check", config=cfg)
+    assert out.returncode == 1
+    assert f"{cfg}:6:24: subscriptions.0.watchlists: no watchlist named 'cstoo'" in out.stderr
+    assert f"{cfg}:7:17: subscriptions.0.immediate: 'karabakh' is not one of" in out.stderr
+    assert "2 errors" in out.stdout
+    # files named on the command line are checked alone: no subscriptions name them
+    assert cli("watchlists", "check", str(BUNDLED), config=cfg).returncode == 0
+
+
 def test_watchlists_check_and_test(tmp_path: Path) -> None:
     ok = monitor("watchlists", "check", str(BUNDLED))
     assert ok.returncode == 0 and "3 watchlists OK" in ok.stdout
@@ -367,7 +393,7 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
         "name": "not a name!",
         "from_search": "NOT CSTO",
     }
-    harmless = {("hits", "watchlist")}  # a name with no hits: an empty list
+    harmless: set[tuple[str, ...]] = set()
     root = typer.main.get_group(app)
     tried = 0
     for path in [(), *commands(root)]:

@@ -4,6 +4,7 @@ user's mistake is reported (one line, exit 1) rather than a traceback."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -56,6 +57,13 @@ class MonitorGroup(typer.core.TyperGroup):
 
 # Options more than one command takes.
 WatchlistOption = Annotated[str | None, typer.Option(metavar="NAME", help="Only this watchlist.")]
+
+
+def known_watchlist(name: str | None, loaded: Sequence[str]) -> None:
+    """`--watchlist NAME` names a loaded watchlist: a typo is an error, not an empty list."""
+    if name is not None and name not in loaded:
+        known = ", ".join(sorted(loaded)) or "none"
+        raise MonitorError(f"--watchlist: no watchlist named {name!r} (loaded: {known})")
 
 
 class State:

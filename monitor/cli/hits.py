@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.context import WatchlistOption, duration_option, state
+from monitor.cli.context import WatchlistOption, duration_option, known_watchlist, state
 from monitor.cli.output import hit_record, hits_csv, short_time, table
 
 
@@ -29,9 +29,14 @@ def hits(
 ) -> None:
     """List stored hits."""
     from monitor.store import open_store
+    from monitor.watchlists.load import load_watchlists
 
     back = duration_option(since, "--since")
-    store = open_store(state.settings().database_url)
+    settings = state.settings()
+    if watchlist is not None:
+        lists, _ = load_watchlists(settings.watchlist_paths)
+        known_watchlist(watchlist, [w.name for w in lists])
+    store = open_store(settings.database_url)
     found = store.hits(since=store.clock() - back, watchlists=[watchlist] if watchlist else None)
     records = [hit_record(h) for h in found]
     if format is HitsFormat.json:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.cli.context import WatchlistOption, duration_option, state
+from monitor.cli.context import WatchlistOption, duration_option, known_watchlist, state
 from monitor.cli.output import short_time, table
 from monitor.errors import MonitorError
 
@@ -56,9 +56,7 @@ def search(
     back = duration_option(since, "--since")
     settings = state.settings()
     lists, _ = load_watchlists(settings.watchlist_paths)
-    if watchlist is not None and watchlist not in {w.name for w in lists}:
-        names = ", ".join(sorted(w.name for w in lists)) or "none"
-        raise MonitorError(f"--watchlist: no watchlist named {watchlist!r} (loaded: {names})")
+    known_watchlist(watchlist, [w.name for w in lists])
     store = open_store(settings.database_url)
     f = SearchFilter(since=store.clock() - back, watchlist=watchlist)
     try:

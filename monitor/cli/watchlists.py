@@ -20,11 +20,16 @@ Paths = Annotated[
 
 @app.command("check")
 def check(paths: Paths = None) -> None:
-    """Validate watchlists; print file:line:col errors and exit 1 if any."""
+    """Validate watchlists, and the config's subscriptions against them; print
+    file:line:col errors and exit 1 if any."""
+    from monitor.config.subscriptions import subscription_problems
     from monitor.watchlists.load import load_watchlists, watchlist_files
 
-    targets = paths or state.settings().watchlist_paths
+    settings = None if paths else state.settings()
+    targets = paths or (settings.watchlist_paths if settings else [])
     lists, problems = load_watchlists(targets)
+    if settings is not None:  # the config's own watchlists: its subscriptions name them
+        problems += subscription_problems(settings, [w.name for w in lists])
     for p in problems:
         typer.echo(p, err=True)
     files = watchlist_files(targets)

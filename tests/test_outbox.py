@@ -9,13 +9,18 @@ from email import message_from_bytes
 from functools import partial
 from pathlib import Path
 
+from sqlalchemy import text
+
+from monitor.cli.output import short_time
 from monitor.clock import utcnow
 from monitor.digest.build import build_digest
-from monitor.digest.deliver import destinations, identity, send
+from monitor.digest.deliver import RETRY_DELAYS, destinations, identity, retry_delay, send
 from monitor.digest.notices import Notifier, announce_dead
 from monitor.digest.render import render
 from monitor.store import Store, open_store
 from monitor.types import Article, Snippet, WatchlistMatch
+from monitor.watchlists.load import BUNDLED
+from tests.conftest import REPO
 from tests.support.cli import cli
 from tests.support.mail import SmtpSink
 from tests.support.net import WebhookReceiver
@@ -142,3 +147,52 @@ def test_deliveries_lists_the_outbox_and_retry_queues_the_dead(tmp_path: Path) -
     assert [p.id for p in store.claim_deliveries("d2", CLAIM, "desk")] == [second.id]
     assert cli("digest", "retry", config=cfg).returncode == 2  # nothing named
     store.engine.dispose()
+
+
+def test_the_operator_sees_the_error_the_tries_and_the_next_try_and_send_says_it_failed(
+    tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    down = WebhookReceiver()
+    down.status = 503
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: {db}\nwatchlists: {BUNDLED}\nsubscriptions:\n  - name: desk\n"
+        f'    notify: ["{webhook.url()}", "{down.url()}"]\n    schedule: "0 8 * * *"\n'
+    )
+    store = open_store(db)
+    some_hits(store, 1)
+    try:
+        sent = cli("digest", "send", config=cfg)
+        # one destination got it, the other failed: a cron job must see the failure
+        assert sent.returncode == 1 and "1 delivery sent, 1 failed" in sent.stdout
+        [failure] = [line for line in sent.stderr.splitlines() if line.startswith("  ")]
+        label = down.url().split("?")[0]  # apprise keeps the path, drops its query
+        assert failure.startswith(f"  {label}: ") and "503" in failure
+        assert failure.count(label) == 1  # not the destination again as its error
+        listed = cli("deliveries", config=cfg)
+        assert "next try" in listed.stdout and "overflow=" not in listed.stdout
+        [row] = [line for line in listed.stdout.splitlines() if "pending" in line]
+        assert label in row and row.count(label) == 1 and "Failed to send JSON" in row
+        [next_try] = [d.next_attempt_at for d in store.deliveries() if d.status == "pending"]
+        assert next_try is not None and short_time(next_try) in row
+
+        # its retries used up: the next failure is its last, and send says so
+        with store.engine.begin() as c:
+            c.execute(text("UPDATE delivery SET attempts = :n"), {"n": len(RETRY_DELAYS)})
+        last = cli("digest", "send", config=cfg)
+        assert last.returncode == 1
+        assert "gone dead, no more retries: delivery " in last.stderr and label in last.stderr
+        assert [d.status for d in store.deliveries(dead=True)] == ["dead"]
+    finally:
+        down.close()
+        store.engine.dispose()
+
+
+def test_the_readme_states_the_tries_the_code_makes() -> None:
+    """A delivery is retried once after each delay, then dead at the failure after."""
+    delays = [retry_delay(n) for n in range(len(RETRY_DELAYS) + 1)]
+    assert delays[-1] is None and all(d is not None for d in delays[:-1])
+    tries = len(RETRY_DELAYS) + 1
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"is marked dead after {tries} failed tries" in readme

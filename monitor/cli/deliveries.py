@@ -14,7 +14,7 @@ def deliveries(
     dead: Annotated[bool, typer.Option("--dead", help="Only the dead ones.")] = False,
 ) -> None:
     """The outbox, newest first: each digest's delivery to each destination, its state,
-    attempts and last error."""
+    tries, next try and last error."""
     from monitor.store import open_store
 
     store = open_store(state.settings().database_url)
@@ -26,6 +26,7 @@ def deliveries(
             d.label,
             d.status if not d.claim else "sending",
             str(d.attempts),
+            short_time(d.next_attempt_at) if d.status == "pending" and d.next_attempt_at else "",
             short_time(d.sent_at) if d.sent_at else "",
             (d.last_error or "") if d.status != "sent" else "",
         )
@@ -42,9 +43,10 @@ def deliveries(
             "destination",
             "status",
             "tries",
+            "next try",
             "sent",
             "last error",
         ],
         rows,
-        [8, 20, 16, 40, 8, 5, 20, 60],
+        [8, 20, 16, 40, 8, 5, 20, 20, 60],
     )

@@ -35,7 +35,9 @@ def send(
     )
     for e in report.errors:
         typer.echo(f"  {e}", err=True)
-    if report.failed and not report.sent:
+    for d in report.dead:
+        typer.echo(f"  gone dead, no more retries: {d} (monitor digest retry)", err=True)
+    if report.failed:  # a script or a cron job must see it, also beside others sent
         raise typer.Exit(1)
 
 

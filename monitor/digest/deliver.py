@@ -76,9 +76,15 @@ def destinations(notify: Sequence[str], digest_dir: Path) -> list[Destination]:
     out = []
     for url in notify:
         inst = apprise.Apprise.instantiate(url)
-        label = inst.url(privacy=True) if inst else _redact(url)
+        label = _plain(inst.url(privacy=True)) if inst else _redact(url)
         out.append(Destination(hashlib.sha256(url.encode()).hexdigest(), label, url))
     return out
+
+
+def _plain(url: str) -> str:
+    """apprise's URL with secrets hidden, without the query of its own defaults
+    (overflow=upstream&retry=0&wait=0.5&...) that it writes into every one."""
+    return url.split("?")[0].rstrip("/")
 
 
 def _redact(url: str) -> str:
@@ -128,13 +134,13 @@ def send(
         try:
             write_files(render(by_name("email")), render(by_name("text")), digest_id, digest_dir)
         except OSError as exc:
-            raise DeliveryError(f"{digest_dir}: cannot write the digest: {exc.strerror}") from exc
+            raise DeliveryError(f"cannot write the digest: {exc.strerror}") from exc
         return
     channel = for_url(dest.url)
     message = render(channel)
     plugin = apprise.Apprise.instantiate(dest.url)
     if plugin is None:
-        raise DeliveryError(f"apprise does not understand the URL {dest.label}")
+        raise DeliveryError("apprise does not understand the URL")
     headers = getattr(plugin, "headers", None)
     if ident and isinstance(headers, dict):
         headers[IDEMPOTENCY_HEADER] = ident
@@ -148,7 +154,7 @@ def send(
         ok = a.notify(title=message.subject, body=message.body, body_format=channel.body_format)
     if not ok:
         detail = " ".join(output.getvalue().split())[-500:] or "no detail from apprise"
-        raise DeliveryError(f"{dest.label}: {detail}")
+        raise DeliveryError(detail)  # the destination is said beside it, where it is shown
 
 
 def write_files(page: Message, text: Message, digest_id: int, digest_dir: Path) -> Path:

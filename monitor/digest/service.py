@@ -44,7 +44,8 @@ class SendReport:
     digests: int = 0
     sent: int = 0
     failed: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "destination: error", each failure
+    dead: list[str] = field(default_factory=list)  # deliveries whose retries ran out now
 
 
 class DigestService:
@@ -132,6 +133,7 @@ class DigestService:
             if dest is None:
                 self.store.delivery_failed(p.id, "destination no longer configured", None, p.claim)
                 report.failed += 1
+                report.dead.append(f"delivery {p.id} (destination no longer configured)")
                 continue
             if p.digest_id not in cache:
                 cache[p.digest_id] = self._message(p.digest_id)
@@ -148,7 +150,9 @@ class DigestService:
                 delay = retry_delay(p.attempts)
                 self.store.delivery_failed(p.id, str(exc), delay, p.claim)
                 report.failed += 1
-                report.errors.append(str(exc))
+                report.errors.append(f"{dest.label}: {exc}")
+                if delay is None:
+                    report.dead.append(f"delivery {p.id} to {dest.label}")
                 log.warning(
                     "digest delivery failed",
                     subscription=sub.name,

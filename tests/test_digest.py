@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.digest.build import build_digest
 from monitor.digest.channels import for_url
 from monitor.digest.deliver import Destination, destinations, send
+from monitor.digest.render import period_of
 from monitor.errors import DeliveryError
 from monitor.types import HitView, Snippet
 from tests.support.render import rendered
@@ -263,3 +265,24 @@ def test_secrets_are_not_in_destination_labels() -> None:
     [d] = destinations(["mailtos://user:hunter2@smtp.example.org?to=desk@example.org"], Path("/x"))
     assert "hunter2" not in d.label and "hunter2" not in d.key
     assert isinstance(d, Destination)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "said"),
+    [
+        (None, (5, 18, 15, 30), "until 05 Dec 18:15 +04"),
+        ((5, 18, 15, 2), (5, 18, 15, 40), "at 05 Dec 18:15 +04"),  # an immediate alert
+        ((5, 8, 0, 0), (5, 18, 15, 0), "05 Dec 08:00–18:15 +04"),
+        ((4, 8, 0, 0), (5, 8, 0, 0), "04 Dec 08:00 – 05 Dec 08:00 +04"),
+    ],
+)
+def test_a_subjects_period_names_a_day_once_and_a_moment_as_one(
+    start: tuple[int, int, int, int] | None, end: tuple[int, int, int, int], said: str
+) -> None:
+    tz = ZoneInfo("Asia/Yerevan")
+
+    def at(t: tuple[int, int, int, int]) -> datetime:
+        day, hour, minute, second = t
+        return datetime(2026, 12, day, hour, minute, second, tzinfo=tz)
+
+    assert period_of(at(start) if start else None, at(end)) == said

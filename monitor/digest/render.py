@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.digest.channels import Channel, Look, Message, by_name
@@ -13,14 +14,22 @@ def subject(d: Digest, tz: ZoneInfo, part: tuple[int, int, int] | None = None) -
     """`part`: (number, of how many, the whole digest's stories) of a split digest."""
     n = part[2] if part else d.count
     noun = "story" if n == 1 else "stories"
-    end = d.period_end.astimezone(tz)
-    if d.period_start:
-        start = d.period_start.astimezone(tz)
-        period = f"{start:%d %b %H:%M} – {end:%d %b %H:%M %Z}"
-    else:
-        period = f"until {end:%d %b %H:%M %Z}"
+    start = d.period_start.astimezone(tz) if d.period_start else None
+    period = period_of(start, d.period_end.astimezone(tz))
     numbered = f" (part {part[0]}/{part[1]})" if part else ""
     return one_line(f"[news-monitor] {d.subscription}: {n} new {noun}, {period}{numbered}")
+
+
+def period_of(start: datetime | None, end: datetime) -> str:
+    """A digest's period as a subject says it, in `end`'s zone: a day is named once,
+    and a period within one minute is a moment ("18:15 – 18:15" read as a mistake)."""
+    if start is None:
+        return f"until {end:%d %b %H:%M %Z}"
+    if f"{start:%d %b %H:%M}" == f"{end:%d %b %H:%M}":
+        return f"at {end:%d %b %H:%M %Z}"
+    if start.date() == end.date():
+        return f"{start:%d %b %H:%M}–{end:%H:%M %Z}"
+    return f"{start:%d %b %H:%M} – {end:%d %b %H:%M %Z}"
 
 
 def render(

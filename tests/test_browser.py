@@ -5,6 +5,7 @@ screenshots for the eye are left in the test's folder (or $SCREENSHOTS)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -69,6 +70,9 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
     everything = page.locator("article.story").count()
     assert everything >= 5
     page.screenshot(path=str(out / "stories.png"), full_page=True)
+    # times in the desk's zone: the first subscription's (Asia/Yerevan), not UTC
+    shown = page.locator("article.story").first.inner_text()
+    assert re.search(r"\d\d:\d\d \+04", shown) and " UTC" not in shown, shown
 
     page.select_option("select[name=watchlist]", "karabakh")
     page.get_by_role("button", name="Show").click()

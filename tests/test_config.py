@@ -261,3 +261,32 @@ def test_the_shipped_schema_of_monitor_yaml_is_current() -> None:
     feeds = json.dumps(shipped["properties"]["feeds"])
     for kind in ("SitemapEntry", "TelegramEntry", "PageEntry", "FeedEntry", "OpmlEntry"):
         assert kind in feeds
+
+
+@pytest.mark.parametrize(
+    ("yaml", "zone"),
+    [
+        ("", "UTC"),
+        ("subscriptions:\n  - name: a\n    notify: []\n    timezone: Asia/Baku\n", "Asia/Baku"),
+        (
+            "http:\n  timezone: Asia/Tbilisi\n"
+            "subscriptions:\n  - name: a\n    notify: []\n    timezone: Asia/Baku\n",
+            "Asia/Tbilisi",
+        ),
+    ],
+)
+def test_the_page_shows_times_in_http_timezone_else_the_first_subscriptions(
+    tmp_path: Path, yaml: str, zone: str
+) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(yaml)
+    assert load_settings(cfg).page_timezone == zone
+
+
+def test_an_unknown_page_timezone_is_an_error_naming_where(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text("http:\n  timezone: Mars/Olympus\n")
+    with pytest.raises(
+        ConfigError, match=r"monitor.yaml:2:3: http.timezone: unknown time zone 'Mars/Olympus'"
+    ):
+        load_settings(cfg)

@@ -98,11 +98,7 @@ class Subscription(_Strict):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}") from exc
-        return v
+        return _zone(v)
 
 
 class AdminSettings(_Strict):
@@ -120,6 +116,14 @@ class AdminSettings(_Strict):
         return [v] if isinstance(v, str) else v
 
 
+def _zone(v: str) -> str:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {v!r}") from exc
+    return v
+
+
 class HttpSettings(_Strict):
     """The daemon's HTTP listener: /healthz, /readyz, /metrics, the web page, and the
     WebSub callbacks when `public_url` says where hubs reach it."""
@@ -127,6 +131,13 @@ class HttpSettings(_Strict):
     listen: str | None = "127.0.0.1:8089"  # host:port; None: no listener
     token: str | None = None  # asked of every page but the health checks, when set
     public_url: str | None = None  # this listener as the world reaches it: WebSub hubs push here
+    # the zone the page shows times in; None: the first subscription's, else UTC
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        return None if v is None else _zone(v)
 
     @field_validator("public_url")
     @classmethod
@@ -231,6 +242,14 @@ class Settings(_Strict):
     def path(self, value: str | Path) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def page_timezone(self) -> str:
+        """The zone the web page shows times in: `http.timezone`, else the first
+        subscription's (the desk reads its digests in it), else UTC."""
+        if self.http.timezone:
+            return self.http.timezone
+        return self.subscriptions[0].timezone if self.subscriptions else "UTC"
 
     def where(self, loc: list[str | int]) -> str:
         """`file:line:col` of a key of the file these settings came from."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -32,8 +34,11 @@ _env = Environment(
 )
 
 
-def _when(value: datetime | None) -> str:
-    return aware(value).strftime("%d %b %Y %H:%M UTC") if value else ""
+@pass_context
+def _when(ctx: Context, value: datetime | None) -> str:
+    """A time in the page's zone (`tz` of the render, else UTC)."""
+    tz = ctx.get("tz") or UTC
+    return aware(value).astimezone(tz).strftime("%d %b %Y %H:%M %Z") if value else ""
 
 
 def _safe_url(url: str | None) -> str:
@@ -44,9 +49,10 @@ def _safe_url(url: str | None) -> str:
 _env.filters.update(when=_when, safe_url=_safe_url, highlight=highlight_html, form=form_note)
 
 
-def _render(name: str, status: int = 200, **ctx: Any) -> Response:
+def _render(site: Site, name: str, status: int = 200, **ctx: Any) -> Response:
     section = {"story.html": "stories", "save.html": "search"}.get(name, name.removesuffix(".html"))
-    html = _env.get_template(name).render(section=section, **ctx)
+    tz = ZoneInfo(site.settings().page_timezone)
+    html = _env.get_template(name).render(section=section, tz=tz, **ctx)
     return HTMLResponse(html, status_code=status)
 
 
@@ -76,6 +82,7 @@ async def stories(site: Site, request: Request) -> Response:
         oldest = min(h.hit_id for c in cards for h in c.hits)
         more = "?" + urlencode({**{k: v for k, v in p.items() if v}, "before": oldest})
     return _render(
+        site,
         "stories.html",
         cards=cards,
         f=f,
@@ -94,8 +101,8 @@ async def stories(site: Site, request: Request) -> Response:
 async def story(site: Site, request: Request) -> Response:
     page = await site.db(site.store.story_page, request.path_params["story"])
     if page is None:
-        return _render("missing.html", status=404, what="story")
-    return _render("story.html", page=page, labels=site.watch.labels())
+        return _render(site, "missing.html", status=404, what="story")
+    return _render(site, "story.html", page=page, labels=site.watch.labels())
 
 
 PAGE_SIZE = 20  # stories on a page of search results
@@ -127,6 +134,7 @@ async def search(site: Site, request: Request) -> Response:
             error = str(exc)
     keep = {k: v for k, v in {"q": q, "sort": sort, **chosen}.items() if v}
     return _render(
+        site,
         "search.html",
         status=400 if error else 200,
         q=q,
@@ -160,14 +168,15 @@ async def save_search(site: Site, request: Request) -> Response:
         since = SearchFilter(since=site.store.clock() - timedelta(days=30))
         page = await site.db(run, site.store, site.watch.watchlists, q, since, "newest", 1, True)
     except QueryError as exc:
-        return _render("save.html", status=400, q=q, error=str(exc))
-    return _render("save.html", q=q, yaml=as_yaml(query, "my-search"), hits=page.articles)
+        return _render(site, "save.html", status=400, q=q, error=str(exc))
+    return _render(site, "save.html", q=q, yaml=as_yaml(query, "my-search"), hits=page.articles)
 
 
 async def feeds(site: Site, _: Request) -> Response:
     statuses = [s for s in await site.db(site.store.feed_statuses) if s.active]
     statuses.sort(key=lambda s: (s.failing_since is None, s.name or s.url))
     return _render(
+        site,
         "feeds.html",
         feeds=statuses,
         failing=sum(1 for s in statuses if s.failing_since is not None),
@@ -183,6 +192,7 @@ async def subscriptions(site: Site, _: Request) -> Response:
         digests[d.subscription][d.digest_id].append(d)
     recent = {name: sorted(by_id.items(), reverse=True)[:5] for name, by_id in digests.items()}
     return _render(
+        site,
         "subscriptions.html",
         subs=site.settings().subscriptions,
         recent=recent,
@@ -216,7 +226,7 @@ async def match(site: Site, request: Request) -> Response:
             }
         elif ctx["error"] is None:
             ctx["error"] = "paste a text or give an http(s) URL"
-    return _render("match.html", **ctx)
+    return _render(site, "match.html", **ctx)
 
 
 def _load_url(site: Site, url: str) -> tuple[str, str]:

@@ -63,6 +63,17 @@ def no_sideways_scroll(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
+# Form controls that stand out of the page's text column: a select as wide as its longest
+# option, past the margin, though the page itself does not scroll.
+CONTROLS_OUT = """() => {
+  const main = document.querySelector('main');
+  const edge = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
+  return [...main.querySelectorAll('select, input, textarea, button')]
+    .filter(e => e.getBoundingClientRect().right > edge + 1)
+    .map(e => (e.name || e.tagName) + ' ' + Math.round(e.getBoundingClientRect().right - edge) + 'px');
+}"""
+
+
 def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_path: Path) -> None:
     out = shots(tmp_path)
     page = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -120,10 +131,22 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
 def test_readable_on_a_phone(base: str, browser: Browser, tmp_path: Path) -> None:
     out = shots(tmp_path)
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    for path, name in (("/?period=all", "phone-stories"), ("/feeds", "phone-feeds")):
+    page.goto(f"{base}/?period=all")
+    story = page.locator("article.story a[href^='/story/']").first.get_attribute("href")
+    every = (
+        ("/?period=all", "phone-stories"),
+        (str(story), "phone-story"),
+        ("/search?q=%40csto", "phone-search"),
+        ("/search/save?q=CSTO", "phone-save"),
+        ("/feeds", "phone-feeds"),
+        ("/subscriptions", "phone-subscriptions"),
+        ("/match", "phone-match"),
+    )
+    for path, name in every:  # every page the desk reads, at a phone's width
         page.goto(base + path)
-        assert no_sideways_scroll(page), path
         page.screenshot(path=str(out / f"{name}.png"), full_page=False)
+        assert no_sideways_scroll(page), path
+        assert page.evaluate(CONTROLS_OUT) == [], path
     page.goto(f"{base}/?period=all")
     # The page's own text never runs script: the hostile title is shown, not run.
     assert page.locator("article.story", has_text='<script>alert("x")</script>').count() == 1

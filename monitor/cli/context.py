@@ -15,6 +15,7 @@ import typer.core
 from monitor.basics.units import parse_duration
 from monitor.config.settings import Settings, load_settings
 from monitor.errors import MonitorError
+from monitor.watchlists.model import unknown_watchlist
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -62,8 +63,7 @@ WatchlistOption = Annotated[str | None, typer.Option(metavar="NAME", help="Only 
 def known_watchlist(name: str | None, loaded: Sequence[str]) -> None:
     """`--watchlist NAME` names a loaded watchlist: a typo is an error, not an empty list."""
     if name is not None and name not in loaded:
-        known = ", ".join(sorted(loaded)) or "none"
-        raise MonitorError(f"--watchlist: no watchlist named {name!r} (loaded: {known})")
+        raise MonitorError(f"--watchlist: {unknown_watchlist(name, loaded)}")
 
 
 class State:

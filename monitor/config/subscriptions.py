@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from monitor.config.settings import Settings
+from monitor.watchlists.model import unknown_watchlist
 
 
 def subscription_problems(settings: Settings, loaded: Collection[str]) -> list[str]:
     """One `file:line:col: ...` line per name a subscription gives that is not loaded
     (or, under `immediate:`, not one of its own watchlists)."""
     names = set(loaded)
-    known = ", ".join(sorted(names)) or "none"
     return [
         f"{settings.where(['subscriptions', i, 'watchlists', j])}: "
-        f"subscriptions.{i}.watchlists: no watchlist named {name!r} (loaded: {known})"
+        f"subscriptions.{i}.watchlists: {unknown_watchlist(name, names)}"
         for i, sub in enumerate(settings.subscriptions)
         for j, name in enumerate(sub.watchlists or ())
         if name not in names

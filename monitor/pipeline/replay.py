@@ -9,7 +9,7 @@ from monitor.errors import MonitorError
 from monitor.match.matcher import Matcher
 from monitor.pipeline.ports import ReplayStore
 from monitor.types import StoredText
-from monitor.watchlists.model import Watchlist
+from monitor.watchlists.model import Watchlist, unknown_watchlist
 
 Progress = Callable[[int, int], None]  # (articles re-matched, new hits) so far
 
@@ -23,9 +23,10 @@ def replay(
 ) -> tuple[int, int]:
     """Re-match the articles first seen since `since`; returns (articles, new hits)."""
     if watchlist is not None:
-        lists = [w for w in lists if w.name == watchlist]
-        if not lists:
-            raise MonitorError(f"no watchlist named {watchlist!r}")
+        named = [w for w in lists if w.name == watchlist]
+        if not named:
+            raise MonitorError(unknown_watchlist(watchlist, (w.name for w in lists)))
+        lists = named
     matcher = Matcher(lists)
     n_articles = n_hits = 0
     for page in _pages(store, since):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +56,10 @@ class Watchlist:
             if e.id == entity_id:
                 return e.label
         return entity_id
+
+
+def unknown_watchlist(name: str, loaded: Iterable[str]) -> str:
+    """What is said of a watchlist named where none by that name is loaded: the names
+    that are, so a typo shows itself."""
+    known = ", ".join(sorted(loaded)) or "none"
+    return f"no watchlist named {name!r} (loaded: {known})"

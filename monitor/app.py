@@ -62,17 +62,37 @@ class App:
         self.store = store or open_store(settings.database_url)
         self.metrics = Metrics()
         self.metrics.watch_store(self.store.stats)
+        self.metrics.watch_config(self.config_problems)
         self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
         self.rounds = Rounds(
-            self.digests, lambda: self.settings, lambda: self.watch.watchlists, self.metrics
+            self.digests,
+            lambda: self.settings,
+            lambda: self.watch.watchlists,
+            self.metrics,
+            self.config_problems,
         )
         self._pipeline: Pipeline | None = None
+        self.config_error: str | None = None  # monitor.yaml's, while it stays broken
+        self.subscription_errors: list[str] = []
         self.listening = False  # the daemon's HTTP listener runs: WebSub hubs can call back
 
     def site(self, **polling: Any) -> Site:
         """What the web page reads, its settings read live (a reload shows at once);
         `polling`: the daemon's scheduler_running and last_success."""
-        return Site(self.store, self.watch, lambda: self.settings, self.metrics, **polling)
+        return Site(
+            self.store,
+            self.watch,
+            lambda: self.settings,
+            self.metrics,
+            problems=self.config_problems,
+            **polling,
+        )
+
+    def config_problems(self) -> list[str]:
+        """What is broken in monitor.yaml and the watchlists now, each "file:line:col:
+        message": the daemon runs on the last good version meanwhile."""
+        yaml = self.config_error.splitlines() if self.config_error else []
+        return yaml + self.watch.problems + self.subscription_errors
 
     def reload_settings(self) -> bool:
         """Apply an edited monitor.yaml: feeds, subscriptions, watchlists, admin. A broken
@@ -84,8 +104,11 @@ class App:
         try:
             new = load_settings(self.settings.source)
         except ConfigError as exc:
-            log.error("monitor.yaml has errors; keeping the running settings", errors=str(exc))
+            if str(exc) != self.config_error:  # once per error, not every few seconds
+                log.error("monitor.yaml has errors; keeping the running settings", errors=str(exc))
+            self.config_error = str(exc)
             return False
+        self.config_error = None
         old = self.settings
         later = [k for k in ("database", "fetch") if getattr(new, k) != getattr(old, k)]
         if later:
@@ -98,7 +121,9 @@ class App:
         self.watch.reload()
         try:
             self._check_subscriptions()
+            self.subscription_errors = []
         except ConfigError as exc:  # running: said, not fatal
+            self.subscription_errors = str(exc).splitlines()
             log.error("subscriptions name watchlists that do not exist", errors=str(exc))
         sources = self.sync_feeds()
         log.info("settings reloaded", feeds=len(sources), subscriptions=len(new.subscriptions))

@@ -111,9 +111,28 @@ class Metrics:
         """Report the shared database's figures, read by `stats` at scrape time."""
         self.registry.register(_StoreCollector(stats, self.db_errors))
 
+    def watch_config(self, problems: Callable[[], list[str]]) -> None:
+        """Report how many errors monitor.yaml and the watchlists hold now."""
+        self.registry.register(_ConfigCollector(problems))
+
     def exposition(self) -> bytes:
         """The text format; reads the database, so not on the event loop."""
         return generate_latest(self.registry)
+
+
+class _ConfigCollector(Collector):
+    def __init__(self, problems: Callable[[], list[str]]) -> None:
+        self._problems = problems
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            f"{PREFIX}_config_errors",
+            "Errors in monitor.yaml and the watchlists now; the last good version runs.",
+            value=len(self._problems()),
+        )
 
 
 class _StoreCollector(Collector):

@@ -11,7 +11,7 @@ from typing import Literal
 ArticleSource = Literal["page", "feed"]
 # "error": the feed's own fault (fetch, parse); "internal-error": ours (storing, a bug).
 RefreshStatus = Literal["ok", "not-modified", "error", "internal-error"]
-DeliveryStatus = Literal["pending", "sent", "dead"]
+DeliveryStatus = Literal["pending", "sent", "dead", "cancelled"]
 # What a configured source is read as: a feed, a news sitemap, a Telegram channel's web
 # preview, or a section page whose links are the articles.
 SourceKind = Literal["feed", "sitemap", "telegram", "page"]
@@ -194,6 +194,7 @@ class OtherWatchlist:
     watchlist: str
     entity_labels: tuple[str, ...]
     snippets: tuple[Snippet, ...]
+    entities: tuple[str, ...] = ()  # their ids, beside the labels
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,13 @@ class FeedStatus:
     held_by: str | None = None  # the daemon polling it now (host:pid:tag)
     kind: SourceKind = "feed"
     pushed_until: datetime | None = None  # a WebSub hub pushes it until then
+    arrivals: tuple[datetime, ...] = ()  # its last polls that brought new items
+    stale: bool = False  # it answers, but nothing new for far longer than usual
+    hits: int = 0  # of its articles (counted only where asked for)
+
+    @property
+    def last_new_at(self) -> datetime | None:
+        return self.arrivals[-1] if self.arrivals else None
 
 
 @dataclass(frozen=True)

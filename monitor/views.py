@@ -3,10 +3,11 @@ search, the figures of /metrics, and what a retention prune removed. No I/O here
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor.types import ArticleSource, HitView
+from monitor.types import ArticleSource, FeedStatus, HitView, Snippet
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,57 @@ class StoryCopy:
 
 @dataclass(frozen=True)
 class StoryCard:
-    """A story in the list: its newest hit per watchlist, and the other outlets."""
+    """A story in the list: it leads with its original report (the earliest copy), then
+    its newest hit per watchlist, one snippet for them all, and the other outlets."""
 
     story: str
     hits: tuple[HitView, ...]
-    also: tuple[StoryCopy, ...]  # one per other outlet
+    also: tuple[StoryCopy, ...]  # one per outlet other than the original's
     copies: int  # articles in the story
+    original: StoryCopy | None = None  # None: the hits' article, the only one known
+
+    @property
+    def snippet(self) -> tuple[Snippet, ArticleSource] | None:
+        return card_snippet(self.hits)
+
+
+def merged_snippets(hits: Sequence[HitView]) -> list[tuple[Snippet, ArticleSource]]:
+    """Each sentence the hits matched in, once, with every match in it highlighted (one
+    watchlist's and another's), and where it was found (a feed's summary or the page);
+    in the order the hits give them."""
+    merged: dict[str, tuple[set[tuple[int, int]], list[str], ArticleSource]] = {}
+    for h in hits:
+        for sn in h.snippets:
+            spans, entities, _ = merged.setdefault(sn.text, (set(), [], h.source))
+            spans.update(sn.highlights)
+            entities.extend(e for e in sn.entities if e not in entities)
+    out = []
+    for text, (spans, entities, source) in merged.items():
+        joined: list[tuple[int, int]] = []
+        for a, b in sorted(spans):
+            if joined and a <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(b, joined[-1][1]))
+            else:
+                joined.append((a, b))
+        out.append((Snippet(text, tuple(joined), tuple(entities)), source))
+    return out
+
+
+def card_snippet(hits: Sequence[HitView]) -> tuple[Snippet, ArticleSource] | None:
+    """One sentence for a card whose story hit several watchlists: the one that names the
+    most of their entities, every match in it highlighted. The first wins a tie."""
+    found = merged_snippets(hits)
+    return max(found, key=lambda f: len(f[0].entities)) if found else None
+
+
+@dataclass(frozen=True)
+class StoryList:
+    """A page of the story list, newest first, and where the next one starts."""
+
+    cards: tuple[StoryCard, ...]
+    total: int  # stories the filter finds, on every page
+    shown_before: int  # stories on the pages before this one
+    next_hit: int | None  # the next page's `before_hit`; None: this is the last page
 
 
 @dataclass(frozen=True)
@@ -64,6 +110,8 @@ class StoryPage:
     story: str
     copies: tuple[StoryCopy, ...]  # oldest first: the first is the one found first
     hits: tuple[HitView, ...]
+    texts: dict[int, str] = field(default_factory=dict)  # article id -> its text
+    by_copy: dict[int, tuple[HitView, ...]] = field(default_factory=dict)  # article id -> hits
 
 
 @dataclass(frozen=True)
@@ -93,3 +141,8 @@ class PruneReport:
     entries_deleted: int = 0  # feed entries seen before the longest retention
     bytes_freed: int | None = None  # SQLite: file size before - after; None: unknown
     cutoffs: dict[str, datetime] = field(default_factory=dict)
+
+
+def health_order(s: FeedStatus) -> tuple[int, str]:
+    """Feeds as the operator reads them: failing first, then stale, then by name."""
+    return (0 if s.failing_since is not None else 1 if s.stale else 2, (s.name or s.url).lower())

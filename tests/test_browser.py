@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.conftest import REPO
 from tests.support.web import filled_app, listening_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TIME = re.compile(r"(\d\d \w{3} \d{4} \d\d:\d\d) [+-]\d\d")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -84,6 +86,11 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
     # times in the desk's zone: the first subscription's (Asia/Yerevan), not UTC
     shown = page.locator("article.story").first.inner_text()
     assert re.search(r"\d\d:\d\d \+04", shown) and " UTC" not in shown, shown
+    # the newest news first, whatever order the feeds listed it in; and how many
+    metas = page.locator("article.story > div.meta:first-of-type").all_inner_texts()
+    times = [datetime.strptime(m, "%d %b %Y %H:%M") for t in metas for m in TIME.findall(t)]
+    assert len(times) == everything and times == sorted(times, reverse=True), times
+    assert page.locator("p.count").inner_text() == f"{everything} stories, newest first"
 
     page.select_option("select[name=watchlist]", "karabakh")
     page.get_by_role("button", name="Show").click()
@@ -100,8 +107,9 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
     card.locator("h2 a").click()
     page.wait_for_url("**/story/**")
     assert page.locator("h1").inner_text() != ""
-    assert page.locator("tr.copy").count() >= 2
-    assert page.locator("tr.copy a", has_text=title).count() >= 1  # the copy clicked is there
+    assert page.locator("section.copy").count() >= 2
+    assert page.locator("section.copy h2 a", has_text=title).count() >= 1  # the first report
+    assert page.locator("section.copy details.text[open] p").count() >= 2  # its text, readable
     page.screenshot(path=str(out / "story.png"), full_page=True)
 
     page.get_by_role("link", name="Search").click()

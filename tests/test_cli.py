@@ -115,9 +115,10 @@ def test_feeds_list_and_health(polled: Any) -> None:
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 5
     health = monitor("feeds", "health", config=cfg)
     assert health.returncode == 0 and "mirror/feed.xml" in health.stdout
-    # polled just now: the last success and a next poll to come, each with its zone
     rows = health.stdout.splitlines()[1:]
-    assert rows and all(len(re.findall(r"\d\d:\d\d [A-Z+-]\w*", r)) == 2 for r in rows)
+    # polled just now: the last success, the last new item and a next poll to come,
+    # each with its zone
+    assert rows and all(len(re.findall(r"\d\d:\d\d [A-Z+-]\w*", r)) == 3 for r in rows)
 
 
 def test_feeds_health_says_due_and_which_daemon_polls(tmp_path: Path) -> None:
@@ -137,7 +138,7 @@ def test_feeds_health_says_due_and_which_daemon_polls(tmp_path: Path) -> None:
     store.engine.dispose()
     out = monitor("feeds", "health", config=cfg)
     assert out.returncode == 0 and re.search(
-        r"https://a.example/rss\s+feed\s+\S+ \S+ \S+\s+0\s+due", out.stdout
+        r"https://a.example/rss\s+feed\s+ok\s+\S+ \S+ \S+\s+none yet\s+0\s+0\s+due", out.stdout
     )
     assert re.search(r"https://b.example/rss .* host-2:4242:9f3a1c", out.stdout)
 
@@ -324,7 +325,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\n")
     out = monitor("db", "upgrade", config=cfg)
-    assert out.returncode == 0 and "revision 0010" in out.stdout
+    assert out.returncode == 0 and "revision 0012" in out.stdout
 
 
 def commands(group: typer.core.TyperGroup, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

@@ -194,6 +194,55 @@ def test_long_sentence_is_cut_around_the_match() -> None:
     assert sn.text[a:b] == "Putin"
 
 
+@pytest.mark.parametrize("shift", range(0, 12))
+def test_a_long_sentence_is_cut_at_word_boundaries(shift: int) -> None:
+    """ "…rtment experts" and "Ukrain…" read as faults: whole words only, whatever the
+    offsets; the alias and its neighbours stay."""
+    words = [
+        "department",
+        "experts",
+        "from",
+        "Ukraine",
+        "and",
+        "Armenia",
+        "discussed",
+        "the",
+        "border",
+    ]
+    before = " ".join(words[i % len(words)] for i in range(60 + shift))
+    after = " ".join(words[i % len(words)] for i in range(shift, 80))
+    [r] = PUTIN.match("", f"{before} Putin spoke {after}.")
+    sn = r.snippets[0]
+    assert sn.text.startswith("…") and sn.text.endswith("…")
+    inner = sn.text[1:-1]
+    assert inner == inner.strip()
+    whole = set(words) | {"Putin", "spoke"}
+    assert set(inner.split()) <= whole, inner
+    a, b = sn.highlights[0]
+    assert sn.text[a:b] == "Putin" and len(sn.text) <= 330
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "snippet"),
+    [
+        # extraction kept the h1: the body's own sentence, not the headline again
+        (
+            "Putin visits Minsk",
+            "Putin visits Minsk\nVladimir Putin arrived.",
+            "Vladimir Putin arrived.",
+        ),
+        ("Putin  visits MINSK", "putin visits minsk\nPutin arrived.", "Putin arrived."),
+        # only the headline names him: the headline it is
+        ("Putin visits Minsk", "Putin visits Minsk\nThe visit began.", "Putin visits Minsk"),
+        # a first line that is not the title is the body
+        ("Minsk talks", "Putin arrived in Minsk.\nTalks began.", "Putin arrived in Minsk."),
+    ],
+)
+def test_the_headline_kept_in_the_text_is_not_the_body(title: str, text: str, snippet: str) -> None:
+    [r] = PUTIN.match(title, text)
+    assert r.snippets[0].text == snippet
+
+
 def test_rule_with_near_and_phrases() -> None:
     m = matcher(("putin", ["Putin"]), ("k", ["Karabakh"]), rule='k OR (putin NEAR/5 "peace talks")')
     assert found(m, "Putin said the peace talks will go on.") == ["putin"]

@@ -60,6 +60,7 @@ def test_the_wheel_runs_the_demo_and_checks_the_bundled_watchlists(tmp_path: Pat
     for shipped in (
         "monitor/watchlists/bundled/csto.yaml",
         "monitor/watchlists/schema/watchlist.schema.json",
+        "monitor/watchlists/schema/digest-data.schema.json",
         "monitor/migrations/env.py",
         "monitor/migrations/script.py.mako",
         "monitor/migrations/versions/0004_story_index_in_memory.py",
@@ -99,4 +100,4 @@ def test_the_wheel_runs_the_demo_and_checks_the_bundled_watchlists(tmp_path: Pat
     upgraded = tmp_path / "monitor.yaml"
     upgraded.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {bundled}\n")
     db = run(monitor, "--config", upgraded, "db", "upgrade", cwd=tmp_path)
-    assert "database at revision 0010" in db.stdout
+    assert "database at revision 0012" in db.stdout

@@ -290,6 +290,38 @@ def test_postgresql_folds_as_the_matcher_does(pg_url: str) -> None:
         store.engine.dispose()
 
 
+def test_postgresql_folds_in_one_pass_as_it_did_in_seven(pg_url: str) -> None:
+    """Migration 0011's monitor_fold gives 0009's output exactly, so the index made by
+    0009's needs no rebuild: the corpus pages and the region's hard letters."""
+    import importlib
+    import json
+    from pathlib import Path
+
+    from sqlalchemy import text as sql
+
+    old = importlib.import_module("migrations.versions.0009_search_by_the_matchers_folding")
+    samples = [
+        "Şuşa Երևան Երեւան Bakı İLHAM Пётр ÆØ Erdoğan’s Nagorno–Karabakh ǅ Ꮚ Straße e\u0301",
+        "ÉCOLE Łódź Đorđe Ħamrun Øresund Ağdam Xankəndi — ‐‑‒–―−- ʼ ʹ Ёж\u00ad\u200b",
+        "plain ascii only",
+        "",
+    ]
+    root = Path(__file__).parent / "fixtures"
+    samples += [p.read_text() for p in sorted(root.glob("*/*.txt"))]
+    samples += [json.loads(p.read_text())["text"] or "" for p in sorted(root.glob("pages/*.json"))]
+    store = open_store(pg_url)
+    try:
+        with store.engine.begin() as c:
+            c.execute(sql(old.fold_function().replace("monitor_fold(", "pg_temp.fold_0009(")))
+            for s in samples:
+                new, was = c.execute(
+                    sql("SELECT monitor_fold(:t), pg_temp.fold_0009(:t)"), {"t": s}
+                ).one()
+                assert new == was, s[:60]
+    finally:
+        store.engine.dispose()
+
+
 def test_a_word_and_an_entity_of_the_same_name_stay_two(filled: Store) -> None:
     query = parse_query("csto OR @csto", WATCHLISTS)
     ids = [e.id for e in query.watchlist.entities]

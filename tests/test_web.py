@@ -89,7 +89,15 @@ def test_story_page_lists_every_copy(client: httpx.Client) -> None:
     )
     page = client.get(f"/story/{story}")
     assert page.status_code == 200
-    assert len(re.findall(r'<tr class="copy">', page.text)) >= 2
+    copies = re.findall(r'<section class="card copy">(.*?)</section>', page.text, re.S)
+    n = int(re.search(r"· (\d+) copies ·", page.text).group(1))  # type: ignore[union-attr]
+    assert len(copies) == n >= 2  # each copy once, not once per watchlist it hit
+    titles = [re.search(r"<h2><a [^>]*>(.*?)</a>", c).group(1) for c in copies]  # type: ignore[union-attr]
+    links = [re.search(r'<h2><a href="([^"]+)"', c).group(1) for c in copies]  # type: ignore[union-attr]
+    assert len(set(links)) == n and all(titles)
+    # its text, readable: paragraphs, the first report's open
+    assert '<details class="text" open><summary>Text (' in copies[0]
+    assert copies[0].count("<p>") >= 2 and "the first report" in copies[0]
     assert client.get("/story/no-such-story").status_code == 404
 
 
@@ -226,12 +234,18 @@ HOUR = timedelta(hours=1)
         (Probe(None, False, NOW, NOW, 2 * HOUR), False, "scheduler stopped"),
         (Probe(None, True, None, NOW - 9 * HOUR, None), True, "no feeds"),
         (Probe(None, None, None, NOW - 9 * HOUR, None), True, "web alone"),
+        (Probe(None, True, NOW, NOW, HOUR, ("m.yaml:3:1: x",)), True, "degraded: config"),
+        (Probe("refused", True, NOW, NOW, HOUR, ("m.yaml:3:1: x",)), False, "away and broken"),
     ],
 )
 def test_readiness_table(probe: Probe, ready: bool, why: str) -> None:
     ok, body = readiness(probe, NOW)
     assert ok is ready, why
-    assert body["status"] == ("ready" if ready else "not ready")
+    expected = "ready" if ready else "not ready"
+    if ready and probe.config_errors:
+        expected = "degraded"  # still 200: it runs on the last good version
+    assert body["status"] == expected
+    assert body["checks"].get("config") == (list(probe.config_errors) or None)
 
 
 def test_poll_bound() -> None:

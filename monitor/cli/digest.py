@@ -1,4 +1,4 @@
-"""`monitor digest send | preview`."""
+"""`monitor digest send | retry | cancel | preview`."""
 
 from __future__ import annotations
 
@@ -62,6 +62,31 @@ def retry(
         raise MonitorError(
             f"not dead, or no such delivery: {', '.join(map(str, missing))} "
             "(monitor deliveries --dead lists them)"
+        )
+
+
+@app.command("cancel")
+def cancel(
+    ids: Annotated[list[int], typer.Argument(metavar="ID", help="Digests (or notices) by id.")],
+) -> None:
+    """Cancel a digest's deliveries still waiting to be sent (see `monitor deliveries`,
+    its "digest" column). They stay in the outbox as cancelled, the record of it;
+    `monitor digest retry DELIVERY` queues one again."""
+    from monitor.store import open_store
+
+    store = open_store(state.settings().database_url)
+    done: list[int] = []
+    idle: list[int] = []
+    for digest_id in ids:
+        cancelled = store.cancel_deliveries(
+            reason="cancelled by the operator (monitor digest cancel)", digest_id=digest_id
+        )
+        (done.extend(cancelled) if cancelled else idle.append(digest_id))
+    typer.echo(f"{count(len(done), 'delivery', 'deliveries')} cancelled")
+    if idle:
+        raise MonitorError(
+            f"nothing waiting to be sent for digest {', '.join(map(str, idle))} "
+            "(monitor deliveries lists the outbox)"
         )
 
 

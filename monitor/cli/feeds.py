@@ -99,36 +99,46 @@ def import_(
 
 @app.command("health")
 def health() -> None:
-    """Per source: its kind (and whether a WebSub hub pushes it), last success, error
-    count, next poll, items seen, the daemon polling it now (when several share the
-    database) and the last error."""
+    """Per source, failing ones first, then stale ones (answering, but nothing new for
+    far longer than usual): its name, kind (and whether a WebSub hub pushes it), state,
+    last success, last new item, hits, error count, next poll, items seen, the daemon
+    polling it now (when several share the database) and the last error."""
     from monitor.clock import aware
     from monitor.store import open_store
+    from monitor.views import health_order
 
     store = open_store(state.settings().database_url)
     now = store.clock()
+    shown = sorted((s for s in store.feed_statuses(with_hits=True) if s.active), key=health_order)
     rows = [
         (
+            s.name or "",
             s.url,
             f"{s.kind}, pushed" if s.pushed_until else s.kind,
+            "failing" if s.failing_since else "stale" if s.stale else "ok",
             short_time(s.last_success_at) if s.last_success_at else "never",
+            short_time(s.last_new_at) if s.last_new_at else "none yet",
+            str(s.hits),
             str(s.error_count),
             short_time(s.next_poll_at) if s.next_poll_at and aware(s.next_poll_at) > now else "due",
             str(s.items_seen),
             s.held_by or "",
             (s.last_error or "") if s.error_count else "",
         )
-        for s in store.feed_statuses()
-        if s.active
+        for s in shown
     ]
     if not rows:
         typer.echo("no feeds polled yet")
         return
     table(
         [
+            "name",
             "source",
             "kind",
+            "state",
             "last success",
+            "last new item",
+            "hits",
             "errors",
             "next poll",
             "items",
@@ -136,7 +146,7 @@ def health() -> None:
             "last error",
         ],
         rows,
-        [50, 14, 20, 6, 20, 6, 30, 60],
+        [24, 50, 14, 7, 20, 20, 6, 6, 20, 6, 30, 60],
     )
 
 

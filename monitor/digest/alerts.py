@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.digest.channels import Channel, Look, Message, by_name
 from monitor.digest.channels.base import one_line
+from monitor.digest.data import notice_data
 from monitor.digest.spikes import Spike
 from monitor.types import FeedStatus, HitView, NoticeView, StoredDigest
 
@@ -130,4 +131,4 @@ def render_notice(d: StoredDigest, timezone: str, channel: Channel | str = "emai
     c = by_name(channel) if isinstance(channel, str) else channel
     tz = ZoneInfo(timezone)
     title, view = loads(d.kind, d.note).view(d.subscription, tz)
-    return Message(title, c.notice(view, Look(title, tz)))
+    return Message(title, c.notice(view, Look(title, tz)), notice_data(d.subscription, view))

@@ -95,5 +95,5 @@ def _item(copies: list[HitView], labels: Mapping[str, str]) -> DigestItem:
 
 def _other(copies: list[HitView], watchlist: str, labels: Mapping[str, str]) -> OtherWatchlist:
     head = _head(copies)[0]
-    labelled = tuple(labels.get(e, e) for e in _entities(copies))
-    return OtherWatchlist(watchlist, labelled, head.snippets)
+    ids = tuple(_entities(copies))
+    return OtherWatchlist(watchlist, tuple(labels.get(e, e) for e in ids), head.snippets, ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 import apprise
 import apprise.plugins.email.base as apprise_email
 import structlog
+from apprise.plugins.custom_json import NotifyJSON
 
 from monitor.digest.channels import Channel, Message, by_name, for_url
 from monitor.errors import DeliveryError
@@ -34,6 +36,7 @@ RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 # A webhook that apprise lets us give headers (json://, xml://, form://) gets the
 # delivery's identity in this one: a repeat after a crash carries the same key.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+DATA_KEY = "data"  # a json:// webhook's body carries the message as data under this key
 MESSAGE_ID_DOMAIN = "news-monitor"
 
 # apprise stamps every email with a fresh Message-ID and has no way to pass one in.
@@ -144,6 +147,9 @@ def send(
     headers = getattr(plugin, "headers", None)
     if ident and isinstance(headers, dict):
         headers[IDEMPOTENCY_HEADER] = ident
+    if isinstance(plugin, NotifyJSON) and message.data is not None:
+        # Beside apprise's title and text: the message as data, for programs (README).
+        plugin.payload_extras[DATA_KEY] = message.data
     a = apprise.Apprise()
     a.add(plugin)
     msgid = f"<{ident}@{MESSAGE_ID_DOMAIN}>" if ident else None
@@ -158,10 +164,13 @@ def send(
 
 
 def write_files(page: Message, text: Message, digest_id: int, digest_dir: Path) -> Path:
-    """The HTML page (email's) and the plain text, and latest.html."""
+    """The HTML page (email's), the plain text, the data (.json), and latest.html."""
     digest_dir.mkdir(parents=True, exist_ok=True)
     stem = digest_dir / f"digest-{digest_id:06d}"
     stem.with_suffix(".txt").write_text(text.body, encoding="utf-8")
+    if text.data is not None:
+        data = json.dumps(text.data, ensure_ascii=False, indent=1)
+        stem.with_suffix(".json").write_text(data + "\n", encoding="utf-8")
     html = stem.with_suffix(".html")
     html.write_text(page.body, encoding="utf-8")
     latest = digest_dir / "latest.html"

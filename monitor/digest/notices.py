@@ -1,6 +1,7 @@
-"""Notices to the operator (the `admin:` section): a feed down, a feed back, a delivery
-dead, a spike sent. Each is a frozen value worded by its template (templates/*.txt:
+"""Notices to the operator (the `admin:` section): a feed down, a feed back, a feed gone
+silent, a delivery dead, a spike sent, configuration errors. Each is a frozen value worded by its template (templates/*.txt:
 the first line its title, the rest its body).
+A configuration error is told by the daemon that read it, once while it lasts.
 
 Sent through apprise like digests, but best effort: a failed notice is logged,
 never retried, and never stops polling. Every notice is also a log line.
@@ -19,6 +20,7 @@ import structlog
 from monitor.digest.channels.base import templates
 from monitor.digest.deliver import stamped
 from monitor.digest.ports import NoticeStore
+from monitor.feeds.staleness import usual_gap
 from monitor.fetch.client import redact
 from monitor.types import FeedStatus
 
@@ -32,6 +34,15 @@ class FeedDown:
     polls: int  # failed in a row
     last_error: str | None
     template: ClassVar[str] = "feed_down.txt"
+
+
+@dataclass(frozen=True)
+class FeedStale:
+    feed: str
+    since: str  # its last new item
+    silent: str  # for how long, "6 days"
+    usual: str  # its median gap, "8 hours"
+    template: ClassVar[str] = "feed_stale.txt"
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,14 @@ class SpikeSent:
     template: ClassVar[str] = "spike_sent.txt"
 
 
-OperatorNotice = FeedDown | FeedRecovered | DeliveryDead | SpikeSent
+@dataclass(frozen=True)
+class ConfigBroken:
+    host: str  # the daemon that read it: each reads its own files
+    problems: tuple[str, ...]  # the new ones, "file:line:col: message"
+    template: ClassVar[str] = "config_broken.txt"
+
+
+OperatorNotice = FeedDown | FeedStale | FeedRecovered | DeliveryDead | SpikeSent | ConfigBroken
 
 
 def worded(notice: OperatorNotice) -> tuple[str, str]:
@@ -124,6 +142,28 @@ def announce_recovery(store: NoticeStore, notifier: Notifier) -> int:
     return sent
 
 
+def announce_stale(store: NoticeStore, notifier: Notifier, now: datetime) -> int:
+    """One notice per feed that answers but has gone silent (feeds.staleness)."""
+    sent = 0
+    for f in store.stale_untold():
+        usual = usual_gap(f.arrivals)
+        if not f.last_new_at or usual is None or not store.claim_stale_notice(f.url):
+            continue
+        since = f.last_new_at.isoformat(timespec="minutes")
+        notifier.tell(FeedStale(_name(f), since, _span(now - f.last_new_at), _span(usual)))
+        sent += 1
+    return sent
+
+
+def _span(d: timedelta) -> str:
+    """A duration as a person says it: "6 days", "8 hours", "25 minutes"."""
+    for unit, secs in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        n = int(d.total_seconds() // secs)
+        if n >= 1:
+            return f"{n} {unit}s" if n != 1 else f"1 {unit}"
+    return "under a minute"
+
+
 def announce_dead(store: NoticeStore, notifier: Notifier) -> int:
     """One notice per delivery whose retries are used up."""
     sent = 0
@@ -137,7 +177,23 @@ def announce_dead(store: NoticeStore, notifier: Notifier) -> int:
     return sent
 
 
+def announce_config(notifier: Notifier, problems: Sequence[str], told: set[str], host: str) -> int:
+    """One notice for the configuration errors not told before; `told` (this process's
+    memory) then holds those still there, so one fixed and broken again is told again."""
+    new = [p for p in dict.fromkeys(problems) if p not in told]
+    told.intersection_update(problems)
+    if not new:
+        return 0
+    notifier.tell(ConfigBroken(host, tuple(new)))
+    told.update(new)
+    return 1
+
+
 def check_feeds(
     store: NoticeStore, notifier: Notifier, down_after: timedelta, now: datetime
 ) -> int:
-    return announce_down(store, notifier, down_after, now) + announce_recovery(store, notifier)
+    return (
+        announce_down(store, notifier, down_after, now)
+        + announce_recovery(store, notifier)
+        + announce_stale(store, notifier, now)
+    )

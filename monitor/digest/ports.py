@@ -4,7 +4,7 @@ can hand it a store of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -22,6 +22,10 @@ class NoticeStore(Protocol):
     def recovered(self) -> list[FeedStatus]: ...
 
     def claim_recovery_notice(self, url: str) -> bool: ...
+
+    def stale_untold(self) -> list[FeedStatus]: ...
+
+    def claim_stale_notice(self, url: str) -> bool: ...
 
     def dead_untold(self) -> list[DeliveryView]: ...
 
@@ -94,6 +98,14 @@ class DigestStore(NoticeStore, Protocol):
     def delivery_failed(
         self, delivery_id: int, error: str, retry_in: timedelta | None, claim: str | None = None
     ) -> bool: ...
+
+    def orphaned_deliveries(
+        self, configured: Mapping[str, Collection[str]]
+    ) -> list[DeliveryView]: ...
+
+    def cancel_deliveries(
+        self, ids: Sequence[int] | None = None, reason: str = "", digest_id: int | None = None
+    ) -> list[int]: ...
 
     def found_stories(
         self, watchlist: str, since: datetime

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.digest.channels import Channel, Look, Message, by_name
 from monitor.digest.channels.base import one_line
+from monitor.digest.data import digest_data
 from monitor.types import Digest
 
 
@@ -42,4 +43,4 @@ def render(
     c = by_name(channel) if isinstance(channel, str) else channel
     tz = ZoneInfo(timezone)
     title = subject(d, tz, part)
-    return Message(title, c.digest(d, Look(title, tz)))
+    return Message(title, c.digest(d, Look(title, tz)), digest_data(d, part))

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 from monitor.config.settings import Settings, Subscription
 from monitor.digest.alerts import heartbeat_notice, spike_notice
-from monitor.digest.notices import Notifier, SpikeSent, announce_dead, check_feeds
+from monitor.digest.notices import (
+    Notifier,
+    SpikeSent,
+    announce_config,
+    announce_dead,
+    check_feeds,
+)
 from monitor.digest.service import BACKLOG, DigestService, SendReport
 from monitor.digest.spikes import DAY, DAYS, daily_stories, detect
 from monitor.digest.tiers import tier_due, tiers
@@ -25,8 +31,11 @@ class Rounds:
         settings: Callable[[], Settings],
         watchlists: Callable[[], Sequence[Watchlist]],
         metrics: Metrics | None = None,
+        problems: Callable[[], list[str]] = lambda: [],
     ) -> None:
         self.digests = digests
+        self.problems = problems  # monitor.yaml's and the watchlists' errors now
+        self._told: set[str] = set()  # those the operator was told of
         self.store = digests.store
         self._settings = settings  # the running ones: monitor.yaml reloads
         self.watchlists = watchlists  # the live ones: they reload
@@ -56,7 +65,7 @@ class Rounds:
     def send_due_digests(self, now: datetime | None = None) -> SendReport:
         """Create digests whose schedule has fired, and retry deliveries that are due."""
         now = now or self.store.clock()
-        report = SendReport()
+        report = SendReport(cancelled=self.digests.cancel_orphans())
         for sub in self.settings.subscriptions:
             for watchlists in self._due(sub, now):
                 if self.digests.create(sub, now, watchlists) is not None:
@@ -71,13 +80,16 @@ class Rounds:
 
     def send_notices(self, now: datetime | None = None) -> int:
         """Tell the operator about feeds down longer than admin.feed_down_after, feeds
-        back, and deliveries dead: each once, whichever daemon sees it first."""
+        back, and deliveries dead: each once, whichever daemon sees it first; and about
+        new errors in this daemon's configuration."""
         admin = self.settings.admin
         notifier = Notifier(admin.notify)
         down_after = timedelta(seconds=admin.feed_down_after)
-        return check_feeds(
-            self.store, notifier, down_after, now or self.store.clock()
-        ) + announce_dead(self.store, notifier)
+        return (
+            check_feeds(self.store, notifier, down_after, now or self.store.clock())
+            + announce_dead(self.store, notifier)
+            + announce_config(notifier, self.problems(), self._told, self.digests.owner)
+        )
 
     def check_spikes(self, now: datetime | None = None) -> int:
         """Queue a notice for each watchlist (or entity with spike: true) whose last day

@@ -46,6 +46,13 @@ class SendReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)  # "destination: error", each failure
     dead: list[str] = field(default_factory=list)  # deliveries whose retries ran out now
+    cancelled: list[int] = field(default_factory=list)  # orphans: nothing would send them
+
+
+def orphan_reason(subscription: str, removed: bool) -> str:
+    if removed:
+        return f"cancelled: subscription {subscription!r} is no longer in monitor.yaml"
+    return f"cancelled: destination no longer in subscription {subscription!r}"
 
 
 class DigestService:
@@ -130,10 +137,8 @@ class DigestService:
             [p] = claimed
             tried.add(p.id)
             dest = by_key.get(p.destination)
-            if dest is None:
-                self.store.delivery_failed(p.id, "destination no longer configured", None, p.claim)
-                report.failed += 1
-                report.dead.append(f"delivery {p.id} (destination no longer configured)")
+            if dest is None:  # removed since the orphans were cancelled
+                self.store.cancel_deliveries([p.id], orphan_reason(sub.name, False))
                 continue
             if p.digest_id not in cache:
                 cache[p.digest_id] = self._message(p.digest_id)
@@ -204,10 +209,24 @@ class DigestService:
             log.info("notice queued", subscription=sub.name, kind=notice.kind)
         return made.id if made else None
 
+    def cancel_orphans(self) -> list[int]:
+        """Cancel the pending deliveries of subscriptions and destinations no longer in
+        monitor.yaml: nothing would send them. They stay, with the reason, as the record;
+        `monitor digest retry ID` queues one again."""
+        configured = {s.name: {d.key for d in self._dests(s)} for s in self.settings.subscriptions}
+        cancelled: list[int] = []
+        for d in self.store.orphaned_deliveries(configured):
+            why = orphan_reason(d.subscription, d.subscription not in configured)
+            cancelled += self.store.cancel_deliveries([d.id], why)
+        if cancelled:
+            log.warning("deliveries cancelled", count=len(cancelled), ids=cancelled)
+        return cancelled
+
     def run(self, name: str | None = None, now: datetime | None = None) -> SendReport:
         """Build and deliver pending digests for one subscription or all, now: failed
         deliveries waiting for their next attempt are retried too (`digest send`)."""
         report = SendReport()
+        report.cancelled = self.cancel_orphans()
         for sub in self.settings.subscriptions:
             if name is not None and sub.name != name:
                 continue

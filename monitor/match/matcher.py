@@ -90,9 +90,17 @@ class Matcher:
                 for m in mentions
                 if m.pattern.kind == ENTITY
             ]
-            body_start = len(doc) - len(text)
+            body_start = len(doc) - len(text) + repeated_title(title, text)
             results.append(_result(wl, doc, norm, found, body_start))
         return results
+
+
+def repeated_title(title: str, text: str) -> int:
+    """How much of the text's start is its headline again: extraction keeps a page's
+    h1 as the text's first line. A snippet looks for its sentence after it."""
+    first, nl, _ = text.partition("\n")
+    same = " ".join(first.split()).casefold() == " ".join(title.split()).casefold()
+    return len(first) + len(nl) if same and title.strip() and nl else 0
 
 
 def _unmasked(mentions: list[Mention]) -> list[Mention]:
@@ -152,7 +160,7 @@ def _result(
     for (s, e), eids in sorted(sentences.items()):
         inside = [f for f in found if s <= f.start and f.end <= e]
         focus = next(f for f in inside if f.entity == eids[0])
-        ws, we = window(s, e, focus.start, focus.end)
+        ws, we = window(doc, s, e, focus.start, focus.end)
         spans = _merge(
             [(f.start - ws, f.end - ws) for f in inside if ws <= f.start and f.end <= we]
         )

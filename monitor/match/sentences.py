@@ -8,6 +8,8 @@ import re
 # line break; the whitespace after it belongs to no sentence.
 _END = re.compile(r"""(?:([.!?…]+["'»”’)\]]*)(?=\s)|\n)\s*""")
 _LAST_END = re.compile(r"""(?s:.*)(?:[.!?…]+["'»”’)\]]*\s|\n)""")
+_SPACE = re.compile(r"\s+")
+_LAST_SPACE = re.compile(r"(?s:.*)(\s+)")  # greedy: the last run of whitespace
 MAX_SNIPPET = 320
 # How far to look for a sentence's edges: snippets are cut to MAX_SNIPPET anyway.
 _REACH = 2 * MAX_SNIPPET
@@ -31,12 +33,23 @@ def sentence_at(text: str, offset: int) -> tuple[int, int]:
     return start, end
 
 
-def window(s: int, e: int, focus_start: int, focus_end: int) -> tuple[int, int]:
-    """Cut [s, e) to at most MAX_SNIPPET characters around the focus span."""
+def window(text: str, s: int, e: int, focus_start: int, focus_end: int) -> tuple[int, int]:
+    """Cut the sentence [s, e) of `text` to at most MAX_SNIPPET characters around the
+    focus span, at word boundaries ("…rtment experts" reads as a fault)."""
     if e - s <= MAX_SNIPPET:
         return s, e
     half = (MAX_SNIPPET - (focus_end - focus_start)) // 2
     ws = max(s, focus_start - max(half, 0))
     we = min(e, ws + MAX_SNIPPET)
     ws = max(s, we - MAX_SNIPPET)
+    if ws > s and not text[ws - 1].isspace():  # inside a word: from the next one
+        cut = _SPACE.search(text, ws, focus_start)
+        if cut:
+            ws = cut.end()
+    if we < e and not text[we].isspace():  # inside a word: to the one before
+        cut = _LAST_SPACE.match(text, max(focus_end, ws), we)
+        if cut:
+            we = cut.start(1)
+            while we > focus_end and text[we - 1].isspace():
+                we -= 1
     return ws, we

@@ -7,15 +7,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from monitor.store.base import StoreBase
-from monitor.store.hits import hit_view
+from monitor.store.hits import dated, hit_view
 from monitor.store.tables import ArticleRow, DeliveryRow, FeedRow, HitRow
 from monitor.types import HitView
-from monitor.views import StoreStats, StoryCard, StoryCopy, StoryFilter, StoryPage
+from monitor.views import StoreStats, StoryCard, StoryCopy, StoryFilter, StoryList, StoryPage
 
 SCAN = 200  # hit ids read at a time while collecting a page of stories
 _ARTICLE_LIGHT = (defer(ArticleRow.text), defer(ArticleRow.minhash))  # type: ignore[arg-type]
@@ -31,6 +31,20 @@ _COPY_COLUMNS = (
     col(ArticleRow.story),
     (func.length(col(ArticleRow.text)) == 0).label("pruned"),
 )
+
+
+_NEWEST_NEWS = (col(HitRow.dated).desc(), col(HitRow.id).desc())
+
+
+def _after(at: Any, hit_id: int) -> Any:
+    """Hits listed after the one at (`at`, `hit_id`), newest news first."""
+    return or_(col(HitRow.dated) < at, and_(col(HitRow.dated) == at, col(HitRow.id) < hit_id))
+
+
+def _dated_of(s: Any, hit_id: int | None) -> Any:
+    if hit_id is None:
+        return None
+    return s.execute(select(col(HitRow.dated)).where(col(HitRow.id) == hit_id)).scalar()
 
 
 def _copy(r: Any) -> StoryCopy:
@@ -50,14 +64,72 @@ def _copy(r: Any) -> StoryCopy:
 class BrowseMixin(StoreBase):
     def story_cards(
         self, f: StoryFilter, limit: int = 30, before_hit: int | None = None
-    ) -> list[StoryCard]:
-        """Stories with hits, newest hit first; `before_hit`: only hits older than that
-        one (the next page)."""
-        # First the ids only, newest first, a page of rows at a time, until `limit`
-        # stories are found: a story's other hits cost an id each, not a whole hit.
-        q = select(col(HitRow.id), col(HitRow.watchlist), col(ArticleRow.story)).join(
-            ArticleRow, col(HitRow.article_id) == col(ArticleRow.id)
-        )
+    ) -> StoryList:
+        """Stories with hits, the newest news first (hit.dated, then id); a story stands
+        where its newest hit does. `before_hit`: the page after the one that ended with
+        that hit."""
+        q = self._filtered(select(col(HitRow.id), col(HitRow.watchlist), col(ArticleRow.story)), f)
+        stories_of = self._filtered(select(col(ArticleRow.story)).distinct(), f)
+        newest: dict[str, dict[str, int]] = {}  # story -> watchlist -> its newest hit
+        next_hit: int | None = None
+        with self.session() as s:
+            earlier = self._earlier_than(s, before_hit)
+            later = self._later_than(s, before_hit)
+            shown_before = (
+                s.execute(
+                    select(func.count()).select_from(stories_of.where(earlier).subquery())
+                ).scalar()
+                if earlier is not None
+                else 0
+            )
+            total = s.execute(select(func.count()).select_from(stories_of.subquery())).scalar()
+            # The ids only, a page of rows at a time, until `limit` stories are found: a
+            # story's other hits cost an id each, not a whole hit.
+            cursor, last, full = later, None, False
+            while not full:
+                page = q.where(cursor) if cursor is not None else q
+                rows = s.execute(
+                    page.add_columns(col(HitRow.dated)).order_by(*_NEWEST_NEWS).limit(SCAN)
+                ).all()
+                # Stories with a hit on an earlier page were shown there.
+                old = {r[2] for r in rows if r[2] not in newest}
+                if earlier is not None and old:
+                    old &= set(
+                        s.execute(stories_of.where(earlier, col(ArticleRow.story).in_(old)))
+                        .scalars()
+                        .all()
+                    )
+                else:
+                    old = set()
+                for hit_id, watchlist, story, _ in rows:
+                    if story not in old:
+                        if story not in newest and len(newest) == limit:
+                            full, next_hit = True, last
+                            break
+                        newest.setdefault(story, {}).setdefault(watchlist, hit_id)
+                    last = hit_id  # the last row this page has read
+                if len(rows) < SCAN:
+                    break
+                if not full:
+                    cursor = _after(rows[-1][3], rows[-1][0])
+            ids = [i for by_list in newest.values() for i in by_list.values()]
+            hits = {h.hit_id: h for h in self._hit_views(s, ids)}
+            copies = self._copies(s, list(newest))
+        cards = []
+        for story, by_list in newest.items():
+            shown = tuple(hits[i] for i in by_list.values())
+            mine = copies.get(story, [])
+            # The card leads with the first report; a later copy is one more outlet.
+            original = min(mine, key=lambda c: (dated(c.published, c.first_seen_at), c.article_id))
+            also: dict[str, StoryCopy] = {}
+            for c in mine:
+                if c.outlet != original.outlet:
+                    also.setdefault(c.outlet, c)
+            cards.append(StoryCard(story, shown, tuple(also.values()), len(mine), original))
+        return StoryList(tuple(cards), int(total or 0), int(shown_before or 0), next_hit)
+
+    def _filtered(self, q: Any, f: StoryFilter) -> Any:
+        q = q.select_from(HitRow).join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
         if f.watchlist:
             q = q.where(col(HitRow.watchlist) == f.watchlist)
         if f.outlet:
@@ -68,32 +140,20 @@ class BrowseMixin(StoreBase):
             q = q.where(col(HitRow.found_at) >= f.since)
         if f.entity:
             q = q.where(self._has_entity(f.entity))
-        newest: dict[str, dict[str, int]] = {}  # story -> watchlist -> its newest hit
-        with self.session() as s:
-            cursor, full = before_hit, False
-            while not full:
-                page = q.where(col(HitRow.id) < cursor) if cursor is not None else q
-                rows = s.execute(page.order_by(col(HitRow.id).desc()).limit(SCAN)).all()
-                for hit_id, watchlist, story in rows:
-                    if story not in newest and len(newest) == limit:
-                        full = True
-                        break
-                    newest.setdefault(story, {}).setdefault(watchlist, hit_id)
-                if len(rows) < SCAN:
-                    break
-                cursor = rows[-1][0]
-            ids = [i for by_list in newest.values() for i in by_list.values()]
-            hits = {h.hit_id: h for h in self._hit_views(s, ids)}
-            copies = self._copies(s, list(newest))
-        cards = []
-        for story, by_list in newest.items():
-            shown = tuple(hits[i] for i in by_list.values())
-            also: dict[str, StoryCopy] = {}
-            for c in copies.get(story, ()):
-                if c.outlet != shown[0].outlet:
-                    also.setdefault(c.outlet, c)
-            cards.append(StoryCard(story, shown, tuple(also.values()), len(copies[story])))
-        return cards
+        return q
+
+    @staticmethod
+    def _earlier_than(s: Any, hit_id: int | None) -> Any:
+        """Hits listed before `hit_id`, and it: the pages before the next one."""
+        at = _dated_of(s, hit_id)
+        if at is None or hit_id is None:
+            return None
+        return or_(col(HitRow.dated) > at, and_(col(HitRow.dated) == at, col(HitRow.id) >= hit_id))
+
+    @staticmethod
+    def _later_than(s: Any, hit_id: int | None) -> Any:
+        at = _dated_of(s, hit_id)
+        return _after(at, hit_id) if at is not None and hit_id is not None else None
 
     @staticmethod
     def _hit_views(s: Any, ids: Sequence[int]) -> list[HitView]:
@@ -139,8 +199,27 @@ class BrowseMixin(StoreBase):
                 .options(*_ARTICLE_LIGHT)
                 .order_by(col(HitRow.id).desc())
             )
-            hits = tuple(hit_view(h, a) for h, a in s.execute(q).all())
-        return StoryPage(story, tuple(copies), hits)
+            rows = s.execute(q).all()
+            texts = dict(
+                s.execute(
+                    select(col(ArticleRow.id), col(ArticleRow.text)).where(
+                        col(ArticleRow.story) == story
+                    )
+                ).all()
+            )
+        by_copy: dict[int, list[HitView]] = defaultdict(list)
+        for h, a in rows:
+            by_copy[int(a.id)].append(hit_view(h, a))
+        hits = tuple(v for vs in by_copy.values() for v in vs)
+        # The first report first, as the card leads with it.
+        copies.sort(key=lambda c: (dated(c.published, c.first_seen_at), c.article_id))
+        return StoryPage(
+            story,
+            tuple(copies),
+            hits,
+            {int(k): str(v or "") for k, v in texts.items()},
+            {k: tuple(v) for k, v in by_copy.items()},
+        )
 
     def outlets_with_hits(self) -> list[str]:
         return self._with_hits(col(ArticleRow.outlet))

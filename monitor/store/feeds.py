@@ -11,8 +11,9 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import col
 
 from monitor.clock import aware
+from monitor.feeds.staleness import arrived, is_stale
 from monitor.store.base import StoreBase, chunks, table
-from monitor.store.tables import FeedRow, WebSubRow
+from monitor.store.tables import ArticleRow, FeedRow, HitRow, WebSubRow
 from monitor.types import (
     SOURCE_KINDS,
     DueFeed,
@@ -43,7 +44,10 @@ def due_feed(r: Any) -> DueFeed:
     )
 
 
-def _status(r: FeedRow, now: datetime, pushed_until: datetime | None = None) -> FeedStatus:
+def _status(
+    r: FeedRow, now: datetime, pushed_until: datetime | None = None, hits: int = 0
+) -> FeedStatus:
+    arrivals = _arrivals(r.arrivals)
     return FeedStatus(
         r.url,
         r.name,
@@ -59,7 +63,14 @@ def _status(r: FeedRow, now: datetime, pushed_until: datetime | None = None) -> 
         r.lease_owner if r.lease_until and aware(r.lease_until) > now else None,
         source_kind(r.kind),
         aware(pushed_until) if pushed_until else None,
+        arrivals,
+        r.active and is_stale(arrivals, r.failing_since is not None, now),
+        hits,
     )
+
+
+def _arrivals(stored: list[str] | None) -> tuple[datetime, ...]:
+    return tuple(aware(datetime.fromisoformat(t)) for t in stored or ())
 
 
 def source_kind(value: str) -> SourceKind:
@@ -223,6 +234,7 @@ class FeedsMixin(StoreBase):
         written = 0
         with self.writing() as s:
             conn = s.connection()
+            self._record_arrivals(conn, [r for r in records if r.ok and r.new_items], now)
             if rows[False]:
                 written += conn.execute(plain, rows[False]).rowcount
             if rows[True]:
@@ -251,8 +263,42 @@ class FeedsMixin(StoreBase):
                 dropped=len(records) - written,
             )
 
-    def feed_statuses(self, *where: Any) -> list[FeedStatus]:
-        """Every feed's status, or those meeting the `where` conditions."""
+    @staticmethod
+    def _record_arrivals(conn: Any, news: Sequence[PollRecord], now: datetime) -> None:
+        """Remember when these polls brought new items: before their results are written,
+        while the lease that fences them is still held. A feed that brings news is no
+        longer stale: the next silence is told again."""
+        if not news:
+            return
+        feed = table(FeedRow)
+        stored = dict(
+            conn.execute(
+                select(feed.c.id, feed.c.arrivals).where(feed.c.id.in_([r.feed_id for r in news]))
+            ).all()
+        )
+        at = aware(now)
+        conn.execute(
+            update(feed)
+            .where(
+                feed.c.id == bindparam("b_id"),
+                feed.c.lease_owner.is_not_distinct_from(bindparam("b_lease")),
+            )
+            .values(arrivals=bindparam("b_arrivals"), stale_notified=False),
+            [
+                {
+                    "b_id": r.feed_id,
+                    "b_lease": r.lease,
+                    "b_arrivals": [
+                        t.isoformat() for t in arrived(_arrivals(stored.get(r.feed_id)), at)
+                    ],
+                }
+                for r in news
+            ],
+        )
+
+    def feed_statuses(self, *where: Any, with_hits: bool = False) -> list[FeedStatus]:
+        """Every feed's status, or those meeting the `where` conditions; `with_hits`:
+        with the hits of each one's articles counted."""
         with self.session() as s:
             rows = s.execute(select(FeedRow).where(*where).order_by(col(FeedRow.url))).all()
             now = self.clock()
@@ -263,7 +309,42 @@ class FeedsMixin(StoreBase):
                     )
                 ).all()
             )
-            return [_status(r, now, pushed.get(r.id)) for (r,) in rows]
+            hits: dict[int, int] = {}
+            if with_hits:
+                hits = dict(
+                    s.execute(
+                        select(col(ArticleRow.feed_id), func.count())
+                        .select_from(HitRow)
+                        .join(ArticleRow, col(HitRow.article_id) == col(ArticleRow.id))
+                        .where(col(ArticleRow.feed_id).is_not(None))
+                        .group_by(col(ArticleRow.feed_id))
+                    ).all()
+                )
+            return [_status(r, now, pushed.get(r.id), hits.get(r.id or 0, 0)) for (r,) in rows]
+
+    def stale_untold(self) -> list[FeedStatus]:
+        """Active feeds gone silent that the operator has not been told of."""
+        return [
+            f
+            for f in self.feed_statuses(
+                col(FeedRow.active),
+                col(FeedRow.failing_since).is_(None),
+                col(FeedRow.stale_notified).is_(False),
+                col(FeedRow.arrivals).is_not(None),
+            )
+            if f.stale
+        ]
+
+    def claim_stale_notice(self, url: str) -> bool:
+        """True for exactly one caller (of several daemons) per silence."""
+        with self.writing() as s:
+            res = s.execute(
+                update(FeedRow)
+                .where(col(FeedRow.url) == url, col(FeedRow.stale_notified).is_(False))
+                .values(stale_notified=True)
+                .returning(col(FeedRow.id))
+            )
+            return res.first() is not None
 
     def first_feed_at(self) -> datetime | None:
         """When the first feed was added: the start of the database's watch."""

@@ -24,6 +24,15 @@ def _snippet_json(sn: Snippet) -> dict[str, Any]:
     }
 
 
+def dated(published: datetime | None, first_seen: datetime) -> datetime:
+    """An article's time: its published time, never later than it was first seen (a
+    future date is the feed's error), else when it was first seen. A hit is listed by
+    its story's earliest (the original report's): a later copy does not move it."""
+    if published is not None and aware(published) < aware(first_seen):
+        return aware(published)
+    return aware(first_seen)
+
+
 def hit_view(h: HitRow, a: ArticleRow) -> HitView:
     assert h.id is not None
     return HitView(
@@ -127,8 +136,20 @@ class HitsMixin(StoreBase):
         self, conn: Any, pairs: Sequence[tuple[int, WatchlistMatch]], now: datetime
     ) -> dict[int, list[int]]:
         """Insert (article id, match) hits; returns the new hit ids by article id."""
-        hit = table(HitRow)
+        hit, art = table(HitRow), table(ArticleRow)
         unique = {(aid, m.watchlist): (aid, m) for aid, m in pairs}
+        when: dict[int, datetime] = {}  # article -> its story's first report
+        for ids in chunks(list({aid for aid, _ in unique})):
+            copy = art.alias("copy")
+            rows = conn.execute(
+                select(art.c.id, copy.c.published, copy.c.first_seen_at)
+                .join(copy, copy.c.story == art.c.story)
+                .where(art.c.id.in_(ids))
+            ).all()
+            for i, p, f in rows:
+                at = dated(p, f)
+                if int(i) not in when or at < when[int(i)]:
+                    when[int(i)] = at
         values = [
             {
                 "article_id": aid,
@@ -136,6 +157,7 @@ class HitsMixin(StoreBase):
                 "entities": list(m.entities),
                 "snippets": [_snippet_json(sn) for sn in m.snippets],
                 "found_at": now,
+                "dated": when[aid],
             }
             for aid, m in unique.values()
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,14 @@ from sqlmodel import col
 
 from monitor.store.base import StoreBase, table
 from monitor.store.tables import DeliveryRow, DigestRow
-from monitor.types import DeliveryView, PendingDelivery
+from monitor.types import DeliveryStatus, DeliveryView, PendingDelivery
+
+_STATUS: dict[str, DeliveryStatus] = {
+    "pending": "pending",
+    "sent": "sent",
+    "dead": "dead",
+    "cancelled": "cancelled",
+}
 
 
 class OutboxMixin(StoreBase):
@@ -172,9 +179,45 @@ class OutboxMixin(StoreBase):
         where = [col(DeliveryRow.status) == "dead"] if dead else []
         return self._views(*where, newest_first=True, limit=limit)
 
+    def orphaned_deliveries(self, configured: Mapping[str, Collection[str]]) -> list[DeliveryView]:
+        """Pending deliveries that nothing configured will send: their subscription is
+        not in `configured` (name -> destination keys), or their destination is not
+        among its keys. Oldest first."""
+        return [
+            v
+            for v, key in self._views_keyed(col(DeliveryRow.status) == "pending")
+            if key not in configured.get(v.subscription, ())
+        ]
+
+    def cancelled_deliveries(self, limit: int = 200) -> list[DeliveryView]:
+        return self._views(col(DeliveryRow.status) == "cancelled", newest_first=True, limit=limit)
+
+    def cancel_deliveries(
+        self, ids: Sequence[int] | None = None, reason: str = "", digest_id: int | None = None
+    ) -> list[int]:
+        """Cancel pending deliveries (these ids, or a digest's), keeping them, with the
+        reason, as the record; returns the ids cancelled. Any other is left as it is."""
+        d = table(DeliveryRow)
+        stmt = update(d).where(d.c.status == "pending")
+        if ids is not None:
+            stmt = stmt.where(d.c.id.in_(list(ids)))
+        if digest_id is not None:
+            stmt = stmt.where(d.c.digest_id == digest_id)
+        stmt = stmt.values(
+            status="cancelled", last_error=reason[:2000], claim_owner=None, claim_until=None
+        ).returning(d.c.id)
+        with self.writing() as s:
+            return sorted(int(i) for (i,) in s.connection().execute(stmt).all())
+
     def _views(
         self, *where: Any, newest_first: bool = False, limit: int | None = None
     ) -> list[DeliveryView]:
+        return [v for v, _ in self._views_keyed(*where, newest_first=newest_first, limit=limit)]
+
+    def _views_keyed(
+        self, *where: Any, newest_first: bool = False, limit: int | None = None
+    ) -> list[tuple[DeliveryView, str]]:
+        """Outbox rows as shown, each with its destination's key."""
         order = col(DeliveryRow.id).desc() if newest_first else col(DeliveryRow.id)
         q = (
             select(DeliveryRow, DigestRow)
@@ -185,29 +228,33 @@ class OutboxMixin(StoreBase):
         )
         with self.session() as s:
             return [
-                DeliveryView(
-                    d.id or 0,
-                    d.digest_id,
-                    g.subscription,
-                    d.label,
-                    "dead" if d.status == "dead" else "sent" if d.status == "sent" else "pending",
-                    d.attempts,
-                    d.last_error,
-                    d.next_attempt_at,
-                    d.sent_at,
-                    g.created_at,
-                    d.claim_owner,
+                (
+                    DeliveryView(
+                        d.id or 0,
+                        d.digest_id,
+                        g.subscription,
+                        d.label,
+                        _STATUS.get(d.status, "pending"),
+                        d.attempts,
+                        d.last_error,
+                        d.next_attempt_at,
+                        d.sent_at,
+                        g.created_at,
+                        d.claim_owner,
+                    ),
+                    d.destination,
                 )
                 for d, g in s.execute(q).all()
             ]
 
     def retry_dead(self, ids: Sequence[int] | None = None) -> list[int]:
-        """Queue dead deliveries (these, or all) again, with their retries anew; returns
-        the ids queued. A delivery that is not dead is left as it is."""
+        """Queue dead deliveries (these, or all dead ones; these may also be cancelled)
+        again, with their retries anew; returns the ids queued. Any other is left."""
         d = table(DeliveryRow)
-        stmt = update(d).where(d.c.status == "dead")
-        if ids is not None:
-            stmt = stmt.where(d.c.id.in_(list(ids)))
+        if ids is None:
+            stmt = update(d).where(d.c.status == "dead")
+        else:
+            stmt = update(d).where(d.c.status.in_(("dead", "cancelled")), d.c.id.in_(list(ids)))
         stmt = stmt.values(
             status="pending", attempts=0, next_attempt_at=None, dead_notified=False
         ).returning(d.c.id)

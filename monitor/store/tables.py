@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -38,6 +38,10 @@ class FeedRow(SQLModel, table=True):
     lease_until: datetime | None = None
     # feeds[]: url (a feed), sitemap, telegram or page: how the source is read
     kind: str = Field(default="feed", max_length=10, sa_column_kwargs={"server_default": "feed"})
+    # When its last polls that brought new items ran (ISO 8601, UTC; feeds.staleness),
+    # and whether the operator was told it has gone silent.
+    arrivals: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    stale_notified: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class WebSubRow(SQLModel, table=True):
@@ -109,6 +113,7 @@ class HitRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("article_id", "watchlist", name="uq_hit_article_watchlist"),
         Index("ix_hit_found_at", "found_at"),
+        Index("ix_hit_dated", "dated", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,6 +122,9 @@ class HitRow(SQLModel, table=True):
     entities: list[str] = Field(sa_column=Column(JSON, nullable=False))
     snippets: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     found_at: datetime
+    # The news's time, for newest-first lists (hits.dated): always set, nullable only
+    # because migration 0012 added it to a table with rows.
+    dated: datetime | None = None
 
 
 class DigestRow(SQLModel, table=True):

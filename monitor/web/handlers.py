@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from monitor.clock import aware
 from monitor.digest.channels.base import highlight_html
 from monitor.errors import MonitorError
 from monitor.match.explain import form_note
-from monitor.views import StoryFilter
+from monitor.views import StoryFilter, health_order, merged_snippets
 from monitor.web.state import Site
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -46,13 +47,15 @@ def _safe_url(url: str | None) -> str:
     return url if url and url.lower().startswith(("http://", "https://")) else "#"
 
 
-_env.filters.update(when=_when, safe_url=_safe_url, highlight=highlight_html, form=form_note)
+_env.filters.update(
+    when=_when, safe_url=_safe_url, highlight=highlight_html, form=form_note, merged=merged_snippets
+)
 
 
 def _render(site: Site, name: str, status: int = 200, **ctx: Any) -> Response:
     section = {"story.html": "stories", "save.html": "search"}.get(name, name.removesuffix(".html"))
     tz = ZoneInfo(site.settings().page_timezone)
-    html = _env.get_template(name).render(section=section, tz=tz, **ctx)
+    html = _env.get_template(name).render(section=section, tz=tz, problems=site.problems(), **ctx)
     return HTMLResponse(html, status_code=status)
 
 
@@ -68,7 +71,7 @@ async def stories(site: Site, request: Request) -> Response:
         language=p.get("language") or None,
     )
     before = p.get("before")
-    cards = await site.db(
+    found = await site.db(
         site.store.story_cards,
         f,
         STORIES_PER_PAGE,
@@ -78,13 +81,13 @@ async def stories(site: Site, request: Request) -> Response:
     languages = await site.cached("languages", 60, site.store.languages_with_hits)
     lists = site.watch.watchlists
     more = None
-    if len(cards) == STORIES_PER_PAGE:
-        oldest = min(h.hit_id for c in cards for h in c.hits)
-        more = "?" + urlencode({**{k: v for k, v in p.items() if v}, "before": oldest})
+    if found.next_hit is not None:
+        more = "?" + urlencode({**{k: v for k, v in p.items() if v}, "before": found.next_hit})
     return _render(
         site,
         "stories.html",
-        cards=cards,
+        cards=found.cards,
+        found=found,
         f=f,
         period=period,
         periods=[*PERIODS, "all"],
@@ -173,13 +176,14 @@ async def save_search(site: Site, request: Request) -> Response:
 
 
 async def feeds(site: Site, _: Request) -> Response:
-    statuses = [s for s in await site.db(site.store.feed_statuses) if s.active]
-    statuses.sort(key=lambda s: (s.failing_since is None, s.name or s.url))
+    every = await site.db(partial(site.store.feed_statuses, with_hits=True))
+    statuses = sorted((s for s in every if s.active), key=health_order)
     return _render(
         site,
         "feeds.html",
         feeds=statuses,
         failing=sum(1 for s in statuses if s.failing_since is not None),
+        stale=sum(1 for s in statuses if s.stale),
         now=site.store.clock(),
     )
 

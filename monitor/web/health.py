@@ -19,6 +19,7 @@ class Probe:
     last_success: datetime | None  # of a poll by this process
     started: datetime
     poll_bound: timedelta | None  # None: no feed to poll
+    config_errors: tuple[str, ...] = ()  # monitor.yaml's and the watchlists', now
 
 
 def poll_bound(intervals_s: Sequence[int]) -> timedelta | None:
@@ -42,4 +43,10 @@ def readiness(p: Probe, now: datetime) -> tuple[bool, dict[str, Any]]:
                 "ok" if fresh else f"no successful poll for {int(age.total_seconds())}s"
             )
             ok = ok and fresh
-    return ok, {"status": "ready" if ok else "not ready", "checks": checks}
+    status = "ready" if ok else "not ready"
+    if p.config_errors:
+        # Still ready (a load balancer keeps it: it runs on the last good version), but
+        # a probe can tell that an edit did not take.
+        checks["config"] = list(p.config_errors)
+        status = "degraded" if ok else status
+    return ok, {"status": status, "checks": checks}

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from monitor.clock import Clock
 from monitor.search.service import SearchStore
 from monitor.types import DeliveryView, FeedStatus, PushSubscription
-from monitor.views import StoryCard, StoryFilter, StoryPage
+from monitor.views import StoryFilter, StoryList, StoryPage
 
 
 class SiteStore(SearchStore, Protocol):
@@ -22,7 +22,7 @@ class SiteStore(SearchStore, Protocol):
 
     def story_cards(
         self, f: StoryFilter, limit: int = 30, before_hit: int | None = None
-    ) -> list[StoryCard]: ...
+    ) -> StoryList: ...
 
     def story_page(self, story: str) -> StoryPage | None: ...
 
@@ -30,7 +30,7 @@ class SiteStore(SearchStore, Protocol):
 
     def languages_with_hits(self) -> list[str]: ...
 
-    def feed_statuses(self, *where: Any) -> list[FeedStatus]: ...
+    def feed_statuses(self, *where: Any, with_hits: bool = False) -> list[FeedStatus]: ...
 
     def deliveries(self, dead: bool = False, limit: int = 200) -> list[DeliveryView]: ...
 

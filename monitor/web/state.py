@@ -35,6 +35,8 @@ class Site:
     started: float = field(default_factory=time.time)
     # The daemon's hand for a WebSub push (feed id, body, content type): None off it.
     on_push: Callable[[int, bytes, str | None], Coroutine[Any, Any, object]] | None = None
+    # What is broken in monitor.yaml and the watchlists now (file:line:col: message).
+    problems: Callable[[], list[str]] = lambda: []
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
     _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
@@ -66,4 +68,5 @@ class Site:
             last_success=self.last_success(),
             started=datetime.fromtimestamp(self.started, UTC),
             poll_bound=bound,
+            config_errors=tuple(self.problems()),
         )

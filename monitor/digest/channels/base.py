@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,8 @@ templates = Environment(
 class Message:
     subject: str
     body: str
+    # The same as data (monitor.digest.data), for a json:// webhook and the digest folder.
+    data: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

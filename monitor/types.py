@@ -202,14 +202,13 @@ class DigestItem:
     hit: HitView
     also: tuple[tuple[str, str], ...] = ()  # (outlet, url) of other copies of the story
     elsewhere: tuple[OtherWatchlist, ...] = ()  # the story's other watchlists in this digest
+    sent_at: datetime | None = None  # an earlier message held it, under another watchlist
 
 
 @dataclass(frozen=True)
 class DigestGroup:
     watchlist: str
     items: tuple[DigestItem, ...]
-    # Stories sent in an earlier digest that more outlets have reported since: one line each.
-    more: tuple[DigestItem, ...] = ()
     # Stories this watchlist hit that are shown under an earlier one: (title, watchlist).
     above: tuple[tuple[str, str], ...] = ()
 
@@ -220,6 +219,8 @@ class Digest:
     period_start: datetime | None
     period_end: datetime
     groups: tuple[DigestGroup, ...] = field(default_factory=tuple)
+    # Stories sent before that more outlets have reported since: once in the message.
+    more: tuple[DigestItem, ...] = ()
 
     @property
     def count(self) -> int:
@@ -283,11 +284,8 @@ class FeedStatus:
     pushed_until: datetime | None = None  # a WebSub hub pushes it until then
     arrivals: tuple[datetime, ...] = ()  # its last polls that brought new items
     stale: bool = False  # it answers, but nothing new for far longer than usual
-    hits: int = 0  # of its articles (counted only where asked for)
-
-    @property
-    def last_new_at(self) -> datetime | None:
-        return self.arrivals[-1] if self.arrivals else None
+    hits: int = 0  # of its articles (where asked for)
+    last_new_at: datetime | None = None  # the last of its arrivals
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,34 @@ def test_a_story_sent_before_under_one_watchlist_is_news_under_another() -> None
     assert d.count == 1
 
 
+def test_a_story_sent_as_an_alert_says_when_in_the_morning_digest() -> None:
+    """The csto alert went at 18:14; the morning digest holds the story for karabakh and
+    says it was sent then, on every channel."""
+    alert = datetime(2026, 11, 21, 14, 14, tzinfo=UTC)  # 18:14 in Yerevan
+    hits = [hit(1, story="S"), hit(2, story="S", watchlist="karabakh"), hit(3, story="T")]
+    d = build_digest("desk", hits, LABELS, None, NOW, sent_before={("csto", "S"): alert})
+    [item] = d.groups[[g.watchlist for g in d.groups].index("karabakh")].items
+    assert item.sent_at == alert
+    assert all(it.sent_at is None for g in d.groups for it in g.items if it.hit.story == "T")
+    r = rendered(d, "Asia/Yerevan")
+    said = "at 21 Nov 2026 18:14 +04, under another watchlist"
+    assert f"(sent earlier, {said})" in r.text and f"Sent earlier, {said}." in r.html
+    assert r.slack.count(f"sent earlier, {said}") == 1
+    assert "Sent earlier" not in rendered(build_digest("desk", hits, LABELS, None, NOW)).text
+
+
+def test_more_outlets_once_per_message_not_per_watchlist() -> None:
+    """A story sent before under both watchlists, republished since: one line."""
+    hits = [hit(1, story="S", outlet="Armenpress"), hit(2, story="S", watchlist="karabakh"),
+            hit(3, story="T", title="News")]  # fmt: skip
+    sent = {("csto", "S"): NOW, ("karabakh", "S"): NOW}
+    d = build_digest("desk", hits, LABELS, None, NOW, sent_before=sent)
+    assert [it.hit.story for it in d.more] == ["S"] and d.count == 1
+    r = rendered(d, "UTC")
+    for body in (r.text, r.html, r.slack):
+        assert body.count("More outlets on stories sent earlier") == 1
+
+
 def test_a_page_copy_beats_a_feed_summary_as_headline() -> None:
     d = build_digest(
         "desk", [hit(1, story="A", source="feed"), hit(2, story="A")], LABELS, None, NOW
@@ -286,3 +314,21 @@ def test_a_subjects_period_names_a_day_once_and_a_moment_as_one(
         return datetime(2026, 12, day, hour, minute, second, tzinfo=tz)
 
     assert period_of(at(start) if start else None, at(end)) == said
+
+
+def test_a_notice_is_styled_as_a_digest() -> None:
+    from monitor.digest.alerts import SpikeNote, StoryLink
+    from monitor.digest.channels import by_name
+    from monitor.digest.channels.base import Look
+
+    tz = ZoneInfo("Asia/Yerevan")
+    note = SpikeNote("csto", None, 14, 2.1, (StoryLink("Summit", "TASS", "https://t.example/1"),))
+    title, view = note.view("desk", tz)
+    notice = by_name("email").notice(view, Look(title, tz))
+    digest = rendered(build_digest("desk", [hit(1)], LABELS, None, NOW)).html
+
+    def style(html: str) -> str:
+        return html[html.index("<style>") : html.index("</style>")]
+
+    assert style(notice) == style(digest) and '<div class="wrap">' in notice
+    assert '<a class="title" href="https://t.example/1">Summit</a>' in notice

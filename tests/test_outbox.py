@@ -196,3 +196,19 @@ def test_the_readme_states_the_tries_the_code_makes() -> None:
     tries = len(RETRY_DELAYS) + 1
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     assert f"is marked dead after {tries} failed tries" in readme
+
+
+def test_what_was_sent_is_known_with_when(db_url: str) -> None:
+    """An immediate alert's story, sent at its digest's time: the morning digest knows."""
+    now = [utcnow()]
+    store = open_store(db_url, clock=lambda: now[0])
+    ids = some_hits(store, 2)
+    [story] = {h.story for h in store.hits(ids=ids[:1])}
+    made = store.create_digest("desk", ids[:1], [("k", "dest")], now[0])
+    assert made is not None
+    sent = store.stories_sent("desk", [story])
+    [(pair, at)] = sent.items()
+    assert pair == ("csto", story) and abs((at - now[0]).total_seconds()) < 5
+    assert store.stories_sent("desk", [story], before_digest=made.id) == {}
+    assert store.stories_sent("other", [story]) == {}
+    store.engine.dispose()

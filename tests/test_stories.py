@@ -435,7 +435,7 @@ def test_digests_send_a_story_once_and_later_outlets_as_one_line(
     assert second is not None
     d2 = service.built(second)
     assert d2.count == 1 and d2.groups[0].items[0].hit.title == "Another story"
-    [more] = d2.groups[0].more
+    [more] = d2.more
     assert more.hit.outlet == "Armenpress"
     out = rendered(service.built(second))
     assert "1 new story" in out.subject

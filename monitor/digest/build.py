@@ -4,7 +4,8 @@ A story is shown once in a digest: under the first of the watchlists it hit, in
 the subscription's order, with the other watchlists' entities and sentences; the
 other watchlists' sections name it in one line. A story sent to the subscription
 before is not sent again when more outlets report it: it becomes one "more
-outlets" line under its watchlist.
+outlets" line, once in the message; one sent before under another watchlist says
+when.
 """
 
 from __future__ import annotations
@@ -23,16 +24,22 @@ def build_digest(
     labels: Labels,
     period_start: datetime | None,
     period_end: datetime,
-    sent_before: Collection[tuple[str, str]] = (),
+    sent_before: Collection[tuple[str, str]] | Mapping[tuple[str, str], datetime] = (),
     order: Sequence[str] | None = None,
 ) -> Digest:
-    """`sent_before`: the (watchlist, story) pairs earlier digests of the subscription
-    held. `order`: the subscription's watchlists as it lists them (others follow by name)."""
+    """`sent_before`: the (watchlist, story) pairs earlier messages of the subscription
+    held (with when they were made, to say it). `order`: the subscription's watchlists
+    as it lists them (others follow by name)."""
     copies: dict[str, dict[str, list[HitView]]] = defaultdict(lambda: defaultdict(list))
     for h in hits:
         copies[h.watchlist][h.story].append(h)
     names = [n for n in (order or ()) if n in copies]
     names += sorted(n for n in copies if n not in names)
+    sent_at: dict[str, datetime] = {}  # story -> the first message that held it
+    if isinstance(sent_before, Mapping):
+        for (_, story), at in sent_before.items():
+            if story not in sent_at or at < sent_at[story]:
+                sent_at[story] = at
     # Each story's new watchlists (not in an earlier digest), in order: it is shown
     # under the first of them; a story with none is a "more outlets" line.
     fresh: dict[str, list[str]] = defaultdict(list)
@@ -41,26 +48,26 @@ def build_digest(
             if (name, story) not in sent_before:
                 fresh[story].append(name)
     groups = []
+    more: dict[str, DigestItem] = {}  # once per story, under its first watchlist
     for name in names:
         items: list[DigestItem] = []
-        more: list[DigestItem] = []
         above: list[tuple[str, str]] = []
         for story, found in copies[name].items():
             it = _item(found, labels.get(name, {}))
             if not fresh[story]:
-                more.append(it)
+                more.setdefault(story, it)
             elif fresh[story][0] != name:
                 if name in fresh[story]:
                     above.append((it.hit.title, fresh[story][0]))
             else:
                 others = fresh[story][1:]
                 mentions = tuple(_other(copies[o][story], o, labels.get(o, {})) for o in others)
-                items.append(replace(it, elsewhere=mentions))
+                items.append(replace(it, elsewhere=mentions, sent_at=sent_at.get(story)))
         items.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
-        more.sort(key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
-        if items or more or above:
-            groups.append(DigestGroup(name, tuple(items), tuple(more), tuple(above)))
-    return Digest(subscription, period_start, period_end, tuple(groups))
+        if items or above:
+            groups.append(DigestGroup(name, tuple(items), tuple(above)))
+    lines = sorted(more.values(), key=lambda it: (_when(it.hit), it.hit.hit_id), reverse=True)
+    return Digest(subscription, period_start, period_end, tuple(groups), tuple(lines))
 
 
 def _when(h: HitView) -> datetime:

@@ -63,6 +63,9 @@ class DataStory(_Data):
     sent_before: bool = Field(
         description="sent in an earlier message: here for the outlets that reported it since"
     )
+    sent_at: datetime | None = Field(
+        None, description="when an earlier message held it, under another watchlist"
+    )
 
 
 class DataPart(_Data):
@@ -145,13 +148,14 @@ def _story(item: DigestItem, sent_before: bool) -> DataStory:
         hits=hits,
         also=[DataCopy(outlet=o, url=u) for o, u in item.also],
         sent_before=sent_before,
+        sent_at=item.sent_at,
     )
 
 
 def digest_data(d: Digest, part: tuple[int, int, int] | None = None) -> dict[str, Any]:
     """The digest (or one part of it) as data, JSON-ready."""
     stories = [_story(i, False) for g in d.groups for i in g.items]
-    stories += [_story(i, True) for g in d.groups for i in g.more]
+    stories += [_story(i, True) for i in d.more]
     data = DigestData(
         subscription=d.subscription,
         period_start=d.period_start,

@@ -50,7 +50,7 @@ class DigestStore(NoticeStore, Protocol):
 
     def stories_sent(
         self, subscription: str, stories: Iterable[str], before_digest: int | None = None
-    ) -> set[tuple[str, str]]: ...
+    ) -> dict[tuple[str, str], datetime]: ...
 
     def create_digest(
         self,

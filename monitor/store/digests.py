@@ -27,23 +27,29 @@ def _lock_key(subscription: str) -> int:
 class DigestsMixin(StoreBase):
     def stories_sent(
         self, subscription: str, stories: Iterable[str], before_digest: int | None = None
-    ) -> set[tuple[str, str]]:
+    ) -> dict[tuple[str, str], datetime]:
         """(watchlist, story) pairs among `stories` that digests of the subscription held
-        (only those made before `before_digest`, when given)."""
-        found: set[tuple[str, str]] = set()
+        (only those made before `before_digest`, when given), with when the first of
+        them was made."""
+        found: dict[tuple[str, str], datetime] = {}
         with self.session() as s:
             for chunk in chunks(list(set(stories))):
                 q = (
-                    select(col(HitRow.watchlist), col(ArticleRow.story))
+                    select(
+                        col(HitRow.watchlist),
+                        col(ArticleRow.story),
+                        func.min(col(DigestRow.created_at)),
+                    )
                     .join(DigestItemRow, col(DigestItemRow.hit_id) == col(HitRow.id))
+                    .join(DigestRow, col(DigestRow.id) == col(DigestItemRow.digest_id))
                     .join(ArticleRow, col(ArticleRow.id) == col(HitRow.article_id))
                     .where(col(DigestItemRow.subscription) == subscription)
                     .where(col(ArticleRow.story).in_(chunk))
-                    .distinct()
+                    .group_by(col(HitRow.watchlist), col(ArticleRow.story))
                 )
                 if before_digest is not None:
                     q = q.where(col(DigestItemRow.digest_id) < before_digest)
-                found.update((w, st) for w, st in s.execute(q).all())
+                found.update(((w, st), aware(at)) for w, st, at in s.execute(q).all())
         return found
 
     def last_digest_end(self, subscription: str) -> datetime | None:

@@ -66,6 +66,7 @@ def _status(
         arrivals,
         r.active and is_stale(arrivals, r.failing_since is not None, now),
         hits,
+        arrivals[-1] if arrivals else None,
     )
 
 

@@ -63,6 +63,8 @@ def _item(it: DigestItem, tz: ZoneInfo) -> list[str]:
     lines += [f"> {highlighted(sn)}" for sn in h.snippets[:2]]
     if h.source == "feed":
         lines.append("_matched in the feed summary: the page could not be read_")
+    if it.sent_at:
+        lines.append(f"_sent earlier, at {_when(it.sent_at, tz)}, under another watchlist_")
     for m in it.elsewhere:
         lines.append(f"also _{text(m.watchlist)}_: {text(', '.join(m.entity_labels))}")
         lines += [f"> {highlighted(sn)}" for sn in m.snippets[:1]]
@@ -78,16 +80,16 @@ def digest(d: Digest, look: Look) -> str:
         lines.append(f"*{text(g.watchlist)}*")
         for it in g.items:
             lines += _item(it, tz)
-        if g.more:
-            lines.append("_More outlets on stories sent earlier:_")
-        for it in g.more:
-            outlets = [(it.hit.outlet, it.hit.url), *it.also]
-            noun = "outlet" if len(outlets) == 1 else "outlets"
-            links = ", ".join(link(u, o) for o, u in outlets)
-            lines.append(f"• {text(it.hit.title)}: {len(outlets)} more {noun}: {links}")
         for title, under in g.above:
             lines.append(f"_also: {text(title)} (above, under {text(under)})_")
         lines.append("")
+    if d.more:
+        lines.append("_More outlets on stories sent earlier:_")
+    for it in d.more:
+        outlets = [(it.hit.outlet, it.hit.url), *it.also]
+        noun = "outlet" if len(outlets) == 1 else "outlets"
+        links = ", ".join(link(u, o) for o, u in outlets)
+        lines.append(f"• {text(it.hit.title)}: {len(outlets)} more {noun}: {links}")
     return "\n".join(lines).strip() + "\n"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from monitor.config.policies import fetch_policy, sandbox_limits
 from monitor.config.settings import Settings, load_settings
 from monitor.config.sources import feed_sources
 from monitor.config.subscriptions import subscription_problems
+from monitor.digest.deliver import prune_digest_files
 from monitor.digest.rounds import Rounds
 from monitor.digest.service import DigestService
 from monitor.errors import ConfigError
@@ -40,11 +42,19 @@ LEASE = timedelta(minutes=2)
 
 
 def apply_retention(store: Store, settings: Settings, dry_run: bool = False) -> PruneReport:
-    """Older article texts and hits leave the database (retention in monitor.yaml)."""
+    """Older article texts and hits leave the database, and older files the digest
+    folder (retention in monitor.yaml)."""
     now = store.clock()
     keep = settings.retention
-    return store.prune(
+    report = store.prune(
         now - timedelta(seconds=keep.articles), now - timedelta(seconds=keep.hits), dry_run
+    )
+    files_before = now - timedelta(seconds=keep.digest_files)
+    gone = prune_digest_files(settings.path("data/digests"), files_before, dry_run)
+    return replace(
+        report,
+        digest_files_deleted=gone,
+        cutoffs={**report.cutoffs, "digest_files": files_before},
     )
 
 

@@ -272,6 +272,7 @@ class Daemon:
                 texts_removed=report.texts_removed,
                 hits_deleted=report.hits_deleted,
                 entries_deleted=report.entries_deleted,
+                digest_files_deleted=report.digest_files_deleted,
                 bytes_freed=report.bytes_freed,
             )
         # the day's new articles made segments of the search index: one again

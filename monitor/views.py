@@ -139,6 +139,7 @@ class PruneReport:
     texts_removed: int = 0  # with hits: title, link and outlet kept
     hits_deleted: int = 0
     entries_deleted: int = 0  # feed entries seen before the longest retention
+    digest_files_deleted: int = 0  # in the digest folder, older than retention.digest_files
     bytes_freed: int | None = None  # SQLite: file size before - after; None: unknown
     cutoffs: dict[str, datetime] = field(default_factory=dict)
 

@@ -393,6 +393,7 @@ def test_every_option_with_a_bad_value_is_an_error_not_a_traceback(tmp_path: Pat
         "sort": "sideways",
         "name": "not a name!",
         "from_search": "NOT CSTO",
+        "path": str(a_file / "backup.db"),  # under a file: no backup there, none to restore
     }
     harmless: set[tuple[str, ...]] = set()
     root = typer.main.get_group(app)

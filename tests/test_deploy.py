@@ -33,11 +33,9 @@ def healthcheck() -> list[str]:
     return cmd
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def install(venv: Path) -> Path:
     """deploy/install.sh run as the image runs it, offline: the dependencies come from
     the test environment instead of PyPI."""
-    venv = tmp_path_factory.mktemp("image") / "opt"
     deps = sysconfig.get_paths()["purelib"]
     # The venv is made by the script: its pip and its check find them on PYTHONPATH.
     out = subprocess.run(
@@ -59,6 +57,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [site] = (venv / "lib").glob("python3*/site-packages")
     (site / "dependencies.pth").write_text(deps + "\n")  # for the runs below, as PYTHONPATH was
     return venv
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install(tmp_path_factory.mktemp("image") / "opt")
 
 
 def test_install_script_makes_a_working_monitor(installed: Path) -> None:
@@ -154,3 +157,87 @@ def test_the_units_first_start_copies_a_working_config(tmp_path: Path) -> None:
 def test_deploy_check_passes() -> None:
     out = subprocess.run(["bash", DEPLOY / "check"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_compose_rotates_logs_and_passes_the_password_apart() -> None:
+    from ruamel.yaml import YAML
+
+    compose = YAML(typ="safe").load((DEPLOY / "compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        options = service["logging"]["options"]
+        assert service["logging"]["driver"] == "json-file", name
+        assert options["max-size"] and int(options["max-file"]) >= 2, name
+    env = compose["services"]["monitor"]["environment"]
+    assert "${" not in env["MONITOR_DATABASE"]  # no password pasted into the URL
+    assert env["MONITOR_DATABASE_PASSWORD"] == "${POSTGRES_PASSWORD}"
+
+
+@pytest.mark.slow
+def test_the_image_writes_its_digests_as_its_user_with_composes_mounts(pg_url: str) -> None:
+    """The image's filesystem as the Dockerfile makes it, compose's mounts over it, the
+    daemon as uid 10001: it writes its digests. A named volume starts owned as the
+    image's folder at its mount point is, or by root where the image has none."""
+    import os
+    import shutil
+    import tempfile
+
+    from ruamel.yaml import YAML
+
+    from monitor.store import open_store
+    from tests.test_outbox import some_hits
+
+    if os.geteuid() != 0:
+        pytest.skip("runs the daemon as uid 10001: needs root (CI runs as root)")
+    uid = int(re.search(r"--uid (\d+)", dockerfile()).group(1))  # type: ignore[union-attr]
+    root = Path(tempfile.mkdtemp(prefix="monitor-image-"))
+    try:
+        root.chmod(0o755)
+        venv = install(root / "opt")
+        srv = root / "srv" / "news-monitor"
+        srv.mkdir(parents=True)
+        # the Dockerfile: its folders made for the daemon's user
+        step = re.search(r"RUN mkdir -p ([^\\&]+?)\s*\\?\s*&& chown \S+ (.+)$", dockerfile(), re.M)
+        assert step, "the Dockerfile makes the daemon's folders"
+        made, owned = step.group(1).split(), step.group(2).split()
+        for d in made:
+            (srv / d).mkdir(parents=True, exist_ok=True)
+        image_owned = {srv / d for d in owned}
+
+        def inside(target: str) -> Path:
+            return srv / Path(target).relative_to("/srv/news-monitor")
+
+        monitor = YAML(typ="safe").load((DEPLOY / "compose.yaml").read_text())["services"][
+            "monitor"
+        ]
+        volumes = [v.split(":") for v in monitor["volumes"]]
+        for src, target in volumes:  # the binds first: the host's files, as they are
+            if src.startswith("."):
+                if (dest := inside(target)).exists():
+                    shutil.rmtree(dest)
+                shutil.copytree((DEPLOY / src).resolve(), dest)
+        for src, target in volumes:  # then the named volumes, as Docker starts them
+            if not src.startswith("."):
+                dest = inside(target)
+                dest.mkdir(parents=True, exist_ok=True)
+                if dest in image_owned:
+                    os.chown(dest, uid, uid)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(srv),
+            "MONITOR_CONFIG": str(inside(monitor["environment"]["MONITOR_CONFIG"])),
+            "MONITOR_DATABASE": pg_url,
+            "MONITOR_TOKEN": "a-real-token-not-the-example",
+        }
+        store = open_store(pg_url)
+        some_hits(store, 2)
+        store.engine.dispose()
+        sent = subprocess.run(
+            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+             venv / "bin" / "monitor", "digest", "send"],
+            capture_output=True, text=True, env=env, cwd=srv, timeout=300,
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        [page] = (inside("/srv/news-monitor/config/data") / "digests").glob("digest-*.html")
+        assert page.stat().st_uid == uid and "news-monitor" in page.read_text()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

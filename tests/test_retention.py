@@ -223,3 +223,26 @@ def test_the_daemons_daily_job_applies_the_retention(tmp_path: Path) -> None:
     assert done is not None, logs
     assert (done["articles_deleted"], done["texts_removed"], done["hits_deleted"]) == (31, 3, 14)
     assert RETENTION_EVERY_S == 86400
+
+
+def test_old_digest_files_go_and_latest_stays(tmp_path: Path) -> None:
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.digest.deliver import prune_digest_files
+
+    folder = tmp_path / "data" / "digests"
+    folder.mkdir(parents=True)
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    for name, age_days in (("digest-000001.html", 100), ("digest-000001.txt", 100),
+                           ("digest-000002.json", 10), ("latest.html", 100)):  # fmt: skip
+        f = folder / name
+        f.write_text("x")
+        t = (now - timedelta(days=age_days)).timestamp()
+        os.utime(f, (t, t))
+    cut = now - timedelta(days=90)
+    assert prune_digest_files(folder, cut, dry_run=True) == 2
+    assert len(list(folder.iterdir())) == 4
+    assert prune_digest_files(folder, cut) == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["digest-000002.json", "latest.html"]
+    assert prune_digest_files(tmp_path / "none", cut) == 0

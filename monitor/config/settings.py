@@ -2,8 +2,8 @@
 
 Unknown keys are errors; every error names the file, the key and its line.
 `${VAR}` is substituted only in `notify` (of subscriptions and `admin`), `database` and
-`http.token`. MONITOR_DATABASE, when set, replaces `database`: a container or unit
-points the same monitor.yaml at its own database without editing it.
+`http.token`. The environment may replace the database and the listener
+(config/environment.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pydantic import (
 from monitor.basics.quiet import Quiet
 from monitor.basics.units import Duration, Size
 from monitor.basics.yamlfile import YamlDoc, load_yaml
+from monitor.config.environment import from_environment
 from monitor.config.feeds import KIND_KEYS, FeedOrOpml, kinds_named
 from monitor.errors import ConfigError, YamlFileError
 
@@ -37,7 +38,6 @@ DEFAULT_USER_AGENT = (
     "news-monitor/0.1 (self-hosted news monitor; set fetch.user_agent to add your contact)"
 )
 
-DATABASE_ENV = "MONITOR_DATABASE"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -202,6 +202,7 @@ class RetentionSettings(_Strict):
 
     articles: Duration = 90 * 86400
     hits: Duration = 365 * 86400
+    digest_files: Duration = 90 * 86400  # the digest folder's files (no notify URL)
 
     @field_validator("articles")
     @classmethod
@@ -296,8 +297,7 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
         raise ConfigError(f"{doc.where([])}: the config must be a mapping of keys")
     env = os.environ if environ is None else environ
     data = _substitute(doc, data, env)
-    if env.get(DATABASE_ENV):
-        data = {**data, "database": env[DATABASE_ENV]}
+    data = from_environment(data, env)
     for i, entry in enumerate(data.get("feeds") or []):
         if len(named := kinds_named(entry)) > 1:
             raise ConfigError(

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import apprise
@@ -177,3 +177,18 @@ def write_files(page: Message, text: Message, digest_id: int, digest_dir: Path) 
     latest.write_text(page.body, encoding="utf-8")
     log.info("digest written", subject=page.subject, path=str(html))
     return html
+
+
+def prune_digest_files(digest_dir: Path, before: datetime, dry_run: bool = False) -> int:
+    """Remove the digest folder's files last written before `before`; returns how many.
+    latest.html stays: it is the newest digest, whatever its age."""
+    gone = 0
+    for f in digest_dir.glob("digest-*.*") if digest_dir.is_dir() else ():
+        try:
+            if f.stat().st_mtime < before.timestamp():
+                if not dry_run:
+                    f.unlink()
+                gone += 1
+        except FileNotFoundError:  # another daemon's prune took it
+            continue
+    return gone

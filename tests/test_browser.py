@@ -130,6 +130,10 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
 
     page.get_by_role("link", name="Feeds").click()
     assert page.locator("tr.feed.bad").count() == 1
+    heads = page.locator("thead th").all_inner_texts()
+    assert "Last new item" in heads and "Hits" in heads
+    hits = page.locator("tr.feed td:nth-child(4)").all_inner_texts()  # the Hits column
+    assert any(int(h) > 0 for h in hits) and "0 stale" in page.locator("p.meta").inner_text()
     page.screenshot(path=str(out / "feeds.png"), full_page=True)
     page.get_by_role("link", name="Subscriptions").click()
     assert page.locator("tr.dead").count() == 1
@@ -205,3 +209,33 @@ def test_search_sort_switch_counts_and_save_as_watchlist(
     phone.screenshot(path=str(out / "search-phone.png"), full_page=True)
     page.close()
     phone.close()
+
+
+def test_a_broken_watchlist_is_a_banner_on_every_page(browser: Browser, tmp_path: Path) -> None:
+    """The page runs on the last good version and says where the error is."""
+    lists = tmp_path / "watchlists"
+    shutil.copytree(REPO / "watchlists", lists)
+    broken = lists / "csto.yaml"
+    broken.write_text(broken.read_text() + "  - : [\n")
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {lists}\n")
+    web = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(cfg), "web", "--listen", "127.0.0.1:0"],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert web.stderr is not None
+        base = listening_url(web.stderr)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        for path in ("/", "/search", "/feeds", "/subscriptions", "/match"):
+            page.goto(base + path)
+            banner = page.locator("div.banner[role=alert]")
+            assert banner.count() == 1, path
+            assert f"{broken}:" in banner.inner_text() and "what it last loaded" in banner.inner_text()
+        page.screenshot(path=str(shots(tmp_path) / "banner.png"), full_page=False)
+        page.close()
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(60)

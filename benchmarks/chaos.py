@@ -313,7 +313,7 @@ def child(args: argparse.Namespace) -> None:
     """A writing process: `write` stores 60 feeds' worth and says how often the database
     was locked; `ack` stores one article per commit and prints each once committed."""
     from monitor.identity.fingerprint import content_hash
-    from monitor.types import Article, NewEntry
+    from monitor.types import Article, FeedBatch, NewEntry
 
     store = open_store(args.db, migrate=False)
     locked = 0
@@ -321,7 +321,7 @@ def child(args: argparse.Namespace) -> None:
         url = f"https://{args.name}.example/{i}"
         a = Article(url, url, f"T{i}", f"Text {args.name} {i}", "W", None, None, None, "feed",
                     content_hash(url, ""))  # fmt: skip
-        [result] = store.save_feeds([(None, [NewEntry(a, ())])])
+        [result] = store.save_feeds([FeedBatch(None, [NewEntry(a, ())])])
         if isinstance(result, Exception):
             locked += "locked" in str(result)
             continue

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from monitor.identity.fingerprint import content_hash
 from monitor.identity.minhash import signature
 from monitor.store import Store, open_store
-from monitor.types import Article, NewEntry, SavedArticle
+from monitor.types import Article, FeedBatch, NewEntry, SavedArticle
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
@@ -137,7 +137,7 @@ def perturb(kind: str, text: str, rnd: random.Random, vocab: list[str]) -> str:
 
 def save(store: Store, articles: list[Article]) -> list[SavedArticle]:
     """Store articles the way the daemon stores one feed's, in one transaction."""
-    [result] = store.save_feeds([(None, [NewEntry(a, ()) for a in articles])])
+    [result] = store.save_feeds([FeedBatch(None, [NewEntry(a, ()) for a in articles])])
     if isinstance(result, Exception):
         raise result
     return result

@@ -72,7 +72,7 @@ class App:
         self.store = store or open_store(settings.database_url)
         self.metrics = Metrics()
         self.metrics.watch_store(self.store.stats)
-        self.metrics.watch_config(self.config_problems)
+        self.metrics.watch_config(self.config_problems, lambda: self.store.fenced)
         self.digests = DigestService(self.store, settings, self.watch.labels, self.owner)
         self.rounds = Rounds(
             self.digests,

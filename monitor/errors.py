@@ -59,5 +59,9 @@ class StoreError(MonitorError):
     """The database refused a write (full disk, lost connection, ...): nothing of it was kept."""
 
 
+class LeaseLost(StoreError):
+    """What a daemon held passed to another while it was cut off: its write is refused."""
+
+
 class DeliveryError(MonitorError):
     """A digest could not be delivered to one destination; the message says why."""

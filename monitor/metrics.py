@@ -20,7 +20,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from monitor.types import SOURCE_KINDS
@@ -111,9 +111,12 @@ class Metrics:
         """Report the shared database's figures, read by `stats` at scrape time."""
         self.registry.register(_StoreCollector(stats, self.db_errors))
 
-    def watch_config(self, problems: Callable[[], list[str]]) -> None:
-        """Report how many errors monitor.yaml and the watchlists hold now."""
-        self.registry.register(_ConfigCollector(problems))
+    def watch_config(
+        self, problems: Callable[[], list[str]], fenced: Callable[[], int] = lambda: 0
+    ) -> None:
+        """Report how many errors monitor.yaml and the watchlists hold now, and the
+        writes this daemon's store refused because a lease had passed to another."""
+        self.registry.register(_ConfigCollector(problems, fenced))
 
     def exposition(self) -> bytes:
         """The text format; reads the database, so not on the event loop."""
@@ -121,8 +124,9 @@ class Metrics:
 
 
 class _ConfigCollector(Collector):
-    def __init__(self, problems: Callable[[], list[str]]) -> None:
+    def __init__(self, problems: Callable[[], list[str]], fenced: Callable[[], int]) -> None:
         self._problems = problems
+        self._fenced = fenced
 
     def describe(self) -> Iterator[Metric]:
         return iter(())
@@ -132,6 +136,11 @@ class _ConfigCollector(Collector):
             f"{PREFIX}_config_errors",
             "Errors in monitor.yaml and the watchlists now; the last good version runs.",
             value=len(self._problems()),
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_fenced_writes",
+            "Feeds' results this daemon did not store: their lease had passed to another.",
+            value=self._fenced(),
         )
 
 

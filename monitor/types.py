@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # Where an article's text came from: its page, or only the feed entry.
 ArticleSource = Literal["page", "feed"]
@@ -145,8 +145,7 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why an entity matched: its alias, the text found, whether it took a typo, and
-    which word form of the alias it is."""
+    """Why an entity matched: alias, text found, typo or not, which word form."""
 
     entity: str
     alias: str  # as written in the watchlist
@@ -229,8 +228,7 @@ class Digest:
 
 @dataclass(frozen=True)
 class NoticeView:
-    """A notice (a spike, the heartbeat) as every channel shows it: a heading, a
-    sentence, the stories it links, and lines under them."""
+    """A notice (a spike, the heartbeat) as every channel shows it."""
 
     heading: str
     head: str
@@ -254,8 +252,7 @@ class DueFeed:
 
 @dataclass(frozen=True)
 class PollRecord:
-    """The outcome of one poll. `state` only after a success that stored everything:
-    the validators of a poll whose entries were not stored must not be kept."""
+    """A poll's outcome; `state` only after a success that stored everything."""
 
     feed_id: int
     ok: bool
@@ -307,8 +304,13 @@ class NewEntry:
     fingerprint: str | None = None  # the feed entry's title and summary, hashed
 
 
-# A feed's new articles, stored together (the feed's id; None for articles of no feed)
-FeedBatch = tuple[int | None, Sequence[NewEntry]]
+class FeedBatch(NamedTuple):
+    """A feed's new articles, stored together: the feed (None: of no feed) and the lease
+    its poll holds (None: none). A lease lost meanwhile keeps them out (fencing)."""
+
+    feed_id: int | None
+    entries: Sequence[NewEntry]
+    lease: str | None = None
 
 
 @dataclass(frozen=True)

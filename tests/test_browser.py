@@ -233,7 +233,9 @@ def test_a_broken_watchlist_is_a_banner_on_every_page(browser: Browser, tmp_path
             page.goto(base + path)
             banner = page.locator("div.banner[role=alert]")
             assert banner.count() == 1, path
-            assert f"{broken}:" in banner.inner_text() and "what it last loaded" in banner.inner_text()
+            assert (
+                f"{broken}:" in banner.inner_text() and "what it last loaded" in banner.inner_text()
+            )
         page.screenshot(path=str(shots(tmp_path) / "banner.png"), full_page=False)
         page.close()
     finally:

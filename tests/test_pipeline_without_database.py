@@ -54,7 +54,7 @@ def test_polls_run_whole_against_a_store_with_no_database() -> None:
         url = srv.base + "/feed"
         new = asyncio.run(poll(url, PollState()))
         assert (new.status, new.new_items, len(new.new_hits)) == ("ok", 2, 1)
-        [(feed_id, batch)] = store.saved
+        [(feed_id, batch, _)] = store.saved
         assert feed_id == 7
         assert [(e.article.title, len(e.matches)) for e in batch] == [
             ("Lavrov in Yerevan", 1),
@@ -69,7 +69,7 @@ def test_polls_run_whole_against_a_store_with_no_database() -> None:
 
         again = asyncio.run(poll(url, PollState()))  # one entry edited: saved again
         assert (again.status, again.new_items) == ("ok", 1)
-        assert [e.article.text for _, b in store.saved[1:] for e in b] == [
+        assert [e.article.text for _, b, _ in store.saved[1:] for e in b] == [
             "Lavrov arrived and spoke."
         ]
         assert asyncio.run(poll(url, PollState('"v1"', None))).status == "not-modified"

@@ -25,7 +25,14 @@ from monitor.identity.urls import canonical_url, entry_url, page_url
 from monitor.match.matcher import Matcher
 from monitor.pipeline.refresh import Pipeline
 from monitor.store import Store, open_store
-from monitor.types import Article, FeedSource, NewEntry, RefreshResult, WatchlistMatch
+from monitor.types import (
+    Article,
+    FeedBatch,
+    FeedSource,
+    NewEntry,
+    RefreshResult,
+    WatchlistMatch,
+)
 from monitor.watchlists.model import Entity, Watchlist
 from tests.conftest import FIXTURES
 from tests.support.httpd import Reply, ScriptedServer
@@ -224,8 +231,8 @@ def test_copies_from_two_feeds_stored_in_one_transaction_share_a_story(store: St
     t = REAL[0]
     [one, two] = store.save_feeds(
         [
-            (None, [NewEntry(art("https://a.example/1", t), ())]),
-            (None, [NewEntry(art("https://b.example/1", edit(t, 0.05, 3)), ())]),
+            FeedBatch(None, [NewEntry(art("https://a.example/1", t), ())]),
+            FeedBatch(None, [NewEntry(art("https://b.example/1", edit(t, 0.05, 3)), ())]),
         ]
     )
     assert isinstance(one, list) and isinstance(two, list)
@@ -247,7 +254,7 @@ def test_a_feed_whose_entries_fail_costs_only_itself_in_a_shared_transaction(
 ) -> None:
     good = [NewEntry(art("https://a.example/1", REAL[0]), ())]
     doomed = [NewEntry(art("https://b.example/1", REAL[1]), (), key="k1")]
-    ok, failed = store.save_feeds([(None, good), (999_999, doomed)])
+    ok, failed = store.save_feeds([FeedBatch(None, good), FeedBatch(999_999, doomed)])
     assert isinstance(ok, list) and ok[0].created
     assert isinstance(failed, StoreError) and "entries not stored" in str(failed)
     assert store.known_articles(["https://a.example/1", "https://b.example/1"]) == {

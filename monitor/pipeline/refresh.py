@@ -335,7 +335,7 @@ class Pipeline:
             batch.append(NewEntry(article, matches, f.item.key, f.item.fingerprint))
         if not batch:
             return []
-        saved = await self._saves.put((feed.id, batch))
+        saved = await self._saves.put(FeedBatch(feed.id, batch, feed.lease))
         return [h for sv in saved or () for h in sv.new_hits]
 
     async def _page(self, item: FeedItem, turn: asyncio.Semaphore) -> ExtractedPage | None:

@@ -11,6 +11,7 @@ from monitor.store.articles import ArticlesMixin
 from monitor.store.base import dead_here
 from monitor.store.browse import BrowseMixin
 from monitor.store.db import make_engine, upgrade
+from monitor.store.dbclock import DatabaseClock
 from monitor.store.digests import DigestsMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.outbox import OutboxMixin
@@ -60,7 +61,11 @@ class Store(
 
 
 def open_store(url: str, migrate: bool = True, clock: Clock = utcnow) -> Store:
+    """The store on `url`. On PostgreSQL, shared by daemons on several machines, the
+    default clock is the database's (store/dbclock.py): their clocks may disagree."""
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
+    if clock is utcnow and engine.dialect.name == "postgresql":
+        clock = DatabaseClock(engine)
     return Store(engine, clock)

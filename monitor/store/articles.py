@@ -12,13 +12,14 @@ import structlog
 from sqlalchemy import func, insert, select, update
 from sqlmodel import col
 
+from monitor.errors import LeaseLost
 from monitor.identity.assign import Assignment, Pending
 from monitor.identity.bandindex import Indexed
 from monitor.store.base import chunks, store_error, table
 from monitor.store.entries import EntriesMixin
 from monitor.store.hits import HitsMixin
 from monitor.store.stories import StoryIndex
-from monitor.store.tables import ArticleRow
+from monitor.store.tables import ArticleRow, FeedRow
 from monitor.types import Article, FeedBatch, NewEntry, SavedArticle, SeenEntry, StoredText
 
 log = structlog.get_logger()
@@ -26,7 +27,6 @@ log = structlog.get_logger()
 _STORY_LOCK = int.from_bytes(hashlib.sha256(b"news-monitor stories").digest()[:8], "big") >> 1
 
 
-# One feed's entries to store: (feed id, or None for articles of no feed; the entries).
 class ArticlesMixin(EntriesMixin, HitsMixin):
     stories: StoryIndex
 
@@ -52,13 +52,17 @@ class ArticlesMixin(EntriesMixin, HitsMixin):
         seen before with other text is updated; it gets hits only for watchlists it
         did not hit before. Hits are unique per (article, watchlist).
 
+        Fenced: a feed polled under a lease is stored only while the lease is still the
+        poller's, checked in the same transaction (the feed's row locked until it
+        commits); otherwise its place holds LeaseLost and nothing of it is stored.
+
         If the transaction fails, each feed is tried in its own, so a feed whose
         entries cannot be stored costs only itself: its place in the result holds the
         exception, and nothing of it is stored.
         """
         with self.stories.lock:
             try:
-                return list(self._save_committed(feeds))
+                return self._save_committed(feeds)
             except Exception as exc:
                 if len(feeds) == 1:
                     return [store_error("entries not stored", exc)]
@@ -70,11 +74,12 @@ class ArticlesMixin(EntriesMixin, HitsMixin):
                     out.append(store_error("entries not stored", exc))
             return out
 
-    def _save_committed(self, feeds: Sequence[FeedBatch]) -> list[list[SavedArticle]]:
+    def _save_committed(self, feeds: Sequence[FeedBatch]) -> list[list[SavedArticle] | Exception]:
         """One transaction; its articles join the story index once it has committed."""
         fresh: list[Indexed] = []
         pending = Pending()
         now = self.clock()
+        out: list[list[SavedArticle] | Exception] = []
         with self.writing() as s:
             conn = s.connection()
             if self.postgres:
@@ -82,14 +87,31 @@ class ArticlesMixin(EntriesMixin, HitsMixin):
                 # copies saved at once by two daemons still meet. (On SQLite the
                 # write transaction, BEGIN IMMEDIATE, is already one at a time.)
                 conn.execute(select(func.pg_advisory_xact_lock(_STORY_LOCK)))
+            held = self._leases_held(conn, feeds)
             self.stories.catch_up(conn, now)
-            out = [
-                self._save(conn, entries, feed_id, now, fresh, pending)
-                for feed_id, entries in feeds
-            ]
+            for feed_id, entries, lease in feeds:
+                if lease is not None and feed_id not in held:
+                    self.fenced += 1
+                    log.warning("entries not stored: the feed's lease was lost", feed_id=feed_id)
+                    out.append(LeaseLost(f"entries not stored: feed {feed_id}'s lease was lost"))
+                    continue
+                out.append(self._save(conn, entries, feed_id, now, fresh, pending))
             top = conn.execute(select(func.max(col(ArticleRow.id)))).scalar()
         self.stories.committed(fresh, int(top or 0))
         return out
+
+    def _leases_held(self, conn: Any, feeds: Sequence[FeedBatch]) -> set[int]:
+        """The feeds of `feeds` polled under a lease that is still the poller's, their
+        rows locked until this transaction ends: no claim moves them meanwhile."""
+        leased = [(b.feed_id, b.lease) for b in feeds if b.lease is not None and b.feed_id]
+        if not leased:
+            return set()
+        feed = table(FeedRow)
+        q = select(feed.c.id, feed.c.lease_owner).where(feed.c.id.in_([f for f, _ in leased]))
+        if self.postgres:
+            q = q.with_for_update()
+        owners = dict(conn.execute(q).all())
+        return {f for f, lease in leased if owners.get(f) == lease}
 
     def _save(
         self,

@@ -80,6 +80,8 @@ def store_error(what: str, exc: Exception) -> Exception:
 
 
 class StoreBase:
+    fenced = 0  # feeds' results refused since start (entries, polls): their lease had passed
+
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock

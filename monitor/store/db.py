@@ -22,6 +22,7 @@ from monitor.errors import StoreError
 # (pyproject's package-dir), so an installed wheel still upgrades its own database.
 MIGRATIONS = "monitor.migrations"
 _WRITE = "sqlite_write"
+CONNECT_TIMEOUT_S = 10
 _LOCK_ID = int.from_bytes(hashlib.sha256(b"news-monitor migrations").digest()[:8], "big") >> 1
 
 
@@ -43,7 +44,13 @@ def make_engine(url: str) -> Engine:
     # No server-side prepared statements: a generic plan cached while a table was small
     # (a sequential scan) is kept for the connection's life where nothing re-analyzes
     # the table, and IN lists of articles then took 150 ms at 100,000 rows.
-    connect_args = {"prepare_threshold": None} if u.get_driver_name() == "psycopg" else {}
+    connect_args: dict[str, object] = {}
+    if u.get_driver_name() == "psycopg":
+        connect_args["prepare_threshold"] = None
+    if "connect_timeout" not in u.query:
+        # A database cut off by the network drops packets rather than refusing: without
+        # a bound, a connect would wait for the kernel's TCP timeout, minutes.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     return create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args
     )

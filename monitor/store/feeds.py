@@ -259,6 +259,7 @@ class FeedsMixin(StoreBase):
                     {"b_lease": r.lease},
                 ).rowcount
         if written < len(records):
+            self.fenced += len(records) - written
             log.warning(
                 "poll results dropped: their feeds' leases had passed to another daemon",
                 dropped=len(records) - written,

@@ -29,8 +29,8 @@ class DictStore:
 
     def save_feeds(self, feeds: Sequence[FeedBatch]) -> list[list[SavedArticle] | Exception]:
         out: list[list[SavedArticle] | Exception] = []
-        for feed_id, batch in feeds:
-            self.saved.append((feed_id, list(batch)))
+        for feed_id, batch, lease in feeds:
+            self.saved.append(FeedBatch(feed_id, list(batch), lease))
             done = []
             for e in batch:
                 created = e.article.url not in self.articles

@@ -11,6 +11,7 @@ from monitor.store import Store
 from monitor.types import (
     Article,
     DueFeed,
+    FeedBatch,
     NewEntry,
     PollRecord,
     PollState,
@@ -44,7 +45,7 @@ def save_articles(
     store: Store, entries: Sequence[NewEntry], feed_id: int | None = None
 ) -> list[SavedArticle]:
     """Store one feed's entries in their own transaction; raise what kept them out."""
-    [result] = store.save_feeds([(feed_id, entries)])
+    [result] = store.save_feeds([FeedBatch(feed_id, entries)])
     if isinstance(result, Exception):
         raise result
     return result

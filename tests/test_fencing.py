@@ -95,3 +95,20 @@ def test_no_claim_moves_a_feed_while_its_articles_are_being_stored(pg_url: str) 
     assert [f.id for f in b.claim_feeds("daemon-b", LEASE)] == [held.id]
     a.engine.dispose()
     b.engine.dispose()
+
+
+def test_a_delivery_whose_claim_passed_is_not_sent(db_url: str) -> None:
+    from tests.test_outbox import some_hits
+
+    clock = Clock()
+    clock.now = T0
+    store = open_store(db_url, clock=clock)
+    assert store.create_digest("desk", some_hits(store, 1), [("k", "dest")], T0)
+    [mine] = store.claim_deliveries("daemon-a", LEASE, "desk")
+    assert store.still_claimed(mine.id, mine.claim)
+    clock.now += LEASE + timedelta(seconds=1)  # a was away past its claim ...
+    assert not store.still_claimed(mine.id, mine.claim)  # ... expired: not a's to send
+    [theirs] = store.claim_deliveries("daemon-b", LEASE, "desk")
+    assert theirs.id == mine.id and not store.still_claimed(mine.id, mine.claim)
+    assert store.still_claimed(theirs.id, theirs.claim)
+    store.engine.dispose()

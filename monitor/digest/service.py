@@ -145,6 +145,11 @@ class DigestService:
             built, stored = cache[p.digest_id]
             parts = self._parts(built, stored, dest, sub.timezone)
             ident = identity(stored.key, dest)
+            if not self.store.still_claimed(p.id, p.claim):
+                # Its claim passed to another daemon while this one was away (a
+                # partition between the claim and now): that one sends it.
+                log.warning("delivery not sent: its claim was lost", delivery=p.id)
+                continue
             try:
                 for i in range(min(p.parts_sent, len(parts) - 1), len(parts)):
                     # Each part is its own message: a repeat after a crash carries its id.

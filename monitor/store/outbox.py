@@ -120,6 +120,23 @@ class OutboxMixin(StoreBase):
             )
             return bool(done.rowcount)
 
+    def still_claimed(self, delivery_id: int, claim: str | None) -> bool:
+        """Whether the delivery is still pending under `claim`, by the database's time:
+        a daemon back from a partition does not send what passed to another meanwhile."""
+        if claim is None:
+            return True
+        d = table(DeliveryRow)
+        with self.session() as s:
+            found = s.execute(
+                select(d.c.id).where(
+                    d.c.id == delivery_id,
+                    d.c.status == "pending",
+                    d.c.claim_owner == claim,
+                    d.c.claim_until > self.clock(),
+                )
+            ).first()
+        return found is not None
+
     def delivery_done(self, delivery_id: int, claim: str | None = None) -> bool:
         """Mark it sent, if the claim is still `claim`'s; False when it was not."""
         return self._settle(

@@ -112,3 +112,22 @@ def test_a_delivery_whose_claim_passed_is_not_sent(db_url: str) -> None:
     assert theirs.id == mine.id and not store.still_claimed(mine.id, mine.claim)
     assert store.still_claimed(theirs.id, theirs.claim)
     store.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_feeds_sync_and_claim(pg_url: str) -> None:
+    """More feeds than a statement takes parameters (65,535): written in batches; the
+    claim takes the most overdue first, new feeds due at once."""
+    clock = Clock()
+    clock.now = T0
+    store = open_store(pg_url, clock=clock)
+    many = [FeedSource(f"https://h{i % 500}.example/{i}", None, 900) for i in range(70_000)]
+    store.sync_feeds(many)
+    store.sync_feeds(many[1:])  # one removed, none changed
+    with store.engine.connect() as c:
+        active = c.execute(text("SELECT count(*) FROM feed WHERE active")).scalar()
+        undated = c.execute(text("SELECT count(*) FROM feed WHERE next_poll_at IS NULL")).scalar()
+    assert (active, undated) == (69_999, 0)
+    got = store.claim_feeds("daemon-a", LEASE, 64)
+    assert len(got) == 64 and all(f.source.url != many[0].url for f in got)
+    store.engine.dispose()

@@ -13,7 +13,7 @@ from monitor.store.browse import BrowseMixin
 from monitor.store.db import make_engine, upgrade
 from monitor.store.dbclock import DatabaseClock
 from monitor.store.digests import DigestsMixin
-from monitor.store.feeds import FeedsMixin
+from monitor.store.outages import OutagesMixin
 from monitor.store.outbox import OutboxMixin
 from monitor.store.page_claims import PagesMixin
 from monitor.store.retention import RetentionMixin
@@ -26,7 +26,7 @@ __all__ = ["Store", "open_store"]
 
 
 class Store(
-    FeedsMixin,
+    OutagesMixin,
     PagesMixin,
     ArticlesMixin,
     DigestsMixin,

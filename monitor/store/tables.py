@@ -8,12 +8,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
 class FeedRow(SQLModel, table=True):
     __tablename__ = "feed"
+    # The due feeds in order (migration 0013): a claim reads what is due, not every feed.
+    __table_args__ = (
+        Index(
+            "ix_feed_due",
+            "next_poll_at",
+            "id",
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(index=True, unique=True, max_length=2000)

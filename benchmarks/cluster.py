@@ -1,0 +1,173 @@
+"""Several daemons on PostgreSQL at scale. Built so far: `lease`, what a daemon's claim of
+due feeds costs at 10,000 and 100,000 feeds.
+
+lease: N feeds (intervals of 5 min to 1 h, next polls spread over the hour) in a fresh
+database; a daemon claims up to 64 due feeds, records them polled (a 304: the next poll
+an interval later), and the clock moves a second; ROUNDS times. The claim's latency
+(the store's claim_feeds: statement and commit) is timed, and PostgreSQL's plan of the
+claim's SELECT printed. Baseline, in the same run: the same without the due index of
+migration 0013 (a scan of the whole table per claim).
+
+    python benchmarks/cluster.py lease [--feeds 10000 100000] [--rounds 300]
+                                       [--db postgresql+psycopg://postgres@127.0.0.1/postgres]
+                                       [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from monitor.store import Store, open_store
+from monitor.types import FeedSource, PollRecord
+
+INTERVALS = (300, 600, 900, 1800, 3600)
+LEASE = timedelta(minutes=2)
+LIMIT = 64
+CLAIM_SQL = (
+    "SELECT id FROM feed WHERE active AND (lease_until IS NULL OR lease_until < :now) "
+    "AND next_poll_at <= :now ORDER BY next_poll_at, id LIMIT 64 FOR UPDATE SKIP LOCKED"
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        from monitor.clock import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+def fresh_db(admin_url: str, name: str) -> str:
+    admin = open_store(admin_url, migrate=False).engine.execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_db(admin_url: str, name: str) -> None:
+    admin = open_store(admin_url, migrate=False).engine.execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+    admin.dispose()
+
+
+def lease_run(url: str, feeds: int, rounds: int, indexed: bool, seed: int) -> dict[str, Any]:
+    rnd = random.Random(seed)
+    clock = Clock()
+    store: Store = open_store(url, clock=clock)
+    store.sync_feeds(
+        [
+            FeedSource(f"https://h{i % 1000}.example/f{i}", None, rnd.choice(INTERVALS))
+            for i in range(feeds)
+        ]
+    )
+    with store.engine.begin() as c:
+        c.execute(
+            text(
+                "UPDATE feed SET next_poll_at = :now "
+                "+ (random() * interval '3600 seconds') - interval '300 seconds'"
+            ),
+            {"now": clock.now},
+        )
+        if not indexed:
+            c.execute(text("DROP INDEX ix_feed_due"))
+        c.execute(text("ANALYZE feed"))
+    took: list[float] = []
+    claimed = 0
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        got = store.claim_feeds("bench", LEASE, LIMIT)
+        took.append((time.perf_counter() - t0) * 1000)
+        claimed += len(got)
+        store.record_polls(
+            [
+                PollRecord(
+                    f.id,
+                    True,
+                    clock.now + timedelta(seconds=f.source.interval_s),
+                    None,
+                    None,
+                    0,
+                    f.lease,
+                )
+                for f in got
+            ]
+        )
+        clock.now += timedelta(seconds=1)
+    with store.engine.connect() as c:
+        plan = [r[0] for r in c.execute(text("EXPLAIN ANALYZE " + CLAIM_SQL), {"now": clock.now})]
+    store.engine.dispose()
+    took.sort()
+    return {
+        "feeds": feeds,
+        "indexed": indexed,
+        "claims": rounds,
+        "feeds_claimed": claimed,
+        "p50_ms": round(statistics.median(took), 2),
+        "p99_ms": round(took[int(len(took) * 0.99) - 1], 2),
+        "plan": plan,
+    }
+
+
+def lease(args: argparse.Namespace) -> list[dict[str, Any]]:
+    out = []
+    for n in args.feeds:
+        for indexed in (True, False):
+            name = f"monitor_bench_lease_{n}_{int(indexed)}"
+            url = fresh_db(args.db, name)
+            try:
+                out.append(lease_run(url, n, args.rounds, indexed, args.seed))
+            finally:
+                drop_db(args.db, name)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    lp = sub.add_parser("lease", help="the claim of due feeds at 10k and 100k feeds")
+    lp.add_argument("--feeds", type=int, nargs="+", default=[10_000, 100_000])
+    lp.add_argument("--rounds", type=int, default=300)
+    lp.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    lp.add_argument("--seed", type=int, default=7)
+    lp.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    rows = lease(args)
+    if args.json:
+        print(json.dumps(rows))
+        return
+    print(f"{'feeds':>8} {'due index':>10} {'p50 ms':>8} {'p99 ms':>8} {'claimed':>8}")
+    for r in rows:
+        yes = "yes" if r["indexed"] else "no"
+        print(
+            f"{r['feeds']:>8} {yes:>10} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['feeds_claimed']:>8}"
+        )
+    for r in rows:
+        if r["indexed"] and r["feeds"] == max(args.feeds):
+            print(f"\nThe claim's SELECT at {r['feeds']} feeds:")
+            print("\n".join("    " + line for line in r["plan"]))
+
+
+if __name__ == "__main__":
+    main()

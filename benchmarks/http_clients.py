@@ -1,6 +1,7 @@
 """The polling process's CPU per page fetched, by HTTP client, in one run: the daemon's
 guarded fetcher (httpx with the connect-time address check, the per-host and global
-limits, the size cap and the deadline), bare httpx, and bare aiohttp.
+limits, the size cap and the deadline), bare httpx, bare aiohttp, and the same guarded
+fetcher on aiohttp (monitor/fetch/aio.py), which is what a switch would actually save.
 
 The pages are the corpus pages, served by benchmarks/poll.py's feed server (its own
 process) over HOSTS loopback addresses, each client with the same number of requests
@@ -60,6 +61,21 @@ async def guarded(urls: list[str], in_flight: int) -> tuple[float, float]:
         return await timed(urls, in_flight, get)
 
 
+async def guarded_aiohttp(urls: list[str], in_flight: int) -> tuple[float, float]:
+    from monitor.fetch.aio import AioFetcher
+    from monitor.fetch.client import FetchPolicy
+    from monitor.types import FetchResult
+
+    policy = FetchPolicy(concurrency=in_flight, per_host=in_flight)  # as the httpx row
+    async with AioFetcher(policy, allowed=lambda addr: addr.startswith("127.")) as f:
+
+        async def get(url: str) -> int:
+            r = await f.get(url)
+            return len(r.body) if isinstance(r, FetchResult) else 0
+
+        return await timed(urls, in_flight, get)
+
+
 async def bare_httpx(urls: list[str], in_flight: int) -> tuple[float, float]:
     import httpx
 
@@ -89,6 +105,7 @@ CLIENTS = {
     "news-monitor's fetcher (httpx, guarded)": guarded,
     "bare httpx": bare_httpx,
     "bare aiohttp": bare_aiohttp,
+    "guarded aiohttp": guarded_aiohttp,
 }
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.errors import BlockedAddressError, FetchError
+from monitor.errors import BlockedAddressError, FetchError, HTTPStatusError, RetryLater
+from monitor.fetch.aio import AioFetcher
 from monitor.fetch.client import Fetcher, FetchPolicy, redact
 from monitor.fetch.guard import address_allowed
 from monitor.types import FetchResult, NotModified, PollState
@@ -48,15 +49,29 @@ def policy(**kw: object) -> FetchPolicy:
     return FetchPolicy(**base)  # type: ignore[arg-type]
 
 
-def fetch(url: str, state: PollState | None = None, **kw: object) -> FetchResult | NotModified:
+# Every test that fetches runs against both fetchers: the httpx one the daemon uses and
+# the aiohttp one measured against it, which must keep the same guarantees and wordings.
+# (None of these tests is about httpx internals, so none is left to httpx alone.)
+FETCHERS = {"httpx": Fetcher, "aiohttp": AioFetcher}
+AnyFetcher = type[Fetcher] | type[AioFetcher]
+
+
+@pytest.fixture(params=list(FETCHERS))
+def fetcher_cls(request: pytest.FixtureRequest) -> AnyFetcher:
+    return FETCHERS[request.param]
+
+
+def fetch(
+    cls: AnyFetcher, url: str, state: PollState | None = None, **kw: object
+) -> FetchResult | NotModified:
     async def go() -> FetchResult | NotModified:
-        async with Fetcher(policy(**kw)) as f:
+        async with cls(policy(**kw)) as f:
             return await f.get(url, state)
 
     return asyncio.run(go())
 
 
-def test_conditional_get_and_user_agent() -> None:
+def test_conditional_get_and_user_agent(fetcher_cls: AnyFetcher) -> None:
     seen: list[dict[str, str]] = []
 
     def handler(h):  # type: ignore[no-untyped-def]
@@ -74,10 +89,10 @@ def test_conditional_get_and_user_agent() -> None:
 
     httpd, base = serve(handler)
     try:
-        first = fetch(base + "/feed")
+        first = fetch(fetcher_cls, base + "/feed")
         assert isinstance(first, FetchResult) and first.body == FEED
         assert first.etag == '"v1"' and first.last_modified
-        second = fetch(base + "/feed", PollState(first.etag, first.last_modified))
+        second = fetch(fetcher_cls, base + "/feed", PollState(first.etag, first.last_modified))
         assert isinstance(second, NotModified)
         assert seen[1]["If-Modified-Since"] == "Mon, 23 Nov 2026 08:00:00 GMT"
         assert seen[0]["User-Agent"] == "test-agent/1"
@@ -85,7 +100,7 @@ def test_conditional_get_and_user_agent() -> None:
         httpd.shutdown()
 
 
-def test_decoded_size_cap_stops_a_gzip_bomb() -> None:
+def test_decoded_size_cap_stops_a_gzip_bomb(fetcher_cls: AnyFetcher) -> None:
     bomb = gzip.compress(b"\0" * 5_000_000)
 
     def handler(h):  # type: ignore[no-untyped-def]
@@ -99,12 +114,12 @@ def test_decoded_size_cap_stops_a_gzip_bomb() -> None:
     try:
         assert len(bomb) < 100_000
         with pytest.raises(FetchError, match="limit after decoding"):
-            fetch(base + "/bomb")
+            fetch(fetcher_cls, base + "/bomb")
     finally:
         httpd.shutdown()
 
 
-def test_declared_length_over_the_cap_is_refused_early() -> None:
+def test_declared_length_over_the_cap_is_refused_early(fetcher_cls: AnyFetcher) -> None:
     def handler(h):  # type: ignore[no-untyped-def]
         h.send_response(200)
         h.send_header("Content-Length", "999999999")
@@ -113,12 +128,12 @@ def test_declared_length_over_the_cap_is_refused_early() -> None:
     httpd, base = serve(handler)
     try:
         with pytest.raises(FetchError, match="over the"):
-            fetch(base + "/big")
+            fetch(fetcher_cls, base + "/big")
     finally:
         httpd.shutdown()
 
 
-def test_total_deadline_beats_a_slow_server() -> None:
+def test_total_deadline_beats_a_slow_server(fetcher_cls: AnyFetcher) -> None:
     def handler(h):  # type: ignore[no-untyped-def]
         h.send_response(200)
         h.send_header("Content-Length", "100")
@@ -135,12 +150,12 @@ def test_total_deadline_beats_a_slow_server() -> None:
     try:
         # The body takes 20 s, each read 0.2 s: only a deadline on the whole request cuts it.
         with pytest.raises(FetchError, match="within 1s"):
-            fetch(base + "/slow", timeout_s=1.0)
+            fetch(fetcher_cls, base + "/slow", timeout_s=1.0)
     finally:
         httpd.shutdown()
 
 
-def test_redirects_are_followed_at_most_five_times() -> None:
+def test_redirects_are_followed_at_most_five_times(fetcher_cls: AnyFetcher) -> None:
     def handler(h):  # type: ignore[no-untyped-def]
         n = int(h.path.strip("/") or 0)
         if n < 6:
@@ -156,38 +171,38 @@ def test_redirects_are_followed_at_most_five_times() -> None:
 
     httpd, base = serve(handler)
     try:
-        ok = fetch(base + "/1")
+        ok = fetch(fetcher_cls, base + "/1")
         assert isinstance(ok, FetchResult) and ok.url.endswith("/6") and ok.body == b"ok"
         with pytest.raises(FetchError, match="more than 5 redirects"):
-            fetch(base + "/0")
+            fetch(fetcher_cls, base + "/0")
     finally:
         httpd.shutdown()
 
 
-def test_a_connection_error_reads_as_a_sentence() -> None:
+def test_a_connection_error_reads_as_a_sentence(fetcher_cls: AnyFetcher) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]  # nothing listens here once it is closed
     with pytest.raises(FetchError) as err:
-        fetch(f"http://127.0.0.1:{port}/feed")
+        fetch(fetcher_cls, f"http://127.0.0.1:{port}/feed")
     assert str(err.value) == "could not connect to 127.0.0.1: nothing answered"
     with pytest.raises(FetchError, match=r"^no such host: no-such-host\.invalid$"):
-        fetch("http://no-such-host.invalid/feed", allow_private_networks=True)
+        fetch(fetcher_cls, "http://no-such-host.invalid/feed", allow_private_networks=True)
 
 
-def test_http_errors_are_fetch_errors() -> None:
+def test_http_errors_are_fetch_errors(fetcher_cls: AnyFetcher) -> None:
     with (
         ScriptedServer(
             lambda path, h: Reply(500, b"boom", {"Content-Type": "text/plain"})
         ) as server,
         pytest.raises(FetchError, match="HTTP 500"),
     ):
-        fetch(server.base + "/x")
+        fetch(fetcher_cls, server.base + "/x")
 
 
-def guarded(url: str, **kw: object) -> FetchResult | NotModified:
+def guarded(cls: AnyFetcher, url: str, **kw: object) -> FetchResult | NotModified:
     async def go() -> FetchResult | NotModified:
-        async with Fetcher(policy(allow_private_networks=False), **kw) as f:  # type: ignore[arg-type]
+        async with cls(policy(allow_private_networks=False), **kw) as f:  # type: ignore[arg-type]
             return await f.get(url)
 
     return asyncio.run(go())
@@ -207,9 +222,11 @@ def guarded(url: str, **kw: object) -> FetchResult | NotModified:
         "0.0.0.0",
     ],
 )
-def test_loopback_in_any_spelling_is_refused_before_connecting(canary: Canary, host: str) -> None:
+def test_loopback_in_any_spelling_is_refused_before_connecting(
+    fetcher_cls: AnyFetcher, canary: Canary, host: str
+) -> None:
     with pytest.raises(FetchError, match=r"private or reserved|invalid URL"):
-        guarded(f"http://{host}:{canary.port}/feed")
+        guarded(fetcher_cls, f"http://{host}:{canary.port}/feed")
     assert canary.connections == 0
 
 
@@ -236,7 +253,9 @@ def serve_on(host: str, handler):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_a_redirect_into_a_private_address_is_refused(canary: Canary, status: int) -> None:
+def test_a_redirect_into_a_private_address_is_refused(
+    fetcher_cls: AnyFetcher, canary: Canary, status: int
+) -> None:
     def handler(h):  # type: ignore[no-untyped-def]
         h.send_response(status)
         h.send_header("Location", f"http://127.0.0.1:{canary.port}/secret")
@@ -246,13 +265,13 @@ def test_a_redirect_into_a_private_address_is_refused(canary: Canary, status: in
     httpd, port = serve_on("127.0.0.2", handler)
     try:
         with pytest.raises(BlockedAddressError):
-            guarded(f"http://127.0.0.2:{port}/start", allowed=_stand_in)
+            guarded(fetcher_cls, f"http://127.0.0.2:{port}/start", allowed=_stand_in)
         assert canary.connections == 0
     finally:
         httpd.shutdown()
 
 
-def test_dns_rebinding_meets_the_checked_address(canary: Canary) -> None:
+def test_dns_rebinding_meets_the_checked_address(fetcher_cls: AnyFetcher, canary: Canary) -> None:
     """Resolved once, connected to what was checked: a second answer is never asked for."""
     answers = ["127.0.0.2", "127.0.0.1"]  # public first, then the canary
     asked: list[str] = []
@@ -269,29 +288,38 @@ def test_dns_rebinding_meets_the_checked_address(canary: Canary) -> None:
 
     httpd, port = serve_on("127.0.0.2", handler)
     try:
-        res = guarded(f"http://rebind.test:{port}/feed", resolver=rebinding, allowed=_stand_in)
+        res = guarded(
+            fetcher_cls, f"http://rebind.test:{port}/feed", resolver=rebinding, allowed=_stand_in
+        )
         assert isinstance(res, FetchResult) and res.body == b"ok"
         assert asked == ["rebind.test"]
         # and when the first answer is already private, nothing is sent
         asked.clear()
         answers[0] = "127.0.0.1"
         with pytest.raises(BlockedAddressError):
-            guarded(f"http://rebind.test:{canary.port}/", resolver=rebinding, allowed=_stand_in)
+            guarded(
+                fetcher_cls,
+                f"http://rebind.test:{canary.port}/",
+                resolver=rebinding,
+                allowed=_stand_in,
+            )
         assert canary.connections == 0
     finally:
         httpd.shutdown()
 
 
-def test_a_host_with_one_private_answer_is_refused(canary: Canary) -> None:
+def test_a_host_with_one_private_answer_is_refused(fetcher_cls: AnyFetcher, canary: Canary) -> None:
     async def mixed(host: str, port: int) -> list[str]:
         return ["127.0.0.2", "127.0.0.1"]
 
     with pytest.raises(BlockedAddressError):
-        guarded(f"http://mixed.test:{canary.port}/", resolver=mixed, allowed=_stand_in)
+        guarded(fetcher_cls, f"http://mixed.test:{canary.port}/", resolver=mixed, allowed=_stand_in)
     assert canary.connections == 0
 
 
-def test_environment_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_proxies_are_ignored(
+    fetcher_cls: AnyFetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
     proxied: list[str] = []
 
     def proxy_handler(h):  # type: ignore[no-untyped-def]
@@ -313,10 +341,10 @@ def test_environment_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch) -> Non
         for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY"):
             monkeypatch.setenv(var, pbase)
         monkeypatch.delenv("NO_PROXY", raising=False)
-        res = fetch(base + "/feed")
+        res = fetch(fetcher_cls, base + "/feed")
         assert isinstance(res, FetchResult) and res.body == b"origin" and proxied == []
         # a configured proxy is used
-        res = fetch(base + "/feed", proxy=pbase)
+        res = fetch(fetcher_cls, base + "/feed", proxy=pbase)
         assert isinstance(res, FetchResult) and res.body == b"proxy" and len(proxied) == 1
     finally:
         proxy.shutdown()
@@ -326,9 +354,154 @@ def test_environment_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.mark.parametrize(
     "url", ["file:///etc/passwd", "gopher://example.org/", "ftp://example.org/"]
 )
-def test_only_http_and_https(url: str) -> None:
+def test_only_http_and_https(fetcher_cls: AnyFetcher, url: str) -> None:
     with pytest.raises(FetchError, match="only http and https"):
-        fetch(url)
+        fetch(fetcher_cls, url)
+
+
+def test_accept_and_no_encodings_but_gzip_and_deflate(fetcher_cls: AnyFetcher) -> None:
+    async def go(url: str) -> FetchResult | NotModified:
+        async with fetcher_cls(policy()) as f:
+            return await f.get(url, accept="application/rss+xml")
+
+    with ScriptedServer(lambda path, h: Reply(200, FEED)) as server:
+        asyncio.run(go(server.base + "/feed"))
+    (_, seen), *_ = server.requests
+    assert seen["accept"] == "application/rss+xml"
+    assert seen["accept-encoding"] == "gzip, deflate"  # never br or zstd
+
+
+def test_retry_after_and_a_redirect_without_location(fetcher_cls: AnyFetcher) -> None:
+    replies = {
+        "/busy": Reply(429, headers={"Retry-After": "120"}),
+        "/down": Reply(503),
+        "/nowhere": Reply(302),
+        "/gone": Reply(410),
+    }
+    with ScriptedServer(lambda path, h: replies[path]) as server:
+        with pytest.raises(RetryLater, match=r"^HTTP 429 from .*/busy, retry after 120s$") as busy:
+            fetch(fetcher_cls, server.base + "/busy")
+        assert busy.value.after_s == 120
+        with pytest.raises(RetryLater, match=r"/down$") as down:
+            fetch(fetcher_cls, server.base + "/down")
+        assert down.value.after_s is None
+        with pytest.raises(FetchError, match=r"^HTTP 302 without Location$"):
+            fetch(fetcher_cls, server.base + "/nowhere")
+        with pytest.raises(HTTPStatusError, match=r"^HTTP 410 from "):
+            fetch(fetcher_cls, server.base + "/gone")
+
+
+def test_a_body_cut_short_reads_as_a_sentence(fetcher_cls: AnyFetcher) -> None:
+    def handler(h):  # type: ignore[no-untyped-def]
+        h.send_response(200)
+        h.send_header("Content-Length", "100")
+        h.end_headers()
+        h.wfile.write(b"hello")  # and the connection closes
+
+    httpd, base = serve(handler)
+    try:
+        with pytest.raises(FetchError, match=r"^127\.0\.0\.1 broke off its answer: "):
+            fetch(fetcher_cls, base + "/cut")
+    finally:
+        httpd.shutdown()
+
+
+def test_post_form_returns_the_status_and_quotes_a_refusal(fetcher_cls: AnyFetcher) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bodies: list[bytes] = []
+
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+            status, said = {"/hub": (202, b""), "/moved": (302, b"")}.get(
+                self.path, (400, b"no such   topic\n" + b"x" * 10_000)
+            )
+            self.send_response(status)
+            self.send_header("Location", "/hub")
+            self.send_header("Content-Length", str(len(said)))
+            self.end_headers()
+            self.wfile.write(said)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=httpd.serve_forever, args=(POLL_S,), daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    async def post(path: str, **kw: object) -> int:
+        async with fetcher_cls(policy(**kw)) as f:
+            return await f.post_form(base + path, {"hub.mode": "subscribe", "hub.topic": "a b&c"})
+
+    try:
+        assert asyncio.run(post("/hub")) == 202
+        assert bodies[0] == b"hub.mode=subscribe&hub.topic=a+b%26c"
+        with pytest.raises(HTTPStatusError, match=r"^HTTP 302 from .*/moved$"):  # not followed
+            asyncio.run(post("/moved"))
+        with pytest.raises(HTTPStatusError, match=r"/refuse: no such topic x+$") as refused:
+            asyncio.run(post("/refuse"))
+        assert len(str(refused.value)) < 300  # 200 characters of the answer, no more
+        with pytest.raises(BlockedAddressError):
+            asyncio.run(post("/hub", allow_private_networks=False))
+        assert len(bodies) == 3
+    finally:
+        httpd.shutdown()
+
+
+def test_each_new_connection_is_resolved_and_checked_again(
+    fetcher_cls: AnyFetcher, canary: Canary
+) -> None:
+    """No DNS cache: the second connection asks again, and meets the check again."""
+    answers = ["127.0.0.2", "127.0.0.1"]
+    asked: list[str] = []
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return [answers[min(len(asked) - 1, 1)]]
+
+    def handler(h):  # type: ignore[no-untyped-def]
+        h.send_response(200)
+        h.send_header("Content-Length", "2")
+        h.send_header("Connection", "close")  # so the next request needs a new connection
+        h.end_headers()
+        h.wfile.write(b"ok")
+
+    httpd, port = serve_on("127.0.0.2", handler)
+
+    async def go() -> None:
+        pol = policy(allow_private_networks=False)
+        async with fetcher_cls(pol, resolver=rebinding, allowed=_stand_in) as f:
+            first = await f.get(f"http://rebind.test:{port}/feed")
+            assert isinstance(first, FetchResult) and first.body == b"ok"
+            with pytest.raises(BlockedAddressError):
+                await f.get(f"http://rebind.test:{port}/feed")
+
+    try:
+        asyncio.run(go())
+        assert asked == ["rebind.test", "rebind.test"] and canary.connections == 0
+    finally:
+        httpd.shutdown()
+
+
+def test_through_a_proxy_the_host_is_still_checked(fetcher_cls: AnyFetcher) -> None:
+    proxied: list[str] = []
+
+    def proxy_handler(h):  # type: ignore[no-untyped-def]
+        proxied.append(h.path)
+        h.send_response(200)
+        h.send_header("Content-Length", "5")
+        h.end_headers()
+        h.wfile.write(b"proxy")
+
+    proxy, pbase = serve(proxy_handler)
+    try:
+        with pytest.raises(BlockedAddressError, match="private or reserved"):
+            fetch(fetcher_cls, "http://127.0.0.1/feed", proxy=pbase, allow_private_networks=False)
+        assert proxied == []
+    finally:
+        proxy.shutdown()
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
-def max_age(headers: httpx.Headers) -> int | None:
+def max_age(headers: Mapping[str, str]) -> int | None:
     """The freshness the server gives the response (Cache-Control max-age), if any."""
     cc = headers.get("cache-control") or ""
     if re.search(r"no-cache|no-store", cc, re.IGNORECASE):

@@ -128,8 +128,9 @@ def write_config(
 class Daemon:
     """`monitor run` as a process of its own (its parser workers in its group)."""
 
-    def __init__(self, config: Path, log: Path) -> None:
+    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.config, self.log = config, log
+        self.env = env  # added to this process's environment (a clock skew, say)
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -141,6 +142,7 @@ class Daemon:
             stdout=out,
             stderr=out,
             start_new_session=True,
+            env={**os.environ, **(self.env or {})},
         )
         self.starts += 1
 

@@ -1,5 +1,6 @@
-"""Several daemons on PostgreSQL at scale. Built so far: `lease`, what a daemon's claim of
-due feeds costs at 10,000 and 100,000 feeds.
+"""Several daemons on PostgreSQL, as a cluster meets them. Built so far: `lease`, what a
+daemon's claim of due feeds costs at 10,000 and 100,000 feeds; `skew`, daemons whose
+clocks disagree.
 
 lease: N feeds (intervals of 5 min to 1 h, next polls spread over the hour) in a fresh
 database; a daemon claims up to 64 due feeds, records them polled (a 304: the next poll
@@ -11,6 +12,15 @@ migration 0013 (a scan of the whole table per claim).
     python benchmarks/cluster.py lease [--feeds 10000 100000] [--rounds 300]
                                        [--db postgresql+psycopg://postgres@127.0.0.1/postgres]
                                        [--json]
+
+skew: three daemons on one PostgreSQL database, one's clock 5 minutes fast, one's 5
+minutes slow (MONITOR_CLOCK_SKEW_S, the project's clock hook), one right; the local
+news site (benchmarks/chaoslib.py) adds items while they poll its feeds every 30 s, and
+an immediate subscription posts to a local webhook. The site counts every fetch of
+every feed: a feed fetched twice within half its interval was fetched twice in one
+interval. Then the digests: hits in two digests, webhook posts repeated.
+
+    python benchmarks/cluster.py skew [--feeds 100] [--minutes 3] [--every 30] [--json]
 """
 
 from __future__ import annotations
@@ -143,9 +153,74 @@ def lease(args: argparse.Namespace) -> list[dict[str, Any]]:
     return out
 
 
+def skew(args: argparse.Namespace) -> dict[str, Any]:
+    import itertools
+    import tempfile
+    import threading
+
+    from benchmarks.chaos import counts, expected_ids, fresh_pg_database, received, settled
+    from benchmarks.chaoslib import Daemon, NewsSite, log_problems, wait_until, write_config
+    from tests.support.net import WebhookReceiver
+
+    tmp = Path(tempfile.mkdtemp(prefix="cluster-skew-"))
+    db = fresh_pg_database()
+    site, hook = NewsSite(args.feeds), WebhookReceiver()
+    cfg = write_config(tmp / "monitor.yaml", db, site, f"{args.every}s", [hook.url()])
+    skews = (300, -300, 0)
+    ds = [Daemon(cfg, tmp / f"daemon{s:+d}.log", {"MONITOR_CLOCK_SKEW_S": str(s)}) for s in skews]
+    started = time.monotonic()
+    for d in ds:
+        d.start()
+    stop = threading.Event()
+
+    def grow() -> None:
+        while not stop.wait(45):
+            site.grow()
+
+    threading.Thread(target=grow, daemon=True).start()
+    time.sleep(args.minutes * 60)
+    stop.set()
+    ok = wait_until(lambda: settled(db, site), 600, 5)
+    exits = [d.stop() for d in ds]
+    elapsed = time.monotonic() - started
+    c = counts(db)
+    expected = expected_ids(db, [hook.url()])
+    feeds = {p: t for p, t in site.fetches.items() if p.startswith("/f/")}
+    twice = sum(
+        1 for t in feeds.values() for a, b in itertools.pairwise(t) if b - a < args.every / 2
+    )
+    result = {
+        "daemons": len(ds),
+        "clock_skews_s": list(skews),
+        "minutes": args.minutes,
+        "settled": ok,
+        "clean_exits": sum(e == 0 for e in exits),
+        "feed_fetches": sum(map(len, feeds.values())),
+        "polls_per_interval": round(
+            sum(map(len, feeds.values())) / (args.feeds * elapsed / args.every), 2
+        ),
+        "feed_fetches_within_an_interval": twice,
+        "items_served": site.items,
+        "hits_lost": site.items - c["hits"],
+        "hits_in_two_digests": c["hits_in_two_digests"],
+        "webhook": received(
+            [h.get("idempotency-key", "") for h in hook.headers], expected[hook.url()]
+        ),
+        "log": {k: sum(log_problems(d.log)[k] for d in ds) for k in ("tracebacks", "error_lines")},
+    }
+    site.close()
+    hook.close()
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
+    sp = sub.add_parser("skew", help="three daemons, clocks 5 min fast, 5 min slow, right")
+    sp.add_argument("--feeds", type=int, default=100)
+    sp.add_argument("--minutes", type=float, default=3.0)
+    sp.add_argument("--every", type=int, default=30)
+    sp.add_argument("--json", action="store_true")
     lp = sub.add_parser("lease", help="the claim of due feeds at 10k and 100k feeds")
     lp.add_argument("--feeds", type=int, nargs="+", default=[10_000, 100_000])
     lp.add_argument("--rounds", type=int, default=300)
@@ -153,6 +228,14 @@ def main() -> None:
     lp.add_argument("--seed", type=int, default=7)
     lp.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.what == "skew":
+        found = skew(args)
+        if args.json:
+            print(json.dumps(found))
+        else:
+            for k, v in found.items():
+                print(f"{k:<34} {v}")
+        return
     rows = lease(args)
     if args.json:
         print(json.dumps(rows))

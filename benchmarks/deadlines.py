@@ -35,7 +35,8 @@ from monitor.errors import FetchError, SandboxError
 from monitor.extract.maintext import extract_page
 from monitor.extract.sandbox import Sandbox, SandboxLimits
 from monitor.feeds.parse import parse_feed
-from monitor.fetch.client import Fetcher, FetchPolicy
+from monitor.fetch.aio import AioFetcher
+from monitor.fetch.client import FetchPolicy
 from tests.support.net import DripServer
 
 SLOW_AUTHOR = Path(__file__).resolve().parent.parent / "tests/fixtures/feeds/slow_author_regex.xml"
@@ -46,7 +47,7 @@ DEEP = (
 
 def slowloris(url: str, deadline: float) -> float:
     async def go() -> float:
-        async with Fetcher(FetchPolicy(timeout_s=deadline, allow_private_networks=True)) as f:
+        async with AioFetcher(FetchPolicy(timeout_s=deadline, allow_private_networks=True)) as f:
             t0 = time.perf_counter()
             try:
                 await f.get(url)

@@ -16,7 +16,7 @@ latency to each answer. Peak memory is the polling process's own (the parser
 workers apart). Needs the bench extra: pip install -e '.[bench]'.
 
     python benchmarks/poll.py [--feeds-304 10000] [--feeds 1000] [--items 20]
-                              [--latency-ms 0] [--json]
+                              [--latency-ms 0] [--fetcher aiohttp|httpx] [--json]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from benchmarks.stages import profiled
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pages"
 HOSTS = 1  # loopback addresses the feeds are spread over (--hosts)
+FETCHER = "aiohttp"  # the pipeline's client (--fetcher)
 
 
 def corpus_pages() -> list[bytes]:
@@ -196,6 +197,7 @@ async def poll(
     for the shares of its CPU by stage)."""
     from monitor.app import LEASE
     from monitor.extract.sandbox import Sandbox, SandboxLimits
+    from monitor.fetch.aio import AioFetcher
     from monitor.fetch.client import Fetcher, FetchPolicy
     from monitor.match.matcher import Matcher
     from monitor.pipeline.refresh import Pipeline
@@ -225,8 +227,10 @@ async def poll(
     matcher = Matcher(lists)
     with Sandbox(SandboxLimits(workers=workers)) as sandbox:
         await sandbox.run(len, b"")  # workers up before the clock starts
-        # The daemon's guarded client, with the loopback feed server let through.
-        async with Fetcher(FetchPolicy(), allowed=lambda addr: addr.startswith("127.")) as fetcher:
+        # The daemon's guarded client (or the httpx one, --fetcher httpx), with the
+        # loopback feed server let through.
+        client = Fetcher if FETCHER == "httpx" else AioFetcher
+        async with client(FetchPolicy(), allowed=lambda addr: addr.startswith("127.")) as fetcher:
             pipe = Pipeline(store, fetcher, lambda: matcher, sandbox, respect_robots=False)
             with profiled() if profile else nullcontext() as prof:
                 t0, cpu0 = time.perf_counter(), cpu_s()
@@ -346,11 +350,18 @@ def main() -> None:
         help="spread the feeds over this many loopback addresses (1-250): more hosts, "
         "fewer reused connections",
     )
+    ap.add_argument(
+        "--fetcher",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="the daemon's fetcher (aiohttp), or the httpx one it replaced",
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    global HOSTS
+    global HOSTS, FETCHER
     HOSTS = args.hosts
+    FETCHER = args.fetcher
     if args.serve:
         serve(args.serve, args.items, args.latency_ms / 1000)
         return

@@ -81,7 +81,8 @@ def serve(port_out: Any) -> None:  # the server's own process
 
 
 def polls(base: str, kind: str, sources: int, rounds: int, tmp: Path) -> dict[str, float]:
-    from monitor.fetch.client import Fetcher, FetchPolicy
+    from monitor.fetch.aio import AioFetcher
+    from monitor.fetch.client import FetchPolicy
     from monitor.match.matcher import Matcher
     from monitor.pipeline.refresh import Pipeline
     from monitor.store import open_store
@@ -96,7 +97,7 @@ def polls(base: str, kind: str, sources: int, rounds: int, tmp: Path) -> dict[st
 
     async def go() -> None:
         nonlocal n
-        async with Fetcher(FetchPolicy(timeout_s=60, allow_private_networks=True)) as f:
+        async with AioFetcher(FetchPolicy(timeout_s=60, allow_private_networks=True)) as f:
             pipe = Pipeline(store, f, lambda: matcher, respect_robots=False)
             for _ in range(rounds):
                 feeds = store.active_feeds()

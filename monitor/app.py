@@ -22,7 +22,8 @@ from monitor.digest.rounds import Rounds
 from monitor.digest.service import DigestService
 from monitor.errors import ConfigError
 from monitor.extract.sandbox import Sandbox
-from monitor.fetch.client import Fetcher
+from monitor.fetch.aio import AioFetcher
+from monitor.fetch.client import Fetching
 from monitor.match.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.pipeline.refresh import Pipeline
@@ -153,7 +154,7 @@ class App:
     async def poll(
         self,
         feeds: Sequence[DueFeed],
-        fetcher: Fetcher,
+        fetcher: Fetching,
         sandbox: Sandbox | None = None,
         pushed: FetchResult | None = None,
     ) -> list[RefreshResult]:
@@ -196,7 +197,7 @@ class App:
         self.store.release_dead_here(self.owner)
         feeds = self.store.claim_feeds(self.owner, LEASE, due=False)
         with Sandbox(sandbox_limits(self.settings), self.metrics) as sandbox:
-            async with Fetcher(fetch_policy(self.settings)) as fetcher:
+            async with AioFetcher(fetch_policy(self.settings)) as fetcher:
                 return await self.poll(feeds, fetcher, sandbox)
 
     def prune(self, dry_run: bool = False) -> PruneReport:

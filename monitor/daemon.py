@@ -27,7 +27,7 @@ from monitor.app import LEASE, App
 from monitor.clock import utcnow
 from monitor.config.policies import check_listener, fetch_policy, sandbox_limits
 from monitor.extract.sandbox import Sandbox
-from monitor.fetch.client import Fetcher
+from monitor.fetch.aio import AioFetcher
 from monitor.store.base import describe_db_error
 from monitor.types import DueFeed, FetchResult
 from monitor.web.server import Listener, bind
@@ -147,7 +147,7 @@ class Daemon:
             subscriptions=[s.name for s in self.app.settings.subscriptions],
         )
         with Sandbox(sandbox_limits(self.app.settings), self.app.metrics) as sandbox:
-            async with Fetcher(fetch_policy(self.app.settings)) as fetcher:
+            async with AioFetcher(fetch_policy(self.app.settings)) as fetcher:
                 self.fetcher, self.sandbox = fetcher, sandbox
                 await self._serve(loop)
         log.info("daemon stopped")

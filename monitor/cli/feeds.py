@@ -157,10 +157,10 @@ def _interactive() -> bool:
 
 async def _discover(url: str, settings: Settings) -> Discovery:
     from monitor.config.policies import fetch_policy
-    from monitor.fetch.client import Fetcher
+    from monitor.fetch.aio import AioFetcher
     from monitor.pipeline.discover import discover
 
-    async with Fetcher(fetch_policy(settings)) as fetcher:
+    async with AioFetcher(fetch_policy(settings)) as fetcher:
         return await discover(url, fetcher)
 
 

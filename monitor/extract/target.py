@@ -8,7 +8,8 @@ from pathlib import Path
 
 from monitor.errors import FetchError, MonitorError
 from monitor.extract.maintext import extract_page
-from monitor.fetch.client import Fetcher, FetchPolicy
+from monitor.fetch.aio import AioFetcher
+from monitor.fetch.client import FetchPolicy
 from monitor.types import FetchResult
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -19,7 +20,7 @@ def load_target(target: str, policy: FetchPolicy) -> tuple[str, str]:
     if target.startswith(("http://", "https://")):
 
         async def get() -> FetchResult:
-            async with Fetcher(policy) as f:
+            async with AioFetcher(policy) as f:
                 r = await f.get(target)
             if not isinstance(r, FetchResult):  # nothing conditional was asked
                 raise FetchError(f"{target}: no content")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpcore
@@ -38,6 +39,19 @@ class FetchPolicy:
     concurrency: int = 16
     per_host: int = 2
     proxy: str | None = None  # environment proxies are ignored; only this one is used
+
+
+class Fetching(Protocol):
+    """What the pipeline asks of a fetcher: this module's (httpx) or monitor.fetch.aio's
+    (aiohttp, the daemon's), which keep the same guard, caps, deadline and wordings."""
+
+    policy: FetchPolicy
+
+    async def get(
+        self, url: str, state: PollState | None = None, accept: str | None = None
+    ) -> FetchResult | NotModified: ...
+
+    async def post_form(self, url: str, form: Mapping[str, str]) -> int: ...
 
 
 def redact(url: str) -> str:

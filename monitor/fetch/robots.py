@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from monitor.errors import FetchError, HTTPStatusError
-from monitor.fetch.client import Fetcher
+from monitor.fetch.client import Fetching
 from monitor.types import FetchResult
 
 CACHE_S = 24 * 3600  # RFC 9309 2.4: SHOULD NOT use a cached copy for more than 24 hours
@@ -37,7 +37,7 @@ class _Rules:
 
 class Robots:
     def __init__(
-        self, fetcher: Fetcher, agent: str, clock: Callable[[], float] = time.monotonic
+        self, fetcher: Fetching, agent: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.fetcher = fetcher
         # The product token: "news-monitor/1.0 (+https://...)" -> "news-monitor"

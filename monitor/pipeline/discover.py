@@ -1,7 +1,7 @@
 """`monitor feeds add`: fetch a page, try the addresses it and its site offer, keep
 those that read as a feed or a news sitemap with at least one item.
 
-Every request goes through the Fetcher (address guard, size cap, deadline). robots.txt
+Every request goes through the fetcher (address guard, size cap, deadline). robots.txt
 is read for its Sitemap: lines only: a person asked for this one site, so it does not
 decide what is fetched. Each candidate is read the way the daemon reads a source
 (pipeline.sources.read_source: a sitemap index's newest children are followed), so
@@ -30,7 +30,7 @@ from monitor.feeds.discover import (
     url_key,
 )
 from monitor.feeds.kinds import HTML_ACCEPT, KINDS, Kind
-from monitor.fetch.client import Fetcher
+from monitor.fetch.client import Fetching
 from monitor.pipeline.sources import SITEMAP_BUDGET, read_source
 from monitor.types import (
     FeedItem,
@@ -79,7 +79,7 @@ class Discovery:
     tried: Tried
 
 
-async def discover(url: str, fetcher: Fetcher) -> Discovery:
+async def discover(url: str, fetcher: Fetching) -> Discovery:
     """The feeds, news sitemaps, or else the section page, that `url` leads to.
     DiscoveryError when the page cannot be read or offers nothing."""
     try:
@@ -120,7 +120,7 @@ async def discover(url: str, fetcher: Fetcher) -> Discovery:
     return Discovery(page.url, rank(_distinct(found)), tried)
 
 
-async def _robots(page_url: str, fetcher: Fetcher, tried: Tried) -> list[Candidate]:
+async def _robots(page_url: str, fetcher: Fetching, tried: Tried) -> list[Candidate]:
     url = origin_of(page_url) + "/robots.txt"
     try:
         got = await fetcher.get(url, None, "text/plain")
@@ -135,7 +135,7 @@ async def _robots(page_url: str, fetcher: Fetcher, tried: Tried) -> list[Candida
 
 
 async def _evaluate_all(
-    cands: list[Candidate], fetcher: Fetcher, limit: asyncio.Semaphore, tried: Tried
+    cands: list[Candidate], fetcher: Fetching, limit: asyncio.Semaphore, tried: Tried
 ) -> list[Found]:
     results = await asyncio.gather(*(_evaluate(c, fetcher, limit, tried) for c in cands))
     return [f for f in results if f is not None]
@@ -143,7 +143,7 @@ async def _evaluate_all(
 
 async def _evaluate(
     cand: Candidate,
-    fetcher: Fetcher,
+    fetcher: Fetching,
     limit: asyncio.Semaphore,
     tried: Tried,
     have: FetchResult | None = None,
@@ -176,7 +176,7 @@ async def _evaluate(
         return None
 
 
-async def _read(kind: SourceKind, got: FetchResult, fetcher: Fetcher) -> ParsedFeed:
+async def _read(kind: SourceKind, got: FetchResult, fetcher: Fetching) -> ParsedFeed:
     """`got` read as `kind`, as the daemon reads it, sitemap index children and all."""
 
     async def get(url: str, state: PollState | None, accept: str) -> FetchResult | NotModified:

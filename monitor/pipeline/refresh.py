@@ -30,7 +30,7 @@ from monitor.errors import FeedParseError, FetchError, RetryLater, SandboxError,
 from monitor.extract.maintext import extract_page
 from monitor.extract.sandbox import Sandbox
 from monitor.feeds.kinds import HTML_ACCEPT, KINDS, Kind
-from monitor.fetch.client import Fetcher, redact
+from monitor.fetch.client import Fetching, redact
 from monitor.fetch.robots import Robots
 from monitor.identity.urls import entry_url, page_url
 from monitor.match.matcher import Matcher
@@ -99,7 +99,7 @@ class Pipeline:
     def __init__(
         self,
         store: PipelineStore,
-        fetcher: Fetcher,
+        fetcher: Fetching,
         matcher: Callable[[], Matcher],
         sandbox: Sandbox | None = None,
         respect_robots: bool = True,

@@ -12,7 +12,7 @@ import structlog
 
 from monitor.clock import Clock
 from monitor.errors import FetchError
-from monitor.fetch.client import Fetcher, redact
+from monitor.fetch.client import Fetching, redact
 from monitor.pipeline.ports import SubscriberStore
 from monitor.pipeline.websub import LEASE_S, push_action
 from monitor.types import DueFeed, PushSubscription
@@ -29,7 +29,7 @@ class Subscriber:
     def __init__(
         self,
         store: SubscriberStore,
-        fetcher: Fetcher,
+        fetcher: Fetching,
         public_url: Callable[[], str | None],
         clock: Clock,
         plain_http: bool = False,

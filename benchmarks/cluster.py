@@ -1,6 +1,6 @@
 """Several daemons on PostgreSQL, as a cluster meets them. Built so far: `lease`, what a
 daemon's claim of due feeds costs at 10,000 and 100,000 feeds; `skew`, daemons whose
-clocks disagree.
+clocks disagree; `failover`, a standby promoted under running daemons.
 
 lease: N feeds (intervals of 5 min to 1 h, next polls spread over the hour) in a fresh
 database; a daemon claims up to 64 due feeds, records them polled (a 304: the next poll
@@ -21,6 +21,16 @@ every feed: a feed fetched twice within half its interval was fetched twice in o
 interval. Then the digests: hits in two digests, webhook posts repeated.
 
     python benchmarks/cluster.py skew [--feeds 100] [--minutes 3] [--every 30] [--json]
+
+failover: a PostgreSQL primary and its streaming standby of this machine's server
+binaries (throwaway clusters on their own ports, run as the postgres user: needs root),
+two daemons on the libpq multi-host URL of the README (`target_session_attrs=
+read-write`), 40 feeds every 10 s growing by an item each every 10 s, an immediate
+subscription to a webhook. After a minute the primary is stopped and the standby
+promoted; the daemons are not restarted. Polling resumes when a poll succeeds on the
+new primary; every item served must end up a hit in a digest.
+
+    python benchmarks/cluster.py failover [--feeds 40] [--minutes 1] [--json]
 """
 
 from __future__ import annotations
@@ -213,9 +223,98 @@ def skew(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def failover(args: argparse.Namespace) -> dict[str, Any]:
+    import tempfile
+    import threading
+
+    from benchmarks.chaos import counts, expected_ids, received, settled
+    from benchmarks.chaoslib import Daemon, NewsSite, log_problems, wait_until, write_config
+    from tests.support.net import WebhookReceiver, free_port
+    from tests.support.pgcluster import PgCluster
+
+    primary = PgCluster.primary(free_port())
+    standby: PgCluster | None = None
+    tmp = Path(tempfile.mkdtemp(prefix="cluster-failover-"))
+    site, hook = NewsSite(args.feeds), WebhookReceiver()
+    try:
+        primary.start()
+        primary.sql("CREATE DATABASE monitor")
+        standby = primary.standby(free_port())
+        standby.start()
+        db = (
+            "postgresql+psycopg://postgres@/monitor?"
+            f"host=127.0.0.1:{primary.port}&host=127.0.0.1:{standby.port}"
+            "&target_session_attrs=read-write"
+        )
+        cfg = write_config(tmp / "monitor.yaml", db, site, "10s", [hook.url()])
+        ds = [Daemon(cfg, tmp / f"daemon-{i}.log") for i in range(2)]
+        for d in ds:
+            d.start()
+        stop = threading.Event()
+
+        def grow() -> None:
+            while not stop.wait(10):
+                site.grow()
+
+        threading.Thread(target=grow, daemon=True).start()
+        time.sleep(args.minutes * 60)
+        before = counts(db)
+        primary.stop("fast")  # the old primary goes (its last WAL sent to the standby)
+        standby.promote()
+        promoted = time.monotonic()
+        fetched = len([t for ts in site.fetches.values() for t in ts])
+
+        def resumed() -> bool:
+            try:
+                return counts(db)["hits"] > before["hits"]
+            except Exception:  # the database between primaries
+                return False
+
+        back = wait_until(resumed, 300, 0.5)
+        resume_s = time.monotonic() - promoted
+        time.sleep(args.minutes * 60)
+        stop.set()
+        ok = wait_until(lambda: settled(db, site), 600, 5)
+        exits = [d.stop() for d in ds]
+        c = counts(db)
+        expected = expected_ids(db, [hook.url()])
+        problems = [log_problems(d.log) for d in ds]
+        warnings = sum(
+            line.count('"level": "warning"') for d in ds for line in d.log.read_text().splitlines()
+        )
+        return {
+            "daemons": len(ds),
+            "settled": ok,
+            "clean_exits": sum(e == 0 for e in exits),
+            "hits_before_failover": before["hits"],
+            "resumed": back,
+            "seconds_to_a_new_hit_after_promotion": round(resume_s, 1),
+            "fetches_before_failover": fetched,
+            "items_served": site.items,
+            "hits_stored": c["hits"],
+            "hits_lost": site.items - c["hits"],
+            "hits_in_two_digests": c["hits_in_two_digests"],
+            "webhook": received(
+                [h.get("idempotency-key", "") for h in hook.headers], expected[hook.url()]
+            ),
+            "warnings": warnings,
+            "log": {k: sum(p[k] for p in problems) for k in ("tracebacks", "error_lines")},
+        }
+    finally:
+        site.close()
+        hook.close()
+        for c_ in (standby, primary):
+            if c_ is not None:
+                c_.remove()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
+    fp = sub.add_parser("failover", help="a standby promoted under two running daemons")
+    fp.add_argument("--feeds", type=int, default=40)
+    fp.add_argument("--minutes", type=float, default=1.0)
+    fp.add_argument("--json", action="store_true")
     sp = sub.add_parser("skew", help="three daemons, clocks 5 min fast, 5 min slow, right")
     sp.add_argument("--feeds", type=int, default=100)
     sp.add_argument("--minutes", type=float, default=3.0)
@@ -228,8 +327,8 @@ def main() -> None:
     lp.add_argument("--seed", type=int, default=7)
     lp.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    if args.what == "skew":
-        found = skew(args)
+    if args.what in ("skew", "failover"):
+        found = skew(args) if args.what == "skew" else failover(args)
         if args.json:
             print(json.dumps(found))
         else:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 from monitor.errors import StoreError
 from monitor.store import open_store
@@ -58,15 +59,19 @@ def test_a_multi_host_url_finds_the_new_primary_after_a_failover(
     # The same store, no restart: the first statements may meet the dead connections;
     # then the URL's next host, now read-write, answers.
     deadline = time.monotonic() + 30
-    while True:
-        try:
-            store.sync_feeds([FeedSource("https://a.example/feed", "A", 900),
-                              FeedSource("https://b.example/feed", "B", 900)])  # fmt: skip
-            break
-        except StoreError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    with capture_logs() as logs:
+        while True:
+            try:
+                store.sync_feeds([FeedSource("https://a.example/feed", "A", 900),
+                                  FeedSource("https://b.example/feed", "B", 900)])  # fmt: skip
+                break
+            except StoreError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    # the operator reads it once: another server now, where
+    [moved] = [e for e in logs if e["event"] == "the database is another server now"]
+    assert moved["now"].endswith(f":{standby.port}") and moved["log_level"] == "warning"
     with store.engine.connect() as c:
         assert c.execute(text("SELECT inet_server_port()")).scalar() == standby.port
     urls = sorted(s.url for s in store.feed_statuses())

@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, text
@@ -17,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from monitor.errors import StoreError
+
+log = structlog.get_logger()
 
 # migrations/ at the top of the project, installed as the package monitor.migrations
 # (pyproject's package-dir), so an installed wheel still upgrades its own database.
@@ -51,9 +54,26 @@ def make_engine(url: str) -> Engine:
         # A database cut off by the network drops packets rather than refusing: without
         # a bound, a connect would wait for the kernel's TCP timeout, minutes.
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args
     )
+    event.listen(engine, "connect", _ServerWatch())
+    return engine
+
+
+class _ServerWatch:
+    """Says so, once, when new connections reach another server than the last ones did:
+    a multi-host URL after a failover (the pool replaces dead connections unnoticed)."""
+
+    def __init__(self) -> None:
+        self.server: str | None = None
+
+    def __call__(self, dbapi_conn: Any, _record: Any) -> None:
+        info = getattr(dbapi_conn, "info", None)
+        where = f"{getattr(info, 'host', '?')}:{getattr(info, 'port', '?')}"
+        if self.server is not None and where != self.server:
+            log.warning("the database is another server now", now=where, was=self.server)
+        self.server = where
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

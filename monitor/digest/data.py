@@ -74,11 +74,14 @@ class DataPart(_Data):
     stories_in_all: int
 
 
-class DigestData(_Data):
+class _Message(_Data):
     format: Literal["news-monitor/digest-data"] = "news-monitor/digest-data"
     version: Literal[1] = 1
-    kind: Literal["digest"] = "digest"
     subscription: str
+
+
+class DigestData(_Message):
+    kind: Literal["digest"] = "digest"
     period_start: datetime | None
     period_end: datetime
     part: DataPart | None
@@ -91,11 +94,8 @@ class DataLink(_Data):
     url: str
 
 
-class NoticeData(_Data):
-    format: Literal["news-monitor/digest-data"] = "news-monitor/digest-data"
-    version: Literal[1] = 1
+class NoticeData(_Message):
     kind: Literal["notice"] = "notice"
-    subscription: str
     heading: str
     text: str
     stories: list[DataLink]

@@ -29,6 +29,7 @@ from monitor.fetch.client import (
     FetchPolicy,
     max_age,
     redact,
+    request_headers,
     retry_after,
 )
 from monitor.fetch.guard import (
@@ -300,13 +301,7 @@ class AioFetcher:
     async def _get(
         self, url: str, state: PollState | None, accept: str | None
     ) -> FetchResult | NotModified:
-        headers = {}
-        if accept:
-            headers["Accept"] = accept
-        if state and state.etag:
-            headers["If-None-Match"] = state.etag
-        if state and state.last_modified:
-            headers["If-Modified-Since"] = state.last_modified
+        headers = request_headers(state, accept)
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             target = await self._checked(current)

@@ -104,6 +104,18 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def request_headers(state: PollState | None, accept: str | None) -> dict[str, str]:
+    """A GET's own headers: what it accepts, and the validators of the last poll."""
+    headers = {}
+    if accept:
+        headers["Accept"] = accept
+    if state and state.etag:
+        headers["If-None-Match"] = state.etag
+    if state and state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
@@ -243,13 +255,7 @@ class Fetcher:
     async def _get(
         self, url: str, state: PollState | None, accept: str | None
     ) -> FetchResult | NotModified:
-        headers = {}
-        if accept:
-            headers["Accept"] = accept
-        if state and state.etag:
-            headers["If-None-Match"] = state.etag
-        if state and state.last_modified:
-            headers["If-Modified-Since"] = state.last_modified
+        headers = request_headers(state, accept)
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             check_scheme(current)

@@ -67,26 +67,20 @@ def retry(
 
 @app.command("cancel")
 def cancel(
-    ids: Annotated[list[int], typer.Argument(metavar="ID", help="Digests (or notices) by id.")],
+    ids: Annotated[list[int], typer.Argument(metavar="ID", help="Pending deliveries to cancel.")],
 ) -> None:
-    """Cancel a digest's deliveries still waiting to be sent (see `monitor deliveries`,
-    its "digest" column). They stay in the outbox as cancelled, the record of it;
-    `monitor digest retry DELIVERY` queues one again."""
+    """Cancel deliveries still waiting to be sent (see `monitor deliveries`, or
+    `--orphaned` for those of removed subscriptions and destinations). They stay in the
+    outbox as cancelled, the record of it; `monitor digest retry ID` queues one again."""
     from monitor.store import open_store
 
     store = open_store(state.settings().database_url)
-    done: list[int] = []
-    idle: list[int] = []
-    for digest_id in ids:
-        cancelled = store.cancel_deliveries(
-            reason="cancelled by the operator (monitor digest cancel)", digest_id=digest_id
-        )
-        (done.extend(cancelled) if cancelled else idle.append(digest_id))
+    done = store.cancel_deliveries(ids, "cancelled by the operator (monitor digest cancel)")
     typer.echo(f"{count(len(done), 'delivery', 'deliveries')} cancelled")
-    if idle:
+    if missing := sorted(set(ids) - set(done)):
         raise MonitorError(
-            f"nothing waiting to be sent for digest {', '.join(map(str, idle))} "
-            "(monitor deliveries lists the outbox)"
+            f"not waiting to be sent, or no such delivery: {', '.join(map(str, missing))} "
+            "(monitor deliveries lists them)"
         )
 
 

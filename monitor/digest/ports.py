@@ -105,9 +105,7 @@ class DigestStore(NoticeStore, Protocol):
         self, configured: Mapping[str, Collection[str]]
     ) -> list[DeliveryView]: ...
 
-    def cancel_deliveries(
-        self, ids: Sequence[int] | None = None, reason: str = "", digest_id: int | None = None
-    ) -> list[int]: ...
+    def cancel_deliveries(self, ids: Sequence[int], reason: str) -> list[int]: ...
 
     def found_stories(
         self, watchlist: str, since: datetime

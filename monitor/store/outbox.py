@@ -209,20 +209,18 @@ class OutboxMixin(StoreBase):
     def cancelled_deliveries(self, limit: int = 200) -> list[DeliveryView]:
         return self._views(col(DeliveryRow.status) == "cancelled", newest_first=True, limit=limit)
 
-    def cancel_deliveries(
-        self, ids: Sequence[int] | None = None, reason: str = "", digest_id: int | None = None
-    ) -> list[int]:
-        """Cancel pending deliveries (these ids, or a digest's), keeping them, with the
-        reason, as the record; returns the ids cancelled. Any other is left as it is."""
+    def cancel_deliveries(self, ids: Sequence[int], reason: str) -> list[int]:
+        """Cancel these deliveries if still pending, keeping them, with the reason, as the
+        record; returns the ids cancelled. Any other is left as it is."""
         d = table(DeliveryRow)
-        stmt = update(d).where(d.c.status == "pending")
-        if ids is not None:
-            stmt = stmt.where(d.c.id.in_(list(ids)))
-        if digest_id is not None:
-            stmt = stmt.where(d.c.digest_id == digest_id)
-        stmt = stmt.values(
-            status="cancelled", last_error=reason[:2000], claim_owner=None, claim_until=None
-        ).returning(d.c.id)
+        stmt = (
+            update(d)
+            .where(d.c.status == "pending", d.c.id.in_(list(ids)))
+            .values(
+                status="cancelled", last_error=reason[:2000], claim_owner=None, claim_until=None
+            )
+            .returning(d.c.id)
+        )
         with self.writing() as s:
             return sorted(int(i) for (i,) in s.connection().execute(stmt).all())
 

@@ -1,6 +1,7 @@
 """Several daemons on PostgreSQL, as a cluster meets them. Built so far: `lease`, what a
 daemon's claim of due feeds costs at 10,000 and 100,000 feeds; `skew`, daemons whose
-clocks disagree; `failover`, a standby promoted under running daemons.
+clocks disagree; `failover`, a standby promoted under running daemons; `pause`, a daemon
+frozen (SIGSTOP) past its leases while it holds feeds, then let go.
 
 lease: N feeds (intervals of 5 min to 1 h, next polls spread over the hour) in a fresh
 database; a daemon claims up to 64 due feeds, records them polled (a 304: the next poll
@@ -31,12 +32,22 @@ promoted; the daemons are not restarted. Polling resumes when a poll succeeds on
 new primary; every item served must end up a hit in a digest.
 
     python benchmarks/cluster.py failover [--feeds 40] [--minutes 1] [--json]
+
+pause: three daemons on one PostgreSQL database, 100 feeds every 30 s growing by an item
+each every 45 s, an immediate subscription to a webhook; PAUSES times, a random daemon
+is frozen with SIGSTOP for 2.5 minutes (its 2-minute leases pass to the others meanwhile),
+then continued. It wakes mid-poll, mid-store or mid-delivery, holding what it held:
+each such write must be refused (fencing), nothing stored twice, no hit lost. The
+count of refusals comes from the daemons' logs.
+
+    python benchmarks/cluster.py pause [--pauses 2] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -308,9 +319,87 @@ def failover(args: argparse.Namespace) -> dict[str, Any]:
                 c_.remove()
 
 
+def pause(args: argparse.Namespace) -> dict[str, Any]:
+    import itertools
+    import signal
+    import tempfile
+    import threading
+
+    from benchmarks.chaos import counts, expected_ids, fresh_pg_database, received, settled
+    from benchmarks.chaoslib import Daemon, NewsSite, log_problems, wait_until, write_config
+    from tests.support.net import WebhookReceiver
+
+    tmp = Path(tempfile.mkdtemp(prefix="cluster-pause-"))
+    db = fresh_pg_database()
+    site, hook = NewsSite(100), WebhookReceiver()
+    cfg = write_config(tmp / "monitor.yaml", db, site, "30s", [hook.url()])
+    ds = [Daemon(cfg, tmp / f"daemon-{i}.log") for i in range(3)]
+    for d in ds:
+        d.start()
+    stop = threading.Event()
+
+    def grow() -> None:
+        while not stop.wait(45):
+            site.grow()
+
+    threading.Thread(target=grow, daemon=True).start()
+    rnd = random.Random(args.seed)
+    for _ in range(args.pauses):
+        time.sleep(rnd.uniform(20, 40))
+        victim = rnd.choice(ds)
+        assert victim.proc is not None
+        os.killpg(victim.proc.pid, signal.SIGSTOP)  # the daemon and its parser workers
+        time.sleep(150)  # past its 2-minute leases and claims
+        os.killpg(victim.proc.pid, signal.SIGCONT)
+    time.sleep(60)
+    stop.set()
+    ok = wait_until(lambda: settled(db, site), 600, 5)
+    exits = [d.stop() for d in ds]
+    c = counts(db)
+    expected = expected_ids(db, [hook.url()])
+    logs = [line for d in ds for line in d.log.read_text(errors="replace").splitlines()]
+    feeds = {p: t for p, t in site.fetches.items() if p.startswith("/f/")}
+    store_ = open_store(db)
+    with store_.engine.connect() as conn:
+        urls_twice = conn.execute(
+            text(
+                "SELECT count(*) FROM (SELECT url FROM article GROUP BY url HAVING count(*) > 1) t"
+            )
+        ).scalar()
+    store_.engine.dispose()
+    result = {
+        "daemons": len(ds),
+        "pauses": args.pauses,
+        "settled": ok,
+        "clean_exits": sum(e == 0 for e in exits),
+        "feed_fetches": sum(map(len, feeds.values())),
+        "feed_fetches_within_an_interval": sum(
+            1 for t in feeds.values() for a, b in itertools.pairwise(t) if b - a < 15
+        ),
+        "refused_entries": sum("entries not stored: the feed's lease was lost" in x for x in logs),
+        "refused_poll_results": sum("poll results dropped" in x for x in logs),
+        "refused_deliveries": sum("delivery not sent: its claim was lost" in x for x in logs),
+        "items_served": site.items,
+        "hits_lost": site.items - c["hits"],
+        "articles_stored_twice": int(urls_twice or 0),
+        "hits_in_two_digests": c["hits_in_two_digests"],
+        "webhook": received(
+            [h.get("idempotency-key", "") for h in hook.headers], expected[hook.url()]
+        ),
+        "log": {k: sum(log_problems(d.log)[k] for d in ds) for k in ("tracebacks", "error_lines")},
+    }
+    site.close()
+    hook.close()
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
+    pp = sub.add_parser("pause", help="a daemon frozen past its leases, then let go")
+    pp.add_argument("--pauses", type=int, default=2)
+    pp.add_argument("--seed", type=int, default=3)
+    pp.add_argument("--json", action="store_true")
     fp = sub.add_parser("failover", help="a standby promoted under two running daemons")
     fp.add_argument("--feeds", type=int, default=40)
     fp.add_argument("--minutes", type=float, default=1.0)
@@ -327,8 +416,8 @@ def main() -> None:
     lp.add_argument("--seed", type=int, default=7)
     lp.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    if args.what in ("skew", "failover"):
-        found = skew(args) if args.what == "skew" else failover(args)
+    if args.what in ("skew", "failover", "pause"):
+        found = {"skew": skew, "failover": failover, "pause": pause}[args.what](args)
         if args.json:
             print(json.dumps(found))
         else:

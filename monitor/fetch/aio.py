@@ -27,6 +27,7 @@ from monitor.fetch.client import (
     MAX_REDIRECTS,
     REDIRECTS,
     FetchPolicy,
+    Slots,
     max_age,
     redact,
     request_headers,
@@ -192,8 +193,7 @@ class AioFetcher:
         self.policy = policy
         self._resolver = resolver
         self._allowed = allowed
-        self._global = asyncio.Semaphore(policy.concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._slots = Slots(policy)
         # Through a proxy the proxy connects (it may well be on the LAN): hosts are
         # checked before each request instead, as Fetcher does.
         self._guarded = policy.proxy is None and not policy.allow_private_networks
@@ -235,10 +235,7 @@ class AioFetcher:
     async def get(
         self, url: str, state: PollState | None = None, accept: str | None = None
     ) -> FetchResult | NotModified:
-        host = urlsplit(url).hostname or ""
-        sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
-        # The host's slot first: a request waiting for its host holds no global slot.
-        async with sem, self._global:
+        async with self._slots.turn(url):
             try:
                 async with asyncio.timeout(self.policy.timeout_s):
                     return await self._get(url, state, accept)
@@ -254,9 +251,7 @@ class AioFetcher:
     async def post_form(self, url: str, form: Mapping[str, str]) -> int:
         """POST a form (a WebSub subscription request) through the same guard, deadline
         and per-host slot as a GET; no redirect is followed. Returns the 2xx status."""
-        host = urlsplit(url).hostname or ""
-        sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
-        async with sem, self._global:
+        async with self._slots.turn(url):
             try:
                 async with asyncio.timeout(self.policy.timeout_s):
                     target = await self._checked(url)

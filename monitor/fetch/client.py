@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -52,6 +53,23 @@ class Fetching(Protocol):
     ) -> FetchResult | NotModified: ...
 
     async def post_form(self, url: str, form: Mapping[str, str]) -> int: ...
+
+
+class Slots:
+    """A request's turn under the policy's limits: its host's slot first (a request
+    waiting for its host holds no global slot), then one of the global ones."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self._global = asyncio.Semaphore(policy.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._per_host = policy.per_host
+
+    @asynccontextmanager
+    async def turn(self, url: str) -> AsyncIterator[None]:
+        host = urlsplit(url).hostname or ""
+        sem = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
+        async with sem, self._global:
+            yield
 
 
 def redact(url: str) -> str:
@@ -172,8 +190,7 @@ class Fetcher:
         self.policy = policy
         self._resolver = resolver
         self._allowed = allowed
-        self._global = asyncio.Semaphore(policy.concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._slots = Slots(policy)
         # The semaphores admit no more than `concurrency` requests. httpcore checks every
         # pooled connection on each request, so idle ones cost CPU: keep a few alive
         # (pages of one site are fetched back to back), not one per host polled.
@@ -204,10 +221,7 @@ class Fetcher:
     async def get(
         self, url: str, state: PollState | None = None, accept: str | None = None
     ) -> FetchResult | NotModified:
-        host = urlsplit(url).hostname or ""
-        sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
-        # The host's slot first: a request waiting for its host holds no global slot.
-        async with sem, self._global:
+        async with self._slots.turn(url):
             try:
                 async with asyncio.timeout(self.policy.timeout_s):  # no extra task per request
                     return await self._get(url, state, accept)
@@ -221,9 +235,7 @@ class Fetcher:
     async def post_form(self, url: str, form: Mapping[str, str]) -> int:
         """POST a form (a WebSub subscription request) through the same guard, deadline
         and per-host slot as a GET; no redirect is followed. Returns the 2xx status."""
-        host = urlsplit(url).hostname or ""
-        sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
-        async with sem, self._global:
+        async with self._slots.turn(url):
             try:
                 async with asyncio.timeout(self.policy.timeout_s):
                     check_scheme(url)

@@ -35,7 +35,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import itertools
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
@@ -43,6 +42,8 @@ from sqlalchemy import text
 from benchmarks.chaoslib import (
     Daemon,
     NewsSite,
+    fetched_twice,
+    grow_every,
     log_problems,
     print_table,
     wait_until,
@@ -148,7 +149,7 @@ def delivery(args: argparse.Namespace) -> dict[str, Any]:
     cfg = write_config(tmp / "monitor.yaml", db, site, "5s", urls, pages=False)
     daemon, rnd = Daemon(cfg, tmp / "daemon.log"), random.Random(args.seed)
     growing = threading.Event()
-    threading.Thread(target=_grow, args=(site, growing, 4.0), daemon=True).start()
+    threading.Thread(target=grow_every, args=(site, growing, 4.0), daemon=True).start()
     for _ in range(args.kills):
         # Killed while it sends: soon after a post reaches the (slow) webhook, or at a
         # random moment when none comes.
@@ -184,11 +185,6 @@ def delivery(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _grow(site: NewsSite, stop: threading.Event, every_s: float) -> None:
-    while not stop.wait(every_s):
-        site.grow()
-
-
 # -- daemons --------------------------------------------------------------------------------
 
 
@@ -212,7 +208,7 @@ def _daemons_run(args: argparse.Namespace, n: int, kills: bool) -> dict[str, Any
         d.start()
     rnd = random.Random(args.seed)
     growing = threading.Event()
-    threading.Thread(target=_grow, args=(site, growing, 45.0), daemon=True).start()
+    threading.Thread(target=grow_every, args=(site, growing, 45.0), daemon=True).start()
     end, kill_times = time.monotonic() + args.minutes * 60, []
     while time.monotonic() < end:
         time.sleep(rnd.uniform(20, 40) if kills else 5)
@@ -229,9 +225,7 @@ def _daemons_run(args: argparse.Namespace, n: int, kills: bool) -> dict[str, Any
     c = counts(db)
     feeds = {p: t for p, t in site.fetches.items() if p.startswith("/f/")}
     pages = {p: t for p, t in site.fetches.items() if p.startswith("/p/")}
-    too_soon = [
-        (a, b) for t in feeds.values() for a, b in itertools.pairwise(t) if b - a < args.every / 2
-    ]
+    too_soon = fetched_twice(site, args.every / 2)
     # A poll cut off by a kill is done again: its result (the new ETag) was never written.
     after_kill = sum(1 for a, b in too_soon if any(a <= k <= b for k in kill_times))
     result = {
@@ -343,7 +337,7 @@ def pg_restart(args: argparse.Namespace) -> dict[str, Any]:
     daemon.start()
     wait_until(lambda: counts(db)["articles"] >= site.items, 120, 1)
     growing = threading.Event()
-    threading.Thread(target=_grow, args=(site, growing, 2.0), daemon=True).start()
+    threading.Thread(target=grow_every, args=(site, growing, 2.0), daemon=True).start()
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     restarts = 0
     for _ in range(args.kills):  # while it polls, stores and sends

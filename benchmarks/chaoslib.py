@@ -4,6 +4,7 @@ that counts every fetch, daemons run and killed as real processes, the receivers
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -178,6 +179,23 @@ def log_problems(log: Path) -> dict[str, int]:
             with contextlib.suppress(ValueError):
                 errors += json.loads(line).get("level") in ("error", "critical")
     return {"tracebacks": tracebacks, "error_lines": errors}
+
+
+def grow_every(site: NewsSite, stop: threading.Event, every_s: float) -> None:
+    """Add an item to every feed each `every_s` until `stop` (run in a thread)."""
+    while not stop.wait(every_s):
+        site.grow()
+
+
+def fetched_twice(site: NewsSite, within_s: float) -> list[tuple[float, float]]:
+    """Consecutive fetches of one feed less than `within_s` apart."""
+    return [
+        (a, b)
+        for path, times in site.fetches.items()
+        if path.startswith("/f/")
+        for a, b in itertools.pairwise(times)
+        if b - a < within_s
+    ]
 
 
 def wait_until(cond: object, timeout_s: float, step_s: float = 0.5) -> bool:

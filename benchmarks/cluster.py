@@ -175,12 +175,19 @@ def lease(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def skew(args: argparse.Namespace) -> dict[str, Any]:
-    import itertools
     import tempfile
     import threading
 
     from benchmarks.chaos import counts, expected_ids, fresh_pg_database, received, settled
-    from benchmarks.chaoslib import Daemon, NewsSite, log_problems, wait_until, write_config
+    from benchmarks.chaoslib import (
+        Daemon,
+        NewsSite,
+        fetched_twice,
+        grow_every,
+        log_problems,
+        wait_until,
+        write_config,
+    )
     from tests.support.net import WebhookReceiver
 
     tmp = Path(tempfile.mkdtemp(prefix="cluster-skew-"))
@@ -193,12 +200,7 @@ def skew(args: argparse.Namespace) -> dict[str, Any]:
     for d in ds:
         d.start()
     stop = threading.Event()
-
-    def grow() -> None:
-        while not stop.wait(45):
-            site.grow()
-
-    threading.Thread(target=grow, daemon=True).start()
+    threading.Thread(target=grow_every, args=(site, stop, 45.0), daemon=True).start()
     time.sleep(args.minutes * 60)
     stop.set()
     ok = wait_until(lambda: settled(db, site), 600, 5)
@@ -207,9 +209,7 @@ def skew(args: argparse.Namespace) -> dict[str, Any]:
     c = counts(db)
     expected = expected_ids(db, [hook.url()])
     feeds = {p: t for p, t in site.fetches.items() if p.startswith("/f/")}
-    twice = sum(
-        1 for t in feeds.values() for a, b in itertools.pairwise(t) if b - a < args.every / 2
-    )
+    twice = len(fetched_twice(site, args.every / 2))
     result = {
         "daemons": len(ds),
         "clock_skews_s": list(skews),
@@ -239,7 +239,14 @@ def failover(args: argparse.Namespace) -> dict[str, Any]:
     import threading
 
     from benchmarks.chaos import counts, expected_ids, received, settled
-    from benchmarks.chaoslib import Daemon, NewsSite, log_problems, wait_until, write_config
+    from benchmarks.chaoslib import (
+        Daemon,
+        NewsSite,
+        grow_every,
+        log_problems,
+        wait_until,
+        write_config,
+    )
     from tests.support.net import WebhookReceiver, free_port
     from tests.support.pgcluster import PgCluster
 
@@ -262,12 +269,7 @@ def failover(args: argparse.Namespace) -> dict[str, Any]:
         for d in ds:
             d.start()
         stop = threading.Event()
-
-        def grow() -> None:
-            while not stop.wait(10):
-                site.grow()
-
-        threading.Thread(target=grow, daemon=True).start()
+        threading.Thread(target=grow_every, args=(site, stop, 10.0), daemon=True).start()
         time.sleep(args.minutes * 60)
         before = counts(db)
         primary.stop("fast")  # the old primary goes (its last WAL sent to the standby)
@@ -320,13 +322,20 @@ def failover(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def pause(args: argparse.Namespace) -> dict[str, Any]:
-    import itertools
     import signal
     import tempfile
     import threading
 
     from benchmarks.chaos import counts, expected_ids, fresh_pg_database, received, settled
-    from benchmarks.chaoslib import Daemon, NewsSite, log_problems, wait_until, write_config
+    from benchmarks.chaoslib import (
+        Daemon,
+        NewsSite,
+        fetched_twice,
+        grow_every,
+        log_problems,
+        wait_until,
+        write_config,
+    )
     from tests.support.net import WebhookReceiver
 
     tmp = Path(tempfile.mkdtemp(prefix="cluster-pause-"))
@@ -337,12 +346,7 @@ def pause(args: argparse.Namespace) -> dict[str, Any]:
     for d in ds:
         d.start()
     stop = threading.Event()
-
-    def grow() -> None:
-        while not stop.wait(45):
-            site.grow()
-
-    threading.Thread(target=grow, daemon=True).start()
+    threading.Thread(target=grow_every, args=(site, stop, 45.0), daemon=True).start()
     rnd = random.Random(args.seed)
     for _ in range(args.pauses):
         time.sleep(rnd.uniform(20, 40))
@@ -373,9 +377,7 @@ def pause(args: argparse.Namespace) -> dict[str, Any]:
         "settled": ok,
         "clean_exits": sum(e == 0 for e in exits),
         "feed_fetches": sum(map(len, feeds.values())),
-        "feed_fetches_within_an_interval": sum(
-            1 for t in feeds.values() for a, b in itertools.pairwise(t) if b - a < 15
-        ),
+        "feed_fetches_within_an_interval": len(fetched_twice(site, 15)),
         "refused_entries": sum("entries not stored: the feed's lease was lost" in x for x in logs),
         "refused_poll_results": sum("poll results dropped" in x for x in logs),
         "refused_deliveries": sum("delivery not sent: its claim was lost" in x for x in logs),

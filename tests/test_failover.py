@@ -77,3 +77,44 @@ def test_a_multi_host_url_finds_the_new_primary_after_a_failover(
     urls = sorted(s.url for s in store.feed_statuses())
     assert urls == ["https://a.example/feed", "https://b.example/feed"]  # the first survived
     store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("query", "kept", "dropped"),
+    [
+        ({}, {"connect_timeout": 10, "tcp_user_timeout": 50_000, "keepalives": 1}, ()),
+        ({"connect_timeout": "3"}, {"keepalives_idle": 20}, ("connect_timeout",)),
+        ({"options": "-c search_path=x"}, {"keepalives_count": 3}, ("options",)),
+    ],
+)
+def test_the_connection_limits_give_way_to_the_urls_own(
+    query: dict[str, str], kept: dict[str, object], dropped: tuple[str, ...]
+) -> None:
+    from monitor.store.db import pg_connect_args
+
+    args = pg_connect_args(query)
+    assert {k: args[k] for k in kept} == kept
+    assert not set(dropped) & set(args)
+
+
+def test_a_silent_daemon_cannot_hold_its_locks_past_its_leases(pg_url: str) -> None:
+    # The server ends a session idle in a transaction, or whose client went silent,
+    # within a minute: a partitioned daemon's FOR UPDATE locks go before its 2-min leases.
+    store = open_store(pg_url)
+    try:
+        with store.engine.connect() as c:
+            got = {
+                name: c.execute(text(f"SHOW {name}")).scalar()
+                for name in (
+                    "idle_in_transaction_session_timeout",
+                    "tcp_user_timeout",
+                    "tcp_keepalives_idle",
+                )
+            }
+    finally:
+        store.engine.dispose()
+    assert got == {
+        "idle_in_transaction_session_timeout": "1min",
+        "tcp_user_timeout": "50000",
+        "tcp_keepalives_idle": "20",
+    }

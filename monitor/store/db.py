@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -26,6 +26,19 @@ log = structlog.get_logger()
 MIGRATIONS = "monitor.migrations"
 _WRITE = "sqlite_write"
 CONNECT_TIMEOUT_S = 10
+# A daemon cut off by the network must not hold its row locks (FOR UPDATE on leased
+# feeds) past its 2-minute leases, or the others' SKIP LOCKED claims pass those feeds
+# by: the server ends a session idle in a transaction, or whose client stopped
+# answering, within a minute; the client likewise gives up on a silent server.
+PG_SESSION_LIMITS = {
+    "keepalives": 1,
+    "keepalives_idle": 20,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 50_000,
+    "options": "-c idle_in_transaction_session_timeout=60s -c tcp_keepalives_idle=20 "
+    "-c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 -c tcp_user_timeout=50000",
+}
 _LOCK_ID = int.from_bytes(hashlib.sha256(b"news-monitor migrations").digest()[:8], "big") >> 1
 
 
@@ -47,18 +60,22 @@ def make_engine(url: str) -> Engine:
     # No server-side prepared statements: a generic plan cached while a table was small
     # (a sequential scan) is kept for the connection's life where nothing re-analyzes
     # the table, and IN lists of articles then took 150 ms at 100,000 rows.
-    connect_args: dict[str, object] = {}
+    connect_args = pg_connect_args(u.query)
     if u.get_driver_name() == "psycopg":
         connect_args["prepare_threshold"] = None
-    if "connect_timeout" not in u.query:
-        # A database cut off by the network drops packets rather than refusing: without
-        # a bound, a connect would wait for the kernel's TCP timeout, minutes.
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     engine = create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args
     )
     event.listen(engine, "connect", _ServerWatch())
     return engine
+
+
+def pg_connect_args(query: Mapping[str, object]) -> dict[str, object]:
+    """libpq's connection limits, each unless the database URL sets it itself."""
+    # A database cut off by the network drops packets rather than refusing: without
+    # a bound, a connect would wait for the kernel's TCP timeout, minutes.
+    limits: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S, **PG_SESSION_LIMITS}
+    return {k: v for k, v in limits.items() if k not in query}
 
 
 class _ServerWatch:

@@ -44,6 +44,7 @@ HEALTH_EVERY_S = 60
 PRUNE_EVERY_S = 3600  # articles older than the story window leave the LSH buckets
 SPIKES_EVERY_S = 600  # spike notices: at most one a day each, so a check now and then
 RETENTION_EVERY_S = 86400
+SEARCH_INDEX_EVERY_S = 2  # PostgreSQL: stored articles are searchable within seconds
 RETENTION_FIRST_S = 600  # after start: a restart loop does not prune at every start
 DRAIN_TIMEOUT_S = 30
 MAX_IN_FLIGHT = 1000  # feeds this daemon polls at once; the rest wait for the next tick
@@ -177,6 +178,14 @@ class Daemon:
         scheduler.add_job(
             self.spike_tick, "interval", seconds=SPIKES_EVERY_S, max_instances=1, coalesce=True
         )
+        if self.app.store.postgres:
+            scheduler.add_job(
+                self.search_tick,
+                "interval",
+                seconds=SEARCH_INDEX_EVERY_S,
+                max_instances=1,
+                coalesce=True,
+            )
         scheduler.add_job(
             self.retention_tick,
             "interval",
@@ -262,6 +271,9 @@ class Daemon:
     async def spike_tick(self) -> None:
         if await self._job("spike check", self.app.rounds.check_spikes):
             await self.digest_tick()  # the notices go out now, not at the next tick
+
+    async def search_tick(self) -> None:
+        await self._job("search indexing", self.app.store.index_search)
 
     async def retention_tick(self) -> None:
         report = await self._job("retention", self.app.prune)

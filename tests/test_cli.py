@@ -325,7 +325,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\n")
     out = monitor("db", "upgrade", config=cfg)
-    assert out.returncode == 0 and "revision 0013" in out.stdout
+    assert out.returncode == 0 and "revision 0014" in out.stdout
 
 
 def commands(group: typer.core.TyperGroup, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

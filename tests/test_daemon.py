@@ -174,3 +174,39 @@ def test_sighup_reloads_monitor_yaml_at_once(tmp_path: Path, sqlite_url: str) ->
 
         asyncio.run(asyncio.wait_for(go(), 120))
     app.store.engine.dispose()
+
+
+def test_the_daemon_makes_stored_articles_searchable_on_postgresql(
+    tmp_path: Path, pg_url: str
+) -> None:
+    items = [
+        (f"Talks {i}", f"https://n{i}.example/a", f"g{i}", f"The CSTO met in city {i}.")
+        for i in range(3)
+    ]
+    with ScriptedServer(lambda p, h: Reply(200, rss(items))) as srv:
+        cfg = tmp_path / "monitor.yaml"
+        cfg.write_text(
+            f"database: {pg_url}\nwatchlists: {BUNDLED}\n"
+            "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
+            f"feeds:\n  - url: {srv.base}/feed\n    pages: false\n"
+        )
+        app = App(load_settings(cfg))
+        daemon = Daemon(app)
+        stored_then_indexed: list[int] = []
+
+        async def until_indexed() -> None:
+            while True:
+                await asyncio.sleep(0.2)
+                with app.store.engine.connect() as c:
+                    n = c.execute(text("SELECT count(*) FROM article")).scalar()
+                if n == len(items) and app.store.search_backlog() == 0:
+                    stored_then_indexed.append(int(n))
+                    daemon.stop()
+                    return
+
+        async def go() -> None:
+            await asyncio.wait_for(asyncio.gather(daemon.run(), until_indexed()), 300)
+
+        asyncio.run(go())
+    app.store.engine.dispose()
+    assert stored_then_indexed == [len(items)]

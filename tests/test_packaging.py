@@ -100,4 +100,4 @@ def test_the_wheel_runs_the_demo_and_checks_the_bundled_watchlists(tmp_path: Pat
     upgraded = tmp_path / "monitor.yaml"
     upgraded.write_text(f"database: sqlite:///{tmp_path / 'm.db'}\nwatchlists: {bundled}\n")
     db = run(monitor, "--config", upgraded, "db", "upgrade", cwd=tmp_path)
-    assert "database at revision 0013" in db.stdout
+    assert "database at revision 0014" in db.stdout

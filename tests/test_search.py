@@ -385,13 +385,16 @@ def test_the_page_shows_twenty_stories_and_pages_on(tmp_path: object) -> None:
 
 def test_search_asks_for_the_vector_the_index_holds() -> None:
     """PostgreSQL uses an expression index only for the same expression: the store's
-    must be migration 0010's, or every search would make each row's vector."""
+    must be migration 0014's, or every search would make each row's vector; and the lead
+    the indexer makes must be the one 0014 stopped generating."""
     import importlib
 
     from monitor.store import search as store_search
+    from monitor.store import search_index
 
-    migration = importlib.import_module("migrations.versions.0010_search_index_in_slices_of_ids")
+    migration = importlib.import_module("migrations.versions.0014_search_indexed_after_storing")
     assert store_search._PG_VECTOR.replace("a.", "") == migration.SLICED
+    assert search_index._LEAD.replace("a.", "") == migration.LEAD
 
 
 @pytest.mark.parametrize(

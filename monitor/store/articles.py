@@ -157,6 +157,7 @@ class ArticlesMixin(EntriesMixin, HitsMixin):
                         content_hash=a.content_hash,
                         source=a.source,
                         updated_at=now,
+                        searchable=not self.postgres,  # its new words: indexed anew
                     )
                 )
         hits = self._insert_hits(
@@ -208,6 +209,8 @@ class ArticlesMixin(EntriesMixin, HitsMixin):
                 "minhash": a.signature.values if a.signature else None,
                 "shingles": a.signature.shingles if a.signature else 0,
                 "banded": st.keys is not None,
+                # PostgreSQL indexes it for search after this transaction (search_index.py)
+                "searchable": not self.postgres,
             }
             for a, st in zip(new, stories, strict=True)
         ]

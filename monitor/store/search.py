@@ -16,7 +16,8 @@ from sqlalchemy import TextClause, select, text
 from sqlmodel import Session, col
 
 from monitor.clock import aware
-from monitor.store.base import StoreBase, chunks
+from monitor.store.base import chunks
+from monitor.store.search_index import SearchIndexMixin
 from monitor.store.tables import HitRow
 from monitor.views import SearchRow
 
@@ -28,8 +29,9 @@ PG_SCAN = 400  # PostgreSQL: a query reads slices of ids until it has this many
 HALF_LIFE_DAYS = 30.0  # an article this old weighs half of today's at the same score
 TITLE_WEIGHT = 5.0  # a word in the title counts this many times one in the text
 _DATE = "coalesce(a.published, a.first_seen_at)"
-# PostgreSQL's index (migration 0010): the words, and a word for the article's slice of
-# SLICE ids, which lets a search read the newest slices first.
+# PostgreSQL's index (migrations 0010, 0014): the words, and a word for the article's
+# slice of SLICE ids, which lets a search read the newest slices first; of the articles
+# indexed so far (store/search_index.py), which is the index's own condition.
 SLICE = 1024
 # Matches the rest may hold to be read at once: a rare word's few, and a query that
 # finds nothing, are no reason to read every slice.
@@ -54,7 +56,7 @@ class SearchFilter:
     month: str | None = None  # "2026-11"
 
 
-class SearchMixin(StoreBase):
+class SearchMixin(SearchIndexMixin):
     _held: set[str] | None = None  # words PostgreSQL's index holds, made on first use
 
     def search_rows(
@@ -74,6 +76,7 @@ class SearchMixin(StoreBase):
         where, params = self._filters(f)
         params.update(n=limit, now=self.clock())
         if self.postgres:
+            self.index_search()  # what was stored before the search is searched
             with self.session() as s:
                 params["q"] = tsquery
                 ids = _pg_newest(s, where, params, scan or PG_SCAN)
@@ -111,9 +114,10 @@ class SearchMixin(StoreBase):
         known = self._held
         ask = sorted(w for w in words if w not in known)
         if ask:
+            self.index_search()
             sql = (
                 "SELECT t.w FROM unnest(CAST(:ws AS text[]), CAST(:qs AS tsquery[])) "
-                f"AS t(w, q) WHERE EXISTS (SELECT 1 FROM article a WHERE {_PG_VECTOR} @@ t.q)"
+                f"AS t(w, q) WHERE EXISTS (SELECT 1 FROM article a WHERE a.searchable AND {_PG_VECTOR} @@ t.q)"
             )
             with self.session() as s:
                 s.execute(text("SET LOCAL enable_seqscan = off"))
@@ -194,7 +198,7 @@ def _pg_newest(s: Session, where: str, params: dict[str, Any], scan: int) -> lis
     s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     # the matches in a run of slices, and the newest of them the other filters keep
     window = (
-        f"WITH f AS MATERIALIZED (SELECT a.id FROM article a WHERE {_PG_VECTOR} @@ "
+        f"WITH f AS MATERIALIZED (SELECT a.id FROM article a WHERE a.searchable AND {_PG_VECTOR} @@ "
         "(CAST(:q AS tsquery) && CAST(:slices AS tsquery))), "
         f"k AS (SELECT a.id FROM f JOIN article a ON a.id = f.id WHERE TRUE{where} "
         "ORDER BY a.id DESC LIMIT :left) "
@@ -203,7 +207,7 @@ def _pg_newest(s: Session, where: str, params: dict[str, Any], scan: int) -> lis
     # every match at once: GIN then reads the postings of each AND's rarest word, where
     # a run of slices reads every row in them
     rest = (
-        f"WITH f AS MATERIALIZED (SELECT a.id FROM article a WHERE {_PG_VECTOR} @@ "
+        f"WITH f AS MATERIALIZED (SELECT a.id FROM article a WHERE a.searchable AND {_PG_VECTOR} @@ "
         "CAST(:q AS tsquery)) "
         f"SELECT a.id FROM f JOIN article a ON a.id = f.id WHERE f.id < :below{where} "
         "ORDER BY a.id DESC LIMIT :left"

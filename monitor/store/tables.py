@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false, text, true
 from sqlmodel import Field, SQLModel
 
 
@@ -101,6 +101,8 @@ class ArticleRow(SQLModel, table=True):
     # Its band keys go into the story index while it is inside the clustering window
     # (False for an exact copy: its original's keys are there).
     banded: bool = False
+    # PostgreSQL: in the search index yet (migration 0014; store/search_index.py).
+    searchable: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class EntryRow(SQLModel, table=True):

@@ -26,6 +26,11 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "socket",
             "selectors",
             "monitor/fetch",
+            "aiohttp",
+            "aiohappyeyeballs",
+            "yarl",
+            "multidict",
+            "propcache",
         ),
     ),
     (

@@ -209,3 +209,28 @@ def test_a_pathological_page_costs_only_its_own_extraction(
     texts = {u.rsplit("/", 1)[1]: v for u, v in stored(sqlite_store).items()}
     assert texts["deep"][0] == "feed" and "Summary deep" in texts["deep"][1]
     assert texts["calm"][0] == "page" and "calm article" in texts["calm"][1]
+
+
+def test_the_polling_process_names_the_parsers_and_never_imports_them() -> None:
+    """Workers import the parsers; the daemon's process holds only their names, and
+    trafilatura and feedparser stay out of its memory."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, monitor.daemon, monitor.app\n"
+        "print(sorted(m for m in ('trafilatura', 'feedparser', 'monitor.extract.maintext',"
+        " 'monitor.feeds.parse') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_named_function_travels_by_its_name_and_runs_where_it_is_called() -> None:
+    import pickle
+
+    from monitor.basics.lazy import lazy
+
+    fn = lazy("monitor.basics.units", "parse_duration")
+    back = pickle.loads(pickle.dumps(fn))
+    assert back == fn and back("90s") == 90

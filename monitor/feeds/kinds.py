@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from monitor.feeds.parse import parse_feed
-from monitor.feeds.section import parse_section
-from monitor.feeds.sitemap import parse_sitemap
-from monitor.feeds.telegram import parse_telegram
+from monitor.basics.lazy import lazy
 from monitor.types import ParsedFeed, SourceKind
 
 FEED_ACCEPT = (
@@ -26,7 +23,7 @@ Parser = Callable[[bytes, str, "str | None"], ParsedFeed]
 
 @dataclass(frozen=True)
 class Kind:
-    parse: Parser  # runs in a parser worker: a module-level function
+    parse: Parser  # runs in a parser worker, which imports it: named, not imported here
     accept: str
     # The source's own URL is fetched only where robots.txt allows: a site offers its
     # feeds to be polled, but a section page or a sitemap is fetched like any page. A
@@ -37,8 +34,20 @@ class Kind:
 
 
 KINDS: Mapping[SourceKind, Kind] = {
-    "feed": Kind(parse_feed, FEED_ACCEPT, robots=False, what="feed"),
-    "sitemap": Kind(parse_sitemap, SITEMAP_ACCEPT, robots=True, what="sitemap"),
-    "telegram": Kind(parse_telegram, HTML_ACCEPT, robots=False, what="channel preview"),
-    "page": Kind(parse_section, HTML_ACCEPT, robots=True, what="section page"),
+    "feed": Kind(lazy("monitor.feeds.parse", "parse_feed"), FEED_ACCEPT, robots=False, what="feed"),
+    "sitemap": Kind(
+        lazy("monitor.feeds.sitemap", "parse_sitemap"), SITEMAP_ACCEPT, robots=True, what="sitemap"
+    ),
+    "telegram": Kind(
+        lazy("monitor.feeds.telegram", "parse_telegram"),
+        HTML_ACCEPT,
+        robots=False,
+        what="channel preview",
+    ),
+    "page": Kind(
+        lazy("monitor.feeds.section", "parse_section"),
+        HTML_ACCEPT,
+        robots=True,
+        what="section page",
+    ),
 }

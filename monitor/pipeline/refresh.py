@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.basics.lazy import lazy
 from monitor.clock import Clock
 from monitor.errors import FeedParseError, FetchError, RetryLater, SandboxError, StoreError
-from monitor.extract.maintext import extract_page
 from monitor.extract.sandbox import Sandbox
 from monitor.feeds.kinds import HTML_ACCEPT, KINDS, Kind
 from monitor.fetch.client import Fetching, redact
@@ -71,6 +71,10 @@ SAVE_BATCH = 20  # feeds whose new articles are stored in one transaction
 # and the feed that met it is polled again this soon, its validators kept.
 PAGE_CLAIM = timedelta(minutes=10)
 DEFERRED_RETRY_S = 60
+# monitor.extract.maintext.extract_page, imported by the parser workers alone
+EXTRACT_PAGE: Callable[[bytes, str, str | None], ExtractedPage] = lazy(
+    "monitor.extract.maintext", "extract_page"
+)
 
 _NO_LIMIT = contextlib.nullcontext()
 
@@ -360,7 +364,7 @@ class Pipeline:
         start = time.perf_counter()
         try:
             page = await self._cpu(
-                "extracting the page", extract_page, res.body, res.url, res.content_type
+                "extracting the page", EXTRACT_PAGE, res.body, res.url, res.content_type
             )
             if self.metrics is not None:
                 self.metrics.extraction_seconds.observe(time.perf_counter() - start)

@@ -47,7 +47,10 @@ RETENTION_EVERY_S = 86400
 SEARCH_INDEX_EVERY_S = 2  # PostgreSQL: stored articles are searchable within seconds
 RETENTION_FIRST_S = 600  # after start: a restart loop does not prune at every start
 DRAIN_TIMEOUT_S = 30
-MAX_IN_FLIGHT = 1000  # feeds this daemon polls at once; the rest wait for the next tick
+MAX_IN_FLIGHT = 1000  # feeds this daemon polls at once; the rest wait for room
+# Room that a backlog fills at once, not at the next tick: at a tick every 5 s, 1,000
+# feeds at a time would cap a daemon at 200 polls a second, however fast they are.
+REFILL = 64
 RENEW_EVERY_S = LEASE.total_seconds() / 5  # leases of feeds still polling are renewed
 PUSH_WAIT_S = int(LEASE.total_seconds())  # a pushed feed being polled is waited for this long
 
@@ -82,6 +85,11 @@ class Daemon:
         # The scheduled tick and every feed that found hits for an immediate
         # subscription ask for a send; one send runs at a time.
         self._digests = SingleFlight(self._send_digests)
+        # Claims of due feeds, one at a time: at the tick, and as soon as polls ending
+        # make room while the last claim left more due.
+        self._claims = SingleFlight(self._take_due)
+        self._backlog = False
+        self._refills: set[asyncio.Task[None]] = set()
         self.scheduler: AsyncIOScheduler | None = None
         self.last_success: datetime | None = None  # of a poll by this daemon, for /readyz
         self.listener: Listener | None = None
@@ -225,8 +233,13 @@ class Daemon:
         self.stopping.set()
 
     async def dispatch(self) -> None:
+        await self._claims.run()
+
+    async def _take_due(self) -> None:
         """Take the feeds that are due and that no daemon holds, as many as there is room
         for, and keep the leases of those still being polled."""
+        if self.stopping.is_set():
+            return
         store, owner = self.app.store, self.app.owner
         if self.in_flight and time.monotonic() - self._renewed >= RENEW_EVERY_S:
             await self._job("lease renewal", store.renew_leases, owner, list(self.in_flight), LEASE)
@@ -237,8 +250,18 @@ class Daemon:
             if room
             else []
         )
+        self._backlog = bool(due) and len(due or ()) == room  # more may be due
         for feed in due or ():
             self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
+
+    def _refill(self) -> None:
+        """After a poll: claim again now if the last claim left a backlog and there is
+        room for a batch; one refill is asked for at a time."""
+        if self._backlog and MAX_IN_FLIGHT - len(self.in_flight) >= REFILL:
+            self._backlog = False  # the claim says again whether more are due
+            task = asyncio.get_running_loop().create_task(self.dispatch())
+            self._refills.add(task)  # held until done: the loop keeps a weak reference
+            task.add_done_callback(self._refills.discard)
 
     async def _refresh(self, feed: DueFeed, pushed: FetchResult | None = None) -> object:
         try:
@@ -252,6 +275,7 @@ class Daemon:
             return results
         finally:
             self.in_flight.pop(feed.id, None)
+            self._refill()
 
     async def digest_tick(self) -> None:
         """Send the digests that are due, and retry due deliveries; one send at a time."""

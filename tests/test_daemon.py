@@ -210,3 +210,42 @@ def test_the_daemon_makes_stored_articles_searchable_on_postgresql(
         asyncio.run(go())
     app.store.engine.dispose()
     assert stored_then_indexed == [len(items)]
+
+
+def test_polls_ending_make_room_for_more_before_the_next_tick(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog of due feeds is taken as room opens, not a tick at a time: with the
+    tick an hour away and room for 4, all 12 feeds are polled."""
+    from monitor import daemon as daemon_module
+
+    monkeypatch.setattr(daemon_module, "MAX_IN_FLIGHT", 4)
+    monkeypatch.setattr(daemon_module, "REFILL", 2)
+    monkeypatch.setattr(daemon_module, "DISPATCH_EVERY_S", 3600)
+    item = ("Talks", "https://n.example/a", "g", "The CSTO met.")
+    with ScriptedServer(lambda p, h: Reply(200, rss([item]))) as srv:
+        feeds = "\n".join(f"  - url: {srv.base}/feed/{i}\n    pages: false" for i in range(FEEDS))
+        cfg = tmp_path / "monitor.yaml"
+        cfg.write_text(
+            f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
+            "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
+            f"feeds:\n{feeds}\n"
+        )
+        app = App(load_settings(cfg))
+        daemon = Daemon(app)
+        most_at_once: list[int] = []
+
+        async def until_all_polled() -> None:
+            while True:
+                await asyncio.sleep(0.1)
+                most_at_once.append(len(daemon.in_flight))
+                if all(s.last_success_at for s in app.store.feed_statuses()):
+                    daemon.stop()
+                    return
+
+        async def go() -> None:
+            await asyncio.wait_for(asyncio.gather(daemon.run(), until_all_polled()), 120)
+
+        asyncio.run(go())
+    app.store.engine.dispose()
+    assert max(most_at_once) <= 4

@@ -131,3 +131,26 @@ def test_a_hundred_thousand_feeds_sync_and_claim(pg_url: str) -> None:
     got = store.claim_feeds("daemon-a", LEASE, 64)
     assert len(got) == 64 and all(f.source.url != many[0].url for f in got)
     store.engine.dispose()
+
+
+def test_a_renewal_passes_over_a_feed_whose_row_a_writer_holds(pg_url: str) -> None:
+    """Renewing leases waited for rows another transaction held, while that one could
+    wait for rows the renewal held: a deadlock (seen with 2 daemons at 100k feeds). A
+    renewal now renews what is free and passes over the rest."""
+    import threading
+
+    store = open_store(pg_url)
+    store.sync_feeds([FeedSource(f"https://a.example/{i}", "A", 900) for i in range(2)])
+    claimed = store.claim_feeds("me", LEASE, due=False)
+    ids = [f.id for f in claimed]
+    renewed: list[int] = []
+    with store.engine.connect() as holder:
+        holder.execute(text("SELECT id FROM feed WHERE id = :i FOR UPDATE"), {"i": ids[0]})
+        t = threading.Thread(target=lambda: renewed.append(store.renew_leases("me", ids, LEASE)))
+        t.start()
+        t.join(60)  # a renewal that waits for the held row waits until the holder ends
+        held_meanwhile = not renewed
+        holder.rollback()
+    t.join(60)
+    store.engine.dispose()
+    assert not held_meanwhile and renewed == [1]

@@ -74,3 +74,33 @@ def test_polls_run_whole_against_a_store_with_no_database() -> None:
         ]
         assert asyncio.run(poll(url, PollState('"v1"', None))).status == "not-modified"
     assert [p.ok for p in store.polls] == [True, True, True, True]
+
+
+def test_feeds_answering_304_together_share_one_websub_lookup() -> None:
+    """A daemon that takes WebSub pushes asks, after each 304, whether a hub pushes the
+    feed: polls ending together ask in one query, not one each."""
+    from monitor.pipeline.subscribe import Subscriber
+
+    asked: list[int] = []
+
+    class Counting(DictStore):
+        def push_subscriptions(self, feed_ids):  # type: ignore[no-untyped-def]
+            asked.append(len(feed_ids))
+            return super().push_subscriptions(feed_ids)
+
+    store = Counting()
+
+    async def poll_all(base: str) -> list[RefreshResult]:
+        async with Fetcher(FetchPolicy(timeout_s=30, allow_private_networks=True)) as f:
+            sub = Subscriber(store, f, lambda: None, store.clock, plain_http=True)
+            pipe = Pipeline(store, f, lambda: Matcher([LAVROV]), clock=store.clock, subscriber=sub)
+            feeds = [
+                DueFeed(i, FeedSource(f"{base}/f{i}", "F", 900, pages=False), PollState('"v"'))
+                for i in range(20)
+            ]
+            return list(await asyncio.gather(*(pipe.refresh(d) for d in feeds)))
+
+    with ScriptedServer(lambda p, h: Reply(304)) as srv:
+        results = asyncio.run(poll_all(srv.base))
+    assert {r.status for r in results} == {"not-modified"}
+    assert sum(asked) == 20 and len(asked) < 20

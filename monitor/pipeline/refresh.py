@@ -56,6 +56,7 @@ from monitor.types import (
     ParsedFeed,
     PollRecord,
     PollState,
+    PushSubscription,
     RefreshResult,
     RefreshStatus,
     SavedArticle,
@@ -127,6 +128,8 @@ class Pipeline:
         self.owner = owner
         self._inflight = InFlight()
         self._polls: Batcher[PollRecord, None] = Batcher(store.record_polls)
+        # WebSub: a 304's feed is looked up with those of the polls ending beside it.
+        self._subs: Batcher[int, PushSubscription | None] = Batcher(store.push_subscriptions)
         # Feeds finishing together share one transaction: a burst of new articles
         # costs a commit per batch of feeds, not per feed.
         self._saves: Batcher[FeedBatch, list[SavedArticle]] = Batcher(
@@ -256,7 +259,7 @@ class Pipeline:
             return None
         try:
             if parsed is None:
-                sub = await self._db(self.store.push_subscription, feed.id)
+                sub = await self._subs.put(feed.id)
             else:
                 sub = await self.subscriber.consider(feed, parsed.hub, parsed.self_url)
         except SQLAlchemyError as exc:  # the poll is stored: only the subscription waits

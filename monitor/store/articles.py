@@ -106,10 +106,9 @@ class ArticlesMixin(EntriesMixin, HitsMixin):
         leased = [(b.feed_id, b.lease) for b in feeds if b.lease is not None and b.feed_id]
         if not leased:
             return set()
+        self.lock_feeds(conn, [f for f, _ in leased])
         feed = table(FeedRow)
         q = select(feed.c.id, feed.c.lease_owner).where(feed.c.id.in_([f for f, _ in leased]))
-        if self.postgres:
-            q = q.with_for_update()
         owners = dict(conn.execute(q).all())
         return {f for f, lease in leased if owners.get(f) == lease}
 

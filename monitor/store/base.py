@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
@@ -22,6 +22,8 @@ from sqlmodel import Session
 from monitor.clock import Clock, utcnow
 from monitor.errors import StoreError
 from monitor.store.db import for_writing
+
+_LOCK_FEEDS = text("SELECT id FROM feed WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
 
 T = TypeVar("T")
 
@@ -104,6 +106,13 @@ class StoreBase:
         more than the writes when many feeds finish at once."""
         with self._write_lock, Session(self._writer, expire_on_commit=False) as s, s.begin():
             yield s
+
+    def lock_feeds(self, conn: Any, feed_ids: Sequence[int]) -> None:
+        """PostgreSQL: lock these feeds' rows until the transaction ends, in id order, as
+        every writer of several feeds does: writers that lock rows in their own orders
+        can each wait for the other (a deadlock). SQLite writes one at a time."""
+        if self.postgres and feed_ids:
+            conn.execute(_LOCK_FEEDS, {"ids": sorted(set(feed_ids))})
 
     def insert(self, target: Any) -> Any:
         """INSERT with ON CONFLICT, in the dialect of the database."""

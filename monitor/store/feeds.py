@@ -192,17 +192,26 @@ class FeedsMixin(StoreBase):
         return sorted((due_feed(r) for r in rows), key=lambda f: f.id)
 
     def renew_leases(self, owner: str, feed_ids: Sequence[int], lease: timedelta) -> int:
-        """Extend `owner`'s leases on feeds it is still polling; returns how many it holds."""
+        """Extend `owner`'s leases on feeds it is still polling; returns how many it
+        renewed. A feed whose row a transaction holds (its result or its articles being
+        written) is passed over, not waited for: two writers waiting on each other's
+        rows was a deadlock, and that lease is ending or is renewed next time."""
         if not feed_ids:
             return 0
         held = 0
+        feed = table(FeedRow)
         with self.writing() as s:
-            for chunk in chunks(list(feed_ids)):
+            for chunk in chunks(sorted(feed_ids)):
+                mine = (
+                    select(feed.c.id)
+                    .where(feed.c.id.in_(chunk), feed.c.lease_owner == owner)
+                    .with_for_update(skip_locked=True)
+                )
                 held += (
                     s.connection()
                     .execute(
-                        update(FeedRow)
-                        .where(col(FeedRow.id).in_(chunk), col(FeedRow.lease_owner) == owner)
+                        update(feed)
+                        .where(feed.c.id.in_(mine))
                         .values(lease_until=self.clock() + lease)
                     )
                     .rowcount
@@ -271,6 +280,7 @@ class FeedsMixin(StoreBase):
         written = 0
         with self.writing() as s:
             conn = s.connection()
+            self.lock_feeds(conn, [r.feed_id for r in records])
             self._record_arrivals(conn, [r for r in records if r.ok and r.new_items], now)
             if rows[False]:
                 written += conn.execute(plain, rows[False]).rowcount

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import col
 
 from monitor.clock import aware
-from monitor.store.base import StoreBase, table
+from monitor.store.base import StoreBase, chunks, table
 from monitor.store.feeds import due_feed
 from monitor.store.tables import FeedRow, WebSubRow
 from monitor.types import DueFeed, PushSubscription
@@ -33,6 +34,16 @@ class WebSubMixin(StoreBase):
         with self.session() as s:
             row = s.execute(select(WebSubRow).where(col(WebSubRow.feed_id) == feed_id)).first()
             return _sub(row[0]) if row else None
+
+    def push_subscriptions(self, feed_ids: Sequence[int]) -> list[PushSubscription | None]:
+        """Each feed's subscription, in order (None: none): one query for a batch of
+        polls, where a lookup per 304 cost more than the poll."""
+        found: dict[int, PushSubscription] = {}
+        with self.session() as s:
+            for chunk in chunks(list(dict.fromkeys(feed_ids))):
+                q = select(WebSubRow).where(col(WebSubRow.feed_id).in_(chunk))
+                found.update((r.feed_id, _sub(r)) for r in s.execute(q).scalars())
+        return [found.get(i) for i in feed_ids]
 
     def push_subscription_by_token(self, token: str) -> PushSubscription | None:
         """The subscription a callback token names, while its feed is configured: a

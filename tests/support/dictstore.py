@@ -58,5 +58,8 @@ class DictStore:
     def release_pages(self, owner: str, urls: Iterable[str]) -> None:
         pass
 
+    def push_subscriptions(self, feed_ids: Sequence[int]) -> list[PushSubscription | None]:
+        return [self.push_subscription(i) for i in feed_ids]
+
     def push_subscription(self, feed_id: int) -> PushSubscription | None:
         return None

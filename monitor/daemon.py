@@ -11,6 +11,7 @@ the web page) serves on the same loop.
 from __future__ import annotations
 
 import asyncio
+import random
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -75,8 +76,9 @@ class SingleFlight:
 
 
 class Daemon:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, rng: random.Random | None = None) -> None:
         self.app = app
+        self._rng = rng or random.Random()
         self.in_flight: dict[int, asyncio.Task[object]] = {}
         self.stopping = asyncio.Event()
         self._renewed = time.monotonic()
@@ -163,13 +165,18 @@ class Daemon:
 
     async def _serve(self, loop: asyncio.AbstractEventLoop) -> None:
         scheduler = self.scheduler = AsyncIOScheduler(event_loop=loop)
+        # A first claim at once; then each daemon ticks at a phase of its own: daemons
+        # started together would claim at the same moments, and the first would take
+        # all that is due.
+        self._refill(now=True)
+        phase = self._rng.uniform(0, DISPATCH_EVERY_S)
         scheduler.add_job(
             self.dispatch,
             "interval",
             seconds=DISPATCH_EVERY_S,
             max_instances=1,
             coalesce=True,
-            next_run_time=utcnow(),
+            next_run_time=utcnow() + timedelta(seconds=phase),
         )
         scheduler.add_job(
             self.digest_tick, "interval", seconds=DIGEST_EVERY_S, max_instances=1, coalesce=True
@@ -254,10 +261,10 @@ class Daemon:
         for feed in due or ():
             self.in_flight[feed.id] = asyncio.create_task(self._refresh(feed))
 
-    def _refill(self) -> None:
+    def _refill(self, now: bool = False) -> None:
         """After a poll: claim again now if the last claim left a backlog and there is
-        room for a batch; one refill is asked for at a time."""
-        if self._backlog and MAX_IN_FLIGHT - len(self.in_flight) >= REFILL:
+        room for a batch; one refill is asked for at a time. `now`: claim regardless."""
+        if now or (self._backlog and MAX_IN_FLIGHT - len(self.in_flight) >= REFILL):
             self._backlog = False  # the claim says again whether more are due
             task = asyncio.get_running_loop().create_task(self.dispatch())
             self._refills.add(task)  # held until done: the loop keeps a weak reference

@@ -994,7 +994,11 @@ def main() -> None:
     sub = ap.add_subparsers(dest="what", required=True)
     add_parser(sub)
     args = ap.parse_args()
-    out = run(args)
+    report(run(args), args)
+
+
+def report(out: dict[str, Any], args: argparse.Namespace) -> None:
+    """The figures as a table, or `--json`; also to `--out`."""
     if args.out:
         args.out.write_text(json.dumps(out, indent=1))
     if args.json:

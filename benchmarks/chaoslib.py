@@ -61,19 +61,22 @@ def article_text(feed: int, item: int) -> str:
 
 class NewsSite:
     """Feeds /f/<i> whose items grow by one each `grow()`, pages /p/<i>/<j>, and the time
-    of every fetch of every path."""
+    of every fetch of every path (and, in `clients`, who fetched it), on `host`."""
 
-    def __init__(self, feeds: int) -> None:
+    def __init__(self, feeds: int, host: str = "127.0.0.1") -> None:
         self.feeds = feeds
         self.epoch = 1  # items per feed
         self.fetches: dict[str, list[float]] = defaultdict(list)
+        self.clients: list[tuple[float, str, str]] = []  # (monotonic time, client, path)
         self.lock = threading.Lock()
-        self.server = ScriptedServer(self._answer).__enter__()
+        self.server = ScriptedServer(self._answer, host).__enter__()
         self.base = self.server.base
 
     def _answer(self, path: str, headers: dict[str, str]) -> Reply:
         with self.lock:
-            self.fetches[path].append(time.monotonic())
+            now = time.monotonic()
+            self.fetches[path].append(now)
+            self.clients.append((now, self.server.local.peer, path))
             epoch = self.epoch
         parts = path.strip("/").split("/")
         if parts[0] == "f":
@@ -107,8 +110,16 @@ class NewsSite:
 
 
 def write_config(
-    path: Path, database: str, site: NewsSite, every: str, notify: list[str], pages: bool = True
+    path: Path,
+    database: str,
+    site: NewsSite,
+    every: str,
+    notify: list[str],
+    pages: bool = True,
+    more: str = "",
 ) -> Path:
+    """monitor.yaml: the site's feeds, an immediate subscription `desk` to `notify`, and
+    `more` (YAML of further subscriptions, each "  - name: ...")."""
     feeds = "".join(
         f"  - url: {site.base}/f/{i}\n    every: {every}\n"
         + ("" if pages else "    pages: false\n")
@@ -122,6 +133,7 @@ def write_config(
         f"feeds:\n{feeds}"
         "subscriptions:\n  - name: desk\n    watchlists: [csto]\n    schedule: immediate\n"
         + (f"    notify:\n{hooks}" if notify else "")
+        + more
     )
     return path
 
@@ -129,16 +141,24 @@ def write_config(
 class Daemon:
     """`monitor run` as a process of its own (its parser workers in its group)."""
 
-    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+    ) -> None:
         self.config, self.log = config, log
         self.env = env  # added to this process's environment (a clock skew, say)
+        # run through this command, which execs the rest (`ip netns exec NAME`)
+        self.prefix = prefix or []
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     def start(self) -> None:
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
+            [*self.prefix, sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
             cwd=REPO,
             stdout=out,
             stderr=out,

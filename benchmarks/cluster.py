@@ -41,6 +41,26 @@ each such write must be refused (fencing), nothing stored twice, no hit lost. Th
 count of refusals comes from the daemons' logs.
 
     python benchmarks/cluster.py pause [--pauses 2] [--json]
+
+partition (benchmarks/cluster_partition.py): three daemons, each in its own network
+namespace with its own link to PostgreSQL, the news site and the receivers on the host
+(benchmarks/netns.py; needs root), 100 feeds, an immediate subscription to a webhook and
+one every minute by mail; PARTITIONS times one daemon's link is cut for twice its
+leases, at a moment aimed mid-poll, mid-store or mid-delivery, then healed. What it
+held must be refused when it comes back (a database trigger records every write and
+whose lease it was under), nothing lost, stored or built twice, a repeated message at
+most once per partition and under the same identity; the namespaces go at the end.
+
+    python benchmarks/cluster.py partition [--partitions 20] [--cut-s 240] [--json]
+
+scale (benchmarks/cluster_scale.py): 100,000 feeds answering 304 from a local feed farm
+(benchmarks/feedfarm.py), given as OPML files of intervals from 5 minutes to an hour;
+1, 2 and 4 daemons, each count on a fresh database: polls/s with every feed due at
+once, late polls with next polls spread over their intervals, CPU per poll of the
+daemons, PostgreSQL and the farm, the claims' latency, the database's size.
+
+    python benchmarks/cluster.py scale [--feeds 100000] [--daemons 1 2 4] [--minutes 3]
+                                       [--json]
 """
 
 from __future__ import annotations
@@ -398,6 +418,10 @@ def pause(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
+    from benchmarks import cluster_partition, cluster_scale
+
+    cluster_partition.add_parser(sub)
+    cluster_scale.add_parser(sub)
     pp = sub.add_parser("pause", help="a daemon frozen past its leases, then let go")
     pp.add_argument("--pauses", type=int, default=2)
     pp.add_argument("--seed", type=int, default=3)
@@ -418,6 +442,12 @@ def main() -> None:
     lp.add_argument("--seed", type=int, default=7)
     lp.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.what == "scale":
+        cluster_scale.report(cluster_scale.run(args), args)
+        return
+    if args.what == "partition":
+        cluster_partition.report(cluster_partition.run(args), args.json)
+        return
     if args.what in ("skew", "failover", "pause"):
         found = {"skew": skew, "failover": failover, "pause": pause}[args.what](args)
         if args.json:

@@ -42,6 +42,9 @@ class ScriptedServer:
         self.full_responses = 0
         self.active = 0
         self.max_active = 0
+        # The client of the request being answered, for a script that asks (read in the
+        # script's own thread: each request has one).
+        self.local = threading.local()
         lock = threading.Lock()
         outer = self
 
@@ -55,6 +58,7 @@ class ScriptedServer:
                     outer.requests.append(
                         (self.path, {k.lower(): v for k, v in self.headers.items()})
                     )
+                outer.local.peer = self.client_address[0]
                 try:
                     reply = outer.script(self.path, {k.lower(): v for k, v in self.headers.items()})
                     if reply.delay_s:

@@ -22,19 +22,22 @@ def free_port() -> int:
 class WebhookReceiver:
     """Receives apprise's json:// posts; answers `status` (200: the body is kept)."""
 
-    def __init__(self, reply: bytes = b"") -> None:
+    def __init__(self, reply: bytes = b"", host: str = "127.0.0.1") -> None:
+        self.host = host
         self.bodies: list[dict[str, object]] = []
         self.headers: list[dict[str, str]] = []  # of each post kept
         self.status = 200
         self.reply = reply  # the response body (Slack's webhook answers "ok")
         self.delay_s = 0.0  # a slow receiver: each post waits this long
         self.fail_after: int | None = None  # keep this many posts, then answer 500
+        self.arrivals: list[tuple[float, str]] = []  # (monotonic time, client) of each post
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                outer.arrivals.append((time.monotonic(), self.client_address[0]))
                 time.sleep(outer.delay_s)
                 status = outer.status
                 if outer.fail_after is not None and len(outer.bodies) >= outer.fail_after:
@@ -53,12 +56,12 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, args=(POLL_S,), daemon=True).start()
 
     def url(self) -> str:
-        return f"json://127.0.0.1:{self.port}/hook"
+        return f"json://{self.host}:{self.port}/hook"
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -1,7 +1,9 @@
 """Throwaway PostgreSQL clusters of this machine's server binaries, for failover tests
 and benchmarks/cluster.py: a primary (initdb) and streaming standbys of it
 (pg_basebackup), each on its own port and folder, run as the postgres user when
-root. Trust authentication on 127.0.0.1 only; everything goes with `remove()`."""
+root. Trust authentication on 127.0.0.1 only, unless a primary is given more
+addresses to listen on and pg_hba.conf lines for them; everything goes with
+`remove()`."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
@@ -29,9 +32,10 @@ def _run(*cmd: str | Path) -> str:
 
 
 class PgCluster:
-    def __init__(self, folder: Path, port: int) -> None:
+    def __init__(self, folder: Path, port: int, listen: Sequence[str] = ("127.0.0.1",)) -> None:
         self.folder = folder
         self.port = port
+        self.listen = tuple(listen)  # listen_addresses; psql uses 127.0.0.1
 
     @property
     def data(self) -> Path:
@@ -41,14 +45,24 @@ class PgCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{db}"
 
     @classmethod
-    def primary(cls, port: int) -> PgCluster:
-        c = cls(_folder(), port)
+    def primary(
+        cls,
+        port: int,
+        listen: Sequence[str] = ("127.0.0.1",),
+        hba: Sequence[str] = (),
+        conf: Sequence[str] = (),
+    ) -> PgCluster:
+        """`hba`: more pg_hba.conf lines ("host all all 10.0.0.0/8 trust"), `conf`: more
+        postgresql.conf lines ("log_lock_waits = on")."""
+        c = cls(_folder(), port, listen)
         _run(BIN / "initdb", "-D", c.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
              "--no-instructions")  # fmt: skip
         with (c.data / "pg_hba.conf").open("a") as f:
             f.write("host replication all 127.0.0.1/32 trust\n")
+            f.writelines(f"{line}\n" for line in hba)
         with (c.data / "postgresql.conf").open("a") as f:
             f.write("wal_level = replica\nmax_wal_senders = 4\nfsync = off\n")
+            f.writelines(f"{line}\n" for line in conf)
         return c
 
     def standby(self, port: int) -> PgCluster:
@@ -59,7 +73,7 @@ class PgCluster:
         return c
 
     def start(self) -> None:
-        opts = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        opts = f"-p {self.port} -k {self.folder} -c listen_addresses={','.join(self.listen)}"
         _run(BIN / "pg_ctl", "-D", self.data, "-l", self.folder / "log", "-o", opts, "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:

@@ -129,6 +129,7 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
     page.screenshot(path=str(out / "match.png"), full_page=True)
 
     page.get_by_role("link", name="Feeds").click()
+    page.wait_for_url("**/feeds")  # a loaded machine: count on the page, not before it
     assert page.locator("tr.feed.bad").count() == 1
     heads = page.locator("thead th").all_inner_texts()
     assert "Last new item" in heads and "Hits" in heads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import inspect, text
@@ -124,6 +125,9 @@ def test_daemons_claiming_at_once_never_get_the_same_feed(db_url: str) -> None:
         ids: list[int] = []
         while batch := stores[i].claim_feeds(f"d{i}", LEASE, limit=7):
             ids += [f.id for f in batch]
+            # as a daemon polls what it took before it claims again: on a loaded machine
+            # one thread's tight loop could otherwise take every batch before the others run
+            time.sleep(0.01)
         return ids
 
     got = at_once(claim, len(stores))

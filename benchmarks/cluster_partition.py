@@ -3,7 +3,8 @@ one throwaway PostgreSQL; one daemon's link cut for longer than its leases, then
 PARTITIONS times. Needs root. Run through benchmarks/cluster.py (or this file alone):
 
     python benchmarks/cluster.py partition [--partitions 20] [--cut-s 240] [--seed 5]
-                                           [--feeds 100] [--every 30] [--json]
+                                           [--feeds 100] [--every 30] [--keep] [--json]
+    python benchmarks/netns.py --cleanup     # what a run killed -9 left behind
 
 Each daemon reaches PostgreSQL, the news site, the webhook and the SMTP server (all on
 the host, on 10.231.0.1) over its own veth link, and nothing else: no default route.
@@ -18,8 +19,11 @@ for --cut-s seconds (default 240: twice the 2-minute lease), at a moment chosen 
 random (seeded) from: right after the site served a feed to a daemon (mid-poll),
 while a daemon's transaction that stores entries is open in PostgreSQL (mid-store,
 seen in pg_stat_activity), right after a webhook post or a mail came from it
-(mid-delivery), or at once. Cuts may overlap on different daemons, never all three
-at once. While cut, every 5 s: the victim's feeds whose lease has expired and that
+(mid-delivery), or at once (`--moments` narrows the choice). Cuts may overlap on
+different daemons, never all three at once, and a daemon just healed is left connected
+for a quarter of --cut-s before it may be cut again. The feeds' first polls are spread
+over their interval, as a deployment's are after a while: all due at once, they would
+stay in step, each round taken whole by the daemon that looks first. While cut, every 5 s: the victim's feeds whose lease has expired and that
 no other daemon has taken (held by row locks of its open transaction), sessions
 waiting on a lock, the victim's open transaction. After each heal, its /metrics
 (`news_monitor_fenced_writes_total`, scraped over its link).
@@ -55,7 +59,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DAEMONS = 3
-DISPATCH_EVERY_S = 5  # monitor/daemon.py: each daemon looks for due feeds this often
 PORT = 8089  # each daemon's listener, inside its own namespace
 TOKEN = "partition-bench-token"
 HOLD_S = 0.5  # the webhook and the SMTP server answer this long after a message came
@@ -260,9 +263,8 @@ class Bench:
 
         self._feeds()
         self.pg.sql(AUDIT, db="monitor")
-        for d in self.daemons.values():  # their dispatch ticks (every 5 s) spread apart
+        for d in self.daemons.values():
             d.start()
-            time.sleep(DISPATCH_EVERY_S / DAEMONS)
         if not wait_until(lambda: len(self._owners()) == DAEMONS, 180, 1):
             raise RuntimeError(f"the daemons did not all start: see {self.tmp}")
         self.owners = self._owners()
@@ -295,8 +297,9 @@ class Bench:
 
     def _feeds(self) -> None:
         """The database migrated and the feeds written before the daemons start, their
-        first polls spread over the interval: all due at once, the first daemon to look
-        would take every one (a claim takes all that is due), and keep them in step."""
+        first polls spread over the interval: all due at once, they would stay in step,
+        each round taken whole by the daemon that looks first (a claim takes all that
+        is due)."""
         from sqlalchemy import text
 
         from monitor.clock import utcnow
@@ -719,26 +722,19 @@ class Bench:
 
 
 def received_parts(ids: list[str], expected: set[str]) -> dict[str, Any]:
-    """Messages a receiver got, against the identities the database says it should
-    (benchmarks/chaos.py's `received`), where a digest sent in parts carries its
-    identity and the part's number (".1", ".2", monitor/digest/service.py)."""
+    """benchmarks/chaos.py's `received` (a digest sent in parts is its delivery's), and
+    how many went in parts, with examples of the repeats and of other identities."""
+    from collections import Counter
 
-    def whole(i: str) -> str:
-        base, _, n = i.rpartition(".")
-        return base if n.isdigit() and base in expected else i
+    from benchmarks.chaos import _delivery, received
 
     unique = set(ids)
-    seen = {whole(i) for i in unique}
-    other = sorted(i for i in unique if whole(i) not in expected)
+    whole = {i: _delivery(i, expected) for i in unique}
     return {
-        "messages": len(ids),
-        "expected": len(expected),
-        "lost": len(expected - seen),
-        "repeats": len(ids) - len(unique),
-        "repeats_not_droppable": len(other),  # a message under another identity
-        "sent_in_parts": len({whole(i) for i in unique if whole(i) != i}),
-        "other_examples": other[:5],
-        "repeated_examples": sorted({i for i in ids if ids.count(i) > 1})[:5],
+        **received(ids, expected),
+        "sent_in_parts": len({w for i, w in whole.items() if w != i}),
+        "other_examples": sorted(i for i, w in whole.items() if w not in expected)[:5],
+        "repeated_examples": sorted(i for i, n in Counter(ids).items() if n > 1)[:5],
     }
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import REPO
 from tests.support.web import filled_app, listening_url
@@ -23,6 +23,9 @@ from tests.support.web import filled_app, listening_url
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TIME = re.compile(r"(\d\d \w{3} \d{4} \d\d:\d\d) [+-]\d\d")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# After a click the old page may still be shown on a loaded machine: `expect` waits
+# for the new one's rows, where a bare count() would read the old page's.
+expect.set_options(timeout=60_000)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +103,7 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
     for i in range(narrowed.count()):
         assert narrowed.nth(i).locator("a.chip.wl", has_text="karabakh").count() == 1
     page.get_by_role("link", name="clear filters").click()
-    assert page.locator("article.story").count() == everything
+    expect(page.locator("article.story")).to_have_count(everything)
 
     card = page.locator("article.story", has_text="Also reported by").first
     title = card.locator("h2 a").inner_text()
@@ -124,20 +127,21 @@ def test_filter_open_a_story_search_and_match(base: str, browser: Browser, tmp_p
     page.get_by_role("link", name="Try a text").click()
     page.fill("textarea[name=text]", "Kremlin spokesman Dmitry Peskov said the CSTO would meet.")
     page.get_by_role("button", name="Match").click()
-    assert page.locator(".match h2", has_text="MATCH csto").count() == 1
-    assert page.locator(".match h2", has_text="MATCH officials").count() == 1
+    expect(page.locator(".match h2", has_text="MATCH csto")).to_have_count(1)
+    expect(page.locator(".match h2", has_text="MATCH officials")).to_have_count(1)
     page.screenshot(path=str(out / "match.png"), full_page=True)
 
     page.get_by_role("link", name="Feeds").click()
-    page.wait_for_url("**/feeds")  # a loaded machine: count on the page, not before it
-    assert page.locator("tr.feed.bad").count() == 1
+    page.wait_for_url("**/feeds")
+    expect(page.locator("tr.feed.bad")).to_have_count(1)
     heads = page.locator("thead th").all_inner_texts()
     assert "Last new item" in heads and "Hits" in heads
     hits = page.locator("tr.feed td:nth-child(4)").all_inner_texts()  # the Hits column
     assert any(int(h) > 0 for h in hits) and "0 stale" in page.locator("p.meta").inner_text()
     page.screenshot(path=str(out / "feeds.png"), full_page=True)
     page.get_by_role("link", name="Subscriptions").click()
-    assert page.locator("tr.dead").count() == 1
+    page.wait_for_url("**/subscriptions")
+    expect(page.locator("tr.dead")).to_have_count(1)
     page.screenshot(path=str(out / "subscriptions.png"), full_page=True)
 
 

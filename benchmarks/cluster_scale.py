@@ -43,7 +43,12 @@ database's size at the end of each run.
         [--minutes 3] [--backlog-seconds 60] [--hosts 250] [--concurrency 16]
         [--per-host 2] [--vacuum-every 60] [--no-listener] [--max-in-flight N]
         [--dispatch-every S] [--profile] [--no-lease] [--rounds 300] [--db URL]
-        [--json] [--out FILE]
+        [--cpu-per-daemon CORES] [--json] [--out FILE]
+
+--cpu-per-daemon gives each daemon (and its parser workers) that much CPU time, a host of
+its own (benchmarks/cpuquota.py; root): without it, 1, 2 and 4 daemons share this
+machine's cores, and once one daemon is near a core the rate of 4 says more about the
+machine than about the cluster. The table says how often each quota held its daemon back.
 
 --max-in-flight and --dispatch-every change the daemon's MAX_IN_FLIGHT (1000) and
 DISPATCH_EVERY_S (5) in the shim: a what-if, not the product as shipped. --profile:
@@ -236,6 +241,8 @@ def make_daemon(
     in_flight: int,
     every: float,
     env: dict[str, str] | None = None,
+    quota: Any = None,
+    core: int = 0,
 ) -> Any:
     import subprocess
 
@@ -250,6 +257,8 @@ def make_daemon(
                 cwd=REPO, stdout=out, stderr=out, start_new_session=True,
                 env={**os.environ, **(self.env or {})},
             )  # fmt: skip
+            if quota is not None:  # before it starts its workers: they are in it too
+                quota.add(self.proc.pid, core)
             self.starts += 1
 
     return TimedDaemon(config, log, env)
@@ -618,6 +627,7 @@ def one_count(
     name = f"monitor_scale_{args.feeds}_{n}"
     url = fresh_db(args.db, name)
     ds: list[Any] = []
+    quotas: list[Any] = []
     engine: Any = None
     vac: Vacuumer | None = None
     out: dict[str, Any] = {"daemons": n, "load_at_start": [round(x, 2) for x in os.getloadavg()]}
@@ -632,10 +642,15 @@ def one_count(
         classes = Classes(postmaster_of(url), name, farm.pid)
         timings = tmp / f"timings-{n}.txt"
         profile = tmp / f"profile-{n}.json"
+        if args.cpu_per_daemon:
+            from benchmarks.cpuquota import CpuQuota
+
+            quotas = [CpuQuota(f"{n}-{k}", args.cpu_per_daemon) for k in range(n)]
         ds = [
             make_daemon(config, tmp / f"daemon-{n}-{k}.log", timings, args.max_in_flight,
                         args.dispatch_every,
-                        {"SCALE_PROFILE": str(profile)} if args.profile and k == 0 else None)
+                        {"SCALE_PROFILE": str(profile)} if args.profile and k == 0 else None,
+                        quotas[k] if quotas else None, k % (os.cpu_count() or 1))
             for k in range(n)
         ]  # fmt: skip
         for d in ds:
@@ -660,6 +675,7 @@ def one_count(
         while farm.counts()["total"] == 0 and time.time() - t_due < 30:
             time.sleep(0.2)
         meter.start()
+        held = [q.counts() for q in quotas]
         if args.profile:
             os.kill(ds[0].proc.pid, signal.SIGUSR1)
         t0 = time.time()
@@ -686,6 +702,12 @@ def one_count(
             "record_polls": call_stats(timing_lines(timings, "record", t0, t1), t1 - t0),
             "load": [round(x, 2) for x in os.getloadavg()],
         }
+        if quotas:
+            from benchmarks.cpuquota import throttled_share
+
+            out["backlog"]["throttled_share"] = [
+                throttled_share(h, q.counts()) for h, q in zip(held, quotas, strict=True)
+            ]
         if args.profile and wait_until(profile.exists, 120):
             out["backlog"]["profile_daemon0"] = json.loads(profile.read_text())
         say(f"{n} daemon(s): backlog {out['backlog']['polls_per_s']} polls/s")
@@ -775,6 +797,8 @@ def one_count(
         engine.dispose()
     finally:
         exits = [d.stop() for d in ds]
+        for q in quotas:
+            q.close()
         out["clean_exits"] = sum(e == 0 for e in exits)
         out["log"] = {
             k: sum(log_problems(d.log)[k] for d in ds) for k in ("tracebacks", "error_lines")
@@ -870,6 +894,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=16, help="fetch.concurrency")
     p.add_argument("--per-host", type=int, default=2, help="fetch.per_host")
     p.add_argument("--vacuum-every", type=float, default=60.0, help="0: no VACUUM")
+    p.add_argument(
+        "--cpu-per-daemon",
+        type=float,
+        default=0.0,
+        help="cores of CPU time each daemon may use, a host of its own (cgroup; root); 0: none",
+    )
     p.add_argument("--no-listener", action="store_true", help="http.listen: null")
     p.add_argument("--max-in-flight", type=int, default=0, help="what-if (0: the daemon's)")
     p.add_argument("--dispatch-every", type=float, default=0.0, help="what-if (0: the daemon's)")
@@ -905,6 +935,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "fetch_per_host": args.per_host,
         "listener": not args.no_listener,
         "vacuum_every_s": args.vacuum_every,
+        "cpu_per_daemon": args.cpu_per_daemon or None,
         "max_in_flight": args.max_in_flight or "daemon's (1000)",
         "dispatch_every_s": args.dispatch_every or "daemon's (5)",
         "cores": os.cpu_count(),
@@ -945,6 +976,8 @@ def rows_of(out: dict[str, Any]) -> list[tuple[str, object, str]]:
             ("  PostgreSQL CPU ms per poll (the run's backends)", b["postgres_cpu_ms_per_poll"], ""),
             ("  PostgreSQL background CPU ms per poll", b["postgres_background_cpu_ms_per_poll"], ""),
             ("  farm CPU ms per poll", b["farm_cpu_ms_per_poll"], ""),
+            ("  periods the CPU quota held each daemon back",
+             str(b.get("throttled_share", "no quota")), ""),
             ("  claims: p50 / p99 ms (in the daemons)",
              f"{b['claims']['p50_ms']} / {b['claims']['p99_ms']}", ""),
             ("  claims: feeds per claim", b["claims"]["rows_mean"], ""),
@@ -1015,6 +1048,7 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
     print_table(
         f"{args.feeds:,} feeds on {out['hosts']} loopback hosts, {out['cores']} cores, "
         f"fetch.concurrency {args.concurrency}, per_host {args.per_host}, "
+        f"CPU per daemon {args.cpu_per_daemon or 'unlimited'}, "
         f"listener {'off' if args.no_listener else 'on'}{what_if}; load at start "
         f"{out['load_at_start']}",
         rows_of(out),

@@ -223,6 +223,10 @@ def main() -> None:
         help="PostgreSQL: fold for the search index as migration 0009 did (the baseline)",
     )
     args = ap.parse_args()
+    import structlog
+
+    # The store's notes (the clock offset to PostgreSQL) on stderr: stdout is the figures.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     rnd = random.Random(args.seed)
     tmp = tempfile.mkdtemp()
     store = open_store(args.db or f"sqlite:///{tmp}/dedup.db")

@@ -9,9 +9,10 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from monitor.clock import utcnow
 from monitor.config.settings import Settings, Subscription
@@ -456,3 +457,27 @@ def test_hits_json_shows_the_story(store: Store) -> None:
     hit_on(store, art("https://b.example/1", edit(body, 0.05, 7)))
     views = store.hits()
     assert len(views) == 2 and views[0].story == views[1].story and views[0].story
+
+
+def test_storing_on_postgresql_looks_articles_up_by_key_without_statistics(pg_url: str) -> None:
+    """A fast-growing article table has no fresh statistics (none at all where autovacuum
+    is off): the storing transaction's reads must still use the indexes, not scan."""
+    store = open_store(pg_url)
+    try:
+        save(store, *[art(f"https://first.example/{i}", t) for i, t in enumerate(REAL * 10)])
+        plans: list[str] = []
+
+        def explain(conn: object, cursor: Any, statement: str, params: Any, *_: object) -> None:
+            if statement.lstrip().startswith("SELECT") and "FROM article" in statement:
+                cursor.execute("EXPLAIN " + statement, params)
+                plans.append("\n".join(r[0] for r in cursor.fetchall()))
+
+        event.listen(store.engine, "before_cursor_execute", explain)
+        copies = [art(f"https://second.example/{i}", edit(t, 0.05, i)) for i, t in enumerate(REAL)]
+        save(store, *copies, art("https://third.example/1", REAL[0]))
+        event.remove(store.engine, "before_cursor_execute", explain)
+        # the URLs, the exact copies, the articles others stored meanwhile, the candidates
+        assert len(plans) >= 4
+        assert not [p for p in plans if "Seq Scan on article" in p], plans
+    finally:
+        store.engine.dispose()

@@ -84,6 +84,7 @@ class Daemon:
         self._renewed = time.monotonic()
         self._config_mtime = _mtime(app.settings.source)
         self._hup: set[asyncio.Task[None]] = set()  # SIGHUP reloads under way
+        self._db_failing: set[str] = set()  # jobs the database has failed since they last ran
         # The scheduled tick and every feed that found hits for an immediate
         # subscription ask for a send; one send runs at a time.
         self._digests = SingleFlight(self._send_digests)
@@ -332,16 +333,25 @@ class Daemon:
             await self._job("monitor.yaml reload", self.app.reload_settings)
 
     async def _job(self, what: str, fn: Callable[..., T], *args: Any) -> T | None:
-        """A job's work, in a thread. A database that is away costs this run one warning,
-        a bug its traceback; either way the job runs again at its next tick."""
+        """A job's work, in a thread; it runs again at its next tick whatever happens. A
+        database that is away is one warning a job for the whole outage (a job ticking
+        every 2 s through a 4-minute partition warned 120 times), and one line when the
+        job works again; a bug is its traceback every time."""
         try:
-            return await asyncio.to_thread(fn, *args)
+            result = await asyncio.to_thread(fn, *args)
         except SQLAlchemyError as exc:
             self.app.metrics.db_errors.inc()
-            log.warning(f"{what} failed: the database is unavailable", error=describe_db_error(exc))
+            say = log.debug if what in self._db_failing else log.warning
+            self._db_failing.add(what)
+            say(f"{what} failed: the database is unavailable", error=describe_db_error(exc))
+            return None
         except Exception:
             log.exception(f"{what} failed")
-        return None
+            return None
+        if what in self._db_failing:
+            self._db_failing.discard(what)
+            log.info(f"{what} works again: the database is back")
+        return result
 
 
 def _mtime(path: Path | None) -> float | None:

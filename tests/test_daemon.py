@@ -249,3 +249,36 @@ def test_polls_ending_make_room_for_more_before_the_next_tick(
         asyncio.run(go())
     app.store.engine.dispose()
     assert max(most_at_once) <= 4
+
+
+def test_a_database_outage_is_one_warning_a_job_and_one_line_when_it_works_again(
+    tmp_path: Path, sqlite_url: str, info_logs: None
+) -> None:
+    from sqlalchemy.exc import OperationalError
+    from structlog.testing import capture_logs
+
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nhttp:\n  listen: null\n")
+    app = App(load_settings(cfg))
+    daemon = Daemon(app)
+    outcomes = iter([False, False, False, True, True, False])  # an outage, then another
+
+    def job() -> str:
+        if not next(outcomes):
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        return "done"
+
+    async def ticks() -> list[str | None]:
+        return [await daemon._job("search indexing", job) for _ in range(6)]
+
+    with capture_logs() as logs:
+        results = asyncio.run(ticks())
+    app.store.engine.dispose()
+    assert results == [None, None, None, "done", "done", None]  # each tick still runs it
+    said = [(e["log_level"], e["event"]) for e in logs]  # at INFO: the repeats are debug
+    assert said == [
+        ("warning", "search indexing failed: the database is unavailable"),
+        ("info", "search indexing works again: the database is back"),
+        ("warning", "search indexing failed: the database is unavailable"),
+    ]
+    assert app.metrics.db_errors._value.get() == 4  # every failure counted

@@ -21,6 +21,22 @@ from tests.support.net import WebhookReceiver
 FEEDS = 12
 
 
+def daemon_on(
+    tmp_path: Path, database: str, feeds: list[str] | None = None, tail: str = ""
+) -> tuple[App, Daemon]:
+    """A daemon in this process on `database`, polling `feeds` for their entries only."""
+    listed = "".join(f"  - url: {u}\n    pages: false\n" for u in feeds or [])
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text(
+        f"database: {database}\nwatchlists: {BUNDLED}\n"
+        "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
+        + (f"feeds:\n{listed}" if listed else "")
+        + tail
+    )
+    app = App(load_settings(cfg))
+    return app, Daemon(app)
+
+
 def test_single_flight_never_overlaps_and_loses_no_call() -> None:
     running, runs, overlaps = 0, 0, 0
 
@@ -60,17 +76,13 @@ def test_feeds_finishing_at_once_send_each_digest_once(
         return Reply(200, rss([item]), {"Content-Type": "application/rss+xml"})
 
     with ScriptedServer(script) as srv:
-        feeds = "\n".join(f"  - url: {srv.base}/feed/{i}\n    pages: false" for i in range(FEEDS))
-        cfg = tmp_path / "monitor.yaml"
-        cfg.write_text(
-            f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
-            "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
-            f"feeds:\n{feeds}\n"
+        app, daemon = daemon_on(
+            tmp_path,
+            sqlite_url,
+            [f"{srv.base}/feed/{i}" for i in range(FEEDS)],
             "subscriptions:\n  - name: desk\n    schedule: immediate\n"
-            f'    notify: ["{webhook.url()}"]\n'
+            f'    notify: ["{webhook.url()}"]\n',
         )
-        app = App(load_settings(cfg))
-        daemon = Daemon(app)
 
         async def until_all_sent() -> None:
             while True:
@@ -184,14 +196,7 @@ def test_the_daemon_makes_stored_articles_searchable_on_postgresql(
         for i in range(3)
     ]
     with ScriptedServer(lambda p, h: Reply(200, rss(items))) as srv:
-        cfg = tmp_path / "monitor.yaml"
-        cfg.write_text(
-            f"database: {pg_url}\nwatchlists: {BUNDLED}\n"
-            "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
-            f"feeds:\n  - url: {srv.base}/feed\n    pages: false\n"
-        )
-        app = App(load_settings(cfg))
-        daemon = Daemon(app)
+        app, daemon = daemon_on(tmp_path, pg_url, [f"{srv.base}/feed"])
         stored_then_indexed: list[int] = []
 
         async def until_indexed() -> None:
@@ -224,15 +229,9 @@ def test_polls_ending_make_room_for_more_before_the_next_tick(
     monkeypatch.setattr(daemon_module, "DISPATCH_EVERY_S", 3600)
     item = ("Talks", "https://n.example/a", "g", "The CSTO met.")
     with ScriptedServer(lambda p, h: Reply(200, rss([item]))) as srv:
-        feeds = "\n".join(f"  - url: {srv.base}/feed/{i}\n    pages: false" for i in range(FEEDS))
-        cfg = tmp_path / "monitor.yaml"
-        cfg.write_text(
-            f"database: {sqlite_url}\nwatchlists: {BUNDLED}\n"
-            "fetch:\n  allow_private_networks: true\nhttp:\n  listen: null\n"
-            f"feeds:\n{feeds}\n"
+        app, daemon = daemon_on(
+            tmp_path, sqlite_url, [f"{srv.base}/feed/{i}" for i in range(FEEDS)]
         )
-        app = App(load_settings(cfg))
-        daemon = Daemon(app)
         most_at_once: list[int] = []
 
         async def until_all_polled() -> None:
@@ -257,10 +256,7 @@ def test_a_database_outage_is_one_warning_a_job_and_one_line_when_it_works_again
     from sqlalchemy.exc import OperationalError
     from structlog.testing import capture_logs
 
-    cfg = tmp_path / "monitor.yaml"
-    cfg.write_text(f"database: {sqlite_url}\nwatchlists: {BUNDLED}\nhttp:\n  listen: null\n")
-    app = App(load_settings(cfg))
-    daemon = Daemon(app)
+    app, daemon = daemon_on(tmp_path, sqlite_url)
     outcomes = iter([False, False, False, True, True, False])  # an outage, then another
 
     def job() -> str:

@@ -37,6 +37,22 @@ def daemon_on(
     return app, Daemon(app)
 
 
+def run_until(daemon: Daemon, done: Callable[[], bool], timeout_s: float, every_s: float) -> None:
+    """Runs the daemon in this process until `done()` (asked every `every_s`), then stops
+    it; fails after `timeout_s`."""
+
+    async def watch() -> None:
+        await asyncio.sleep(every_s)  # the daemon first: it syncs the feeds at start
+        while not done():
+            await asyncio.sleep(every_s)
+        daemon.stop()
+
+    async def go() -> None:
+        await asyncio.wait_for(asyncio.gather(daemon.run(), watch()), timeout_s)
+
+    asyncio.run(go())
+
+
 def test_single_flight_never_overlaps_and_loses_no_call() -> None:
     running, runs, overlaps = 0, 0, 0
 
@@ -84,19 +100,11 @@ def test_feeds_finishing_at_once_send_each_digest_once(
             f'    notify: ["{webhook.url()}"]\n',
         )
 
-        async def until_all_sent() -> None:
-            while True:
-                await asyncio.sleep(0.2)
-                statuses = app.store.feed_statuses()
-                polled = all(s.last_success_at for s in statuses)
-                if polled and not daemon.in_flight and not app.store.pending_deliveries():
-                    daemon.stop()
-                    return
+        def all_sent() -> bool:
+            polled = all(s.last_success_at for s in app.store.feed_statuses())
+            return polled and not daemon.in_flight and not app.store.pending_deliveries()
 
-        async def go() -> None:
-            await asyncio.wait_for(asyncio.gather(daemon.run(), until_all_sent()), 300)
-
-        asyncio.run(go())
+        run_until(daemon, all_sent, 300, 0.2)
     with app.store.engine.connect() as c:
         digests = c.execute(text("SELECT count(*) FROM digest")).scalar()
         sent = c.execute(text("SELECT count(*) FROM delivery WHERE status = 'sent'")).scalar()
@@ -197,24 +205,15 @@ def test_the_daemon_makes_stored_articles_searchable_on_postgresql(
     ]
     with ScriptedServer(lambda p, h: Reply(200, rss(items))) as srv:
         app, daemon = daemon_on(tmp_path, pg_url, [f"{srv.base}/feed"])
-        stored_then_indexed: list[int] = []
 
-        async def until_indexed() -> None:
-            while True:
-                await asyncio.sleep(0.2)
-                with app.store.engine.connect() as c:
-                    n = c.execute(text("SELECT count(*) FROM article")).scalar()
-                if n == len(items) and app.store.search_backlog() == 0:
-                    stored_then_indexed.append(int(n))
-                    daemon.stop()
-                    return
+        def stored() -> int:
+            with app.store.engine.connect() as c:
+                return int(c.execute(text("SELECT count(*) FROM article")).scalar() or 0)
 
-        async def go() -> None:
-            await asyncio.wait_for(asyncio.gather(daemon.run(), until_indexed()), 300)
-
-        asyncio.run(go())
+        run_until(daemon, lambda: stored() == len(items) and app.store.search_backlog() == 0,
+                  300, 0.2)  # fmt: skip
+    assert stored() == len(items) and app.store.search_backlog() == 0
     app.store.engine.dispose()
-    assert stored_then_indexed == [len(items)]
 
 
 def test_polls_ending_make_room_for_more_before_the_next_tick(
@@ -234,18 +233,11 @@ def test_polls_ending_make_room_for_more_before_the_next_tick(
         )
         most_at_once: list[int] = []
 
-        async def until_all_polled() -> None:
-            while True:
-                await asyncio.sleep(0.1)
-                most_at_once.append(len(daemon.in_flight))
-                if all(s.last_success_at for s in app.store.feed_statuses()):
-                    daemon.stop()
-                    return
+        def all_polled() -> bool:
+            most_at_once.append(len(daemon.in_flight))
+            return all(s.last_success_at for s in app.store.feed_statuses())
 
-        async def go() -> None:
-            await asyncio.wait_for(asyncio.gather(daemon.run(), until_all_polled()), 120)
-
-        asyncio.run(go())
+        run_until(daemon, all_polled, 120, 0.1)
     app.store.engine.dispose()
     assert max(most_at_once) <= 4
 

@@ -33,7 +33,8 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.extract.maintext import decode_html, extract_page
+from monitor.extract.document import decode_html
+from monitor.extract.maintext import extract_page
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PAGES = CORPUS / "pages"

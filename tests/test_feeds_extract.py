@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import FeedParseError
-from monitor.extract.maintext import decode_html, extract_page
+from monitor.extract.document import decode_html
+from monitor.extract.maintext import extract_page
 from monitor.feeds.parse import parse_feed, strip_doctype
 from monitor.identity.fingerprint import content_hash
 from monitor.identity.urls import canonical_url, outlet_of

@@ -10,36 +10,13 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from monitor.extract.document import parse_document
 from monitor.extract.language import guess_language
 from monitor.extract.meta import read_meta
 from monitor.identity.minhash import signature
 from monitor.types import ExtractedPage
 
 _LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
-
-
-def decode_html(body: bytes, content_type: str | None) -> str:
-    """HTTP charset, then BOM, then <meta> declaration, then UTF-8 with replacement."""
-    charset = None
-    if content_type:
-        m = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
-        charset = m.group(1) if m else None
-    if not charset:
-        if body.startswith(b"\xef\xbb\xbf"):
-            charset = "utf-8-sig"
-        elif body[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            charset = "utf-16"
-        else:
-            m2 = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", body[:4096], re.IGNORECASE)
-            charset = m2.group(1).decode("ascii", "replace") if m2 else None
-    for candidate in (charset, "utf-8"):
-        if not candidate:
-            continue
-        try:
-            return body.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("utf-8", errors="replace")
 
 
 # Precision mode keeps less than this share of the page's paragraph text: it may have
@@ -60,8 +37,8 @@ THIN_SHARE = 0.5
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
-    source = decode_html(body, content_type)
-    tree = load_html(source)  # parsed once: metadata here, the text from a copy of it
+    # Parsed once: metadata here, the text from a copy of it.
+    source, tree = parse_document(body, content_type)
     declared = _LANG.search(body[:4096])
     lang = declared.group(1).decode("ascii").lower() if declared else None
     if tree is None:

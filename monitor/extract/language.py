@@ -33,7 +33,7 @@ _AZERBAIJANI = re.compile(r"[əƏ]")
 def text_language(text: str) -> str | None:
     """The language the letters of `text` decide, or None when they do not."""
     sample = text[:SAMPLE]
-    letters = sum(1 for c in sample if c.isalpha())
+    letters = sum(map(str.isalpha, sample))
     if not letters:
         return None
 
@@ -56,7 +56,8 @@ def text_language(text: str) -> str | None:
         ):
             return "uk"
         return None
-    if share(_LATIN) > 0.5 and share(_AZERBAIJANI) >= MIN_SHARE / 2:
+    # The rare letter first: counting every Latin letter costs more than the rest together.
+    if share(_AZERBAIJANI) >= MIN_SHARE / 2 and share(_LATIN) > 0.5:
         return "az"
     return None
 

@@ -7,7 +7,8 @@
     of a profile of 50 of the feeds (benchmarks/stages.py); bare trafilatura
     (`trafilatura.extract`, precision mode, the mode the daemon uses) and
     news-monitor's extraction alone (`extract_page`), each in a pool of the same
-    number of processes, on the same pages.
+    number of processes, on the same pages. (b) and the two baselines take turns
+    (--rounds), each its best round.
 (c) the same M feeds polled by rss2email (sending to a local SMTP sink): feeds/s;
     and news-monitor doing the same job (entries only: `pages: false`) on them.
 
@@ -17,6 +18,7 @@ workers apart). Needs the bench extra: pip install -e '.[bench]'.
 
     python benchmarks/poll.py [--feeds-304 10000] [--feeds 1000] [--items 20]
                               [--latency-ms 0] [--fetcher aiohttp|httpx] [--json]
+                              [--rounds 2] [--baseline-pages 2000]
 """
 
 from __future__ import annotations
@@ -274,7 +276,7 @@ def extraction_alone(pages: list[bytes], workers: int, job: Callable[[bytes], in
 def _bare(body: bytes) -> int:
     import trafilatura
 
-    from monitor.extract.maintext import decode_html
+    from monitor.extract.document import decode_html
 
     text = trafilatura.extract(
         decode_html(body, "text/html; charset=utf-8"),
@@ -344,6 +346,15 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=float, default=0.0)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument(
+        "--rounds", type=int, default=2, help="(b) and the baselines take turns this many times"
+    )
+    ap.add_argument(
+        "--baseline-pages",
+        type=int,
+        default=2000,
+        help="corpus pages (repeated) each extraction baseline works through in a round",
+    )
+    ap.add_argument(
         "--hosts",
         type=int,
         default=1,
@@ -376,7 +387,17 @@ def main() -> None:
         urls_304 = [server.url(i) for i in range(args.feeds_304)]
         a = asyncio.run(poll(f"sqlite:///{tmp}/a.db", urls_304, True, args.workers))
         urls = [server.url(i) for i in range(args.feeds)]
-        b = asyncio.run(poll(f"sqlite:///{tmp}/b.db", urls, False, args.workers))
+        corpus = corpus_pages()
+        sample = (corpus * (1 + args.baseline_pages // len(corpus)))[: args.baseline_pages]
+        # (b) and the baselines take turns, each its best of the rounds: a machine that
+        # gets busier, or quieter, for a while weighs on them alike.
+        runs: list[Run] = []
+        bare = alone = 0.0
+        for r in range(args.rounds):
+            runs.append(asyncio.run(poll(f"sqlite:///{tmp}/b{r}.db", urls, False, args.workers)))
+            bare = max(bare, extraction_alone(sample, args.workers, _bare))
+            alone = max(alone, extraction_alone(sample, args.workers, _extract_page))
+        b = min(runs, key=lambda run: run.seconds / run.articles)
         peak = rss_mb()
         few = urls[:PROFILED_FEEDS]
         staged = asyncio.run(poll(f"sqlite:///{tmp}/s.db", few, False, args.workers, profile=True))
@@ -385,13 +406,6 @@ def main() -> None:
         c = asyncio.run(poll(f"sqlite:///{tmp}/c.db", urls, False, args.workers, pages=False))
         if c.articles == 0:
             raise SystemExit("no entries stored in (c)")
-        corpus = corpus_pages()
-        sample = (corpus * (1 + 400 // len(corpus)))[:400]
-        # Taking turns, each its best of two: a machine that gets busier slows both.
-        bare = alone = 0.0
-        for _ in range(2):
-            bare = max(bare, extraction_alone(sample, args.workers, _bare))
-            alone = max(alone, extraction_alone(sample, args.workers, _extract_page))
         r2e = rss2email(urls, tmp)
     finally:
         server.close()
@@ -414,6 +428,8 @@ def main() -> None:
             for stage, share in (staged.shares or {}).items()
         },
         "pages": b.articles,
+        "rounds": args.rounds,
+        "pages_per_s_each_round": [round(run.articles / run.seconds, 1) for run in runs],
         "workers": args.workers,
         "latency_ms": args.latency_ms,
         "hosts": args.hosts,
@@ -429,6 +445,7 @@ def main() -> None:
             out["monitor_feeds_with_pages_per_s"],
         ),
         ("(b) pages/s (fetch, extract, match, store)", out["pages_per_s"]),
+        ("    each round", " / ".join(map(str, out["pages_per_s_each_round"]))),
         (f"    bare trafilatura pages/s, {args.workers} processes", out["trafilatura_pages_per_s"]),
         ("    ratio to bare trafilatura", round(out["pages_per_s"] / bare, 2)),
         (f"    extract_page alone, {args.workers} processes", out["extract_page_pages_per_s"]),

@@ -392,13 +392,14 @@ def main() -> None:
         # (b) and the baselines take turns, each its best of the rounds: a machine that
         # gets busier, or quieter, for a while weighs on them alike.
         runs: list[Run] = []
-        bare = alone = 0.0
+        bare = alone = peak = 0.0
         for r in range(args.rounds):
             runs.append(asyncio.run(poll(f"sqlite:///{tmp}/b{r}.db", urls, False, args.workers)))
+            if r == 0:  # a high-water mark: a later round starts from the first's heap
+                peak = rss_mb()
             bare = max(bare, extraction_alone(sample, args.workers, _bare))
             alone = max(alone, extraction_alone(sample, args.workers, _extract_page))
         b = min(runs, key=lambda run: run.seconds / run.articles)
-        peak = rss_mb()
         few = urls[:PROFILED_FEEDS]
         staged = asyncio.run(poll(f"sqlite:///{tmp}/s.db", few, False, args.workers, profile=True))
         # (c) rss2email's job: entries to mail, no pages. news-monitor does the same job
@@ -423,6 +424,10 @@ def main() -> None:
         "cpu_ms_per_304_feed": round(a.cpu_s * 1000 / args.feeds_304, 3),
         "cpu_ms_per_feed_entries_only": round(c.cpu_s * 1000 / args.feeds, 2),
         "cpu_ms_per_page": round(b.cpu_s * 1000 / b.articles, 2),
+        # Bare trafilatura's pool keeps every worker busy: its CPU per page is the
+        # workers' time over its rate. The polling process's share of it is the same
+        # on a slow day as on a fast one, where milliseconds are not.
+        "cpu_per_page_share_of_bare": round((b.cpu_s / b.articles) / (args.workers / bare), 3),
         "cpu_ms_per_page_by_stage": {
             stage: round(share * b.cpu_s * 1000 / b.articles, 2)
             for stage, share in (staged.shares or {}).items()
@@ -454,6 +459,7 @@ def main() -> None:
         ("    news-monitor / rss2email", round(out["monitor_feeds_per_s"] / r2e, 1)),
         ("    polling process CPU ms per feed", out["cpu_ms_per_feed_entries_only"]),
         ("(b) polling process CPU ms per page", out["cpu_ms_per_page"]),
+        ("    share of bare trafilatura's CPU per page", out["cpu_per_page_share_of_bare"]),
         *((f"    {stage}", ms) for stage, ms in out["cpu_ms_per_page_by_stage"].items()),
         ("peak RSS of the polling process, MB", out["peak_rss_mb"]),
     ]

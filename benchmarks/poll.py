@@ -370,6 +370,8 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.rounds < 1 or args.baseline_pages < 1:
+        ap.error("--rounds and --baseline-pages must be at least 1")
     global HOSTS, FETCHER
     HOSTS = args.hosts
     FETCHER = args.fetcher
